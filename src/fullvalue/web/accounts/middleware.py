@@ -1,0 +1,66 @@
+"""Attach ``request.actor``: the signed-in person acting through one membership."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from fullvalue.domain.roles import Role, needs_second_factor
+from fullvalue.web.accounts.models import Membership
+from fullvalue.web.core.actor import Actor
+
+SESSION_MEMBERSHIP = "membership_id"
+
+
+def user_needs_second_factor(memberships: list[Membership]) -> bool:
+    """Anyone holding a commissioner, evaluator or system admin role must use a second factor."""
+    return needs_second_factor({Role(m.role) for m in memberships})
+
+
+def actor_from_request(request: HttpRequest) -> Actor:
+    """Build the actor for a browser request (anonymous unless fully signed in)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return Actor.anonymous()
+    memberships = list(
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("organisation")
+        .order_by("id")
+    )
+    if user_needs_second_factor(memberships) and not user.is_verified():
+        return Actor.anonymous()
+    chosen = None
+    wanted = request.session.get(SESSION_MEMBERSHIP)
+    for m in memberships:
+        if m.id == wanted:
+            chosen = m
+    if chosen is None and memberships:
+        chosen = memberships[0]
+    if chosen is None:
+        return Actor(user_id=user.id, email=user.email, full_name=user.full_name)
+    return Actor(
+        user_id=user.id,
+        email=user.email,
+        membership_id=chosen.id,
+        organisation_id=chosen.organisation_id,
+        role=Role(chosen.role),
+        via="web",
+        full_name=user.full_name,
+        organisation_name=chosen.organisation.name,
+        membership_count=len(memberships),
+    )
+
+
+class ActorMiddleware:
+    """Sets ``request.actor`` for every request (after authentication and OTP)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(("/static/", "/healthz")):
+            request.actor = Actor.anonymous()  # type: ignore[attr-defined]
+        else:
+            request.actor = actor_from_request(request)  # type: ignore[attr-defined]
+        return self.get_response(request)

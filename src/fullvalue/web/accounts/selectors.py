@@ -1,0 +1,51 @@
+"""Reads for people and access."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from fullvalue.domain.roles import MAY_INVITE, Role
+from fullvalue.errors import PermissionDenied
+from fullvalue.web.accounts.models import ApiToken, Membership
+from fullvalue.web.core.actor import Actor
+
+
+def memberships_for_user(actor: Actor) -> list[Membership]:
+    """The actor's own active memberships (to switch between roles)."""
+    if actor.user_id is None:
+        return []
+    return list(
+        Membership.objects.filter(user_id=actor.user_id, is_active=True)
+        .select_related("organisation")
+        .order_by("organisation__name", "role")
+    )
+
+
+def can_manage_members(actor: Actor, organisation_id: int) -> bool:
+    """Administrators of an organisation and system administrators manage its members."""
+    return actor.is_system_admin or (
+        actor.role in MAY_INVITE and actor.belongs_to(organisation_id)
+    )
+
+
+def organisation_members(actor: Actor, organisation_id: int) -> QuerySet[Membership]:
+    """Who holds which role in an organisation.
+
+    Visible to its administrators, auditors and system administrators.
+    """
+    if not (can_manage_members(actor, organisation_id) or actor.role == Role.AUDITOR):
+        raise PermissionDenied("Only this organisation's administrators can see its members.")
+    return (
+        Membership.objects.filter(organisation_id=organisation_id)
+        .select_related("user", "organisation")
+        .order_by("-is_active", "user__full_name", "role")
+    )
+
+
+def api_tokens_for(actor: Actor) -> QuerySet[ApiToken]:
+    """The actor's own tokens, across their memberships."""
+    return (
+        ApiToken.objects.filter(membership__user_id=actor.user_id)
+        .select_related("membership__organisation")
+        .order_by("-created_at")
+    )

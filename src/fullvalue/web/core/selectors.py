@@ -1,0 +1,19 @@
+"""Reads for system administrators: background task results."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django_tasks_db.models import DBTaskResult
+
+from fullvalue.web.core.actor import Actor
+from fullvalue.errors import PermissionDenied
+
+
+def task_results(actor: Actor, status: str = "") -> QuerySet[DBTaskResult]:
+    """Recent task results, newest first; failures are what administrators look for."""
+    if not actor.is_system_admin:
+        raise PermissionDenied("Only system administrators can see background tasks.")
+    qs = DBTaskResult.objects.order_by("-enqueued_at")
+    if status:
+        qs = qs.filter(status=status)
+    return qs

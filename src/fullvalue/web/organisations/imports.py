@@ -1,0 +1,326 @@
+"""Import organisations from CSV or XLSX: preview first, then write all or only the valid rows.
+
+Nothing is written unless the whole file is valid or the user chooses to import the valid rows;
+either way the write is one transaction. Every rejected row is reported with its row number (as a
+spreadsheet shows it: the header is row 1), the column and the reason. Re-importing the same file
+changes nothing: rows whose identifier is already registered update that organisation, and
+unchanged rows are reported as unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from openpyxl import load_workbook
+
+from fullvalue.domain.roles import Role
+from fullvalue.errors import Conflict, FullvalueError, NotFound, Problem
+from fullvalue.web.audit.services import audit_record
+from fullvalue.web.core.actor import Actor
+from fullvalue.web.organisations.models import Identifier, ImportBatch, Organisation
+from fullvalue.web.organisations.rules import LED_BY_FIELDS, OrganisationInput, parse_organisation
+from fullvalue.web.organisations.selectors import can_edit, organisation_values
+from fullvalue.web.organisations.services import _unique_slug, _write
+
+COLUMNS = (
+    "name",
+    "legal_form",
+    "sector",
+    "identifiers",
+    "annual_income",
+    "regions",
+    "police_force_areas",
+    *LED_BY_FIELDS,
+    "description",
+    "website",
+    "town",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+REQUIRED = ("name", "legal_form", "sector")
+IGNORED = {"size_band", "slug", "id", "internal_notes"}
+MAX_ROWS = 10_000
+MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass
+class RowOutcome:
+    """What importing one row would do."""
+
+    row: int
+    name: str
+    action: str  # create | update | unchanged | error
+    problems: list[Problem] = field(default_factory=list)
+    parsed: OrganisationInput | None = None
+    organisation_id: int | None = None
+
+
+@dataclass
+class Preview:
+    """The outcome of every row of a file."""
+
+    rows: list[RowOutcome]
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem in the file, in row order."""
+        return [p for r in self.rows for p in r.problems]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many rows would be created, updated, left unchanged or rejected."""
+        out = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
+        for r in self.rows:
+            out[r.action] += 1
+        return out
+
+
+def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
+    """Read a CSV or XLSX file into rows keyed by normalised column name.
+
+    Raises :class:`FullvalueError` naming the file and the problem when it cannot be read, is
+    empty, is too large, or lacks required columns (suggesting the nearest known name).
+    """
+    if not content:
+        raise FullvalueError(f"{filename} is empty.")
+    if len(content) > MAX_BYTES:
+        raise FullvalueError(f"{filename} is larger than 5 MB; split it into smaller files.")
+    lower = filename.lower()
+    try:
+        if lower.endswith(".xlsx"):
+            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            sheet = book.worksheets[0]
+            raw_rows = [
+                ["" if v is None else str(v) for v in row]
+                for row in sheet.iter_rows(values_only=True)
+            ]
+        elif lower.endswith(".csv"):
+            text = content.decode("utf-8-sig")
+            raw_rows = list(csv.reader(io.StringIO(text)))
+        else:
+            raise FullvalueError(f"{filename} is not a CSV or XLSX file.")
+    except FullvalueError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise FullvalueError(f"{filename} is not UTF-8 text: save it as CSV UTF-8.") from exc
+    except Exception as exc:  # openpyxl raises many types for corrupt files
+        raise FullvalueError(f"{filename} could not be read as a spreadsheet.") from exc
+    raw_rows = [r for r in raw_rows if any(cell.strip() for cell in r)]
+    if not raw_rows:
+        raise FullvalueError(f"{filename} has no rows.")
+    header = [h.strip().lower().replace(" ", "_") for h in raw_rows[0]]
+    problems: list[Problem] = []
+    for name in REQUIRED:
+        if name not in header:
+            problems.append(
+                Problem(f"required column {name!r} is missing", row=1, column=name, source=filename,
+                        location=f"{filename} row 1")
+            )
+    for index, name in enumerate(header):
+        if name and name not in COLUMNS and name not in IGNORED:
+            close = difflib.get_close_matches(name, COLUMNS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(
+                Problem(
+                    f"column {name!r} is not one we know{hint}",
+                    row=1,
+                    column=name,
+                    source=filename,
+                    location=f"{filename} row 1, column {index + 1}",
+                )
+            )
+    if len(header) != len(set(h for h in header if h)):
+        problems.append(Problem("a column name appears twice", row=1, source=filename,
+                                location=f"{filename} row 1"))
+    if problems:
+        raise FullvalueError.from_problems(f"{filename} has the wrong columns.", problems)
+    if len(raw_rows) - 1 > MAX_ROWS:
+        raise FullvalueError(f"{filename} has more than {MAX_ROWS:,} rows; split it.")
+    rows = []
+    for cells in raw_rows[1:]:
+        rows.append({h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h})
+    return rows
+
+
+def _outcomes(actor: Actor, filename: str, rows: list[dict[str, str]]) -> Preview:
+    outcomes: list[RowOutcome] = []
+    seen: dict[str, int] = {}
+    all_ids = {
+        i.value: i.organisation_id
+        for i in Identifier.objects.only("value", "organisation_id")
+    }
+    for offset, raw in enumerate(rows):
+        row_no = offset + 2
+        data = {k: v for k, v in raw.items() if k not in IGNORED}
+        parsed, problems = parse_organisation(data)
+        problems = [
+            Problem(p.reason, row=row_no, column=p.column, source=filename,
+                    location=f"{filename} row {row_no}, column {p.column}")
+            for p in problems
+        ]
+        outcome = RowOutcome(row=row_no, name=(raw.get("name") or "").strip()[:200], action="error")
+        if parsed is not None:
+            owners = {all_ids[v] for v in parsed.identifiers if v in all_ids}
+            for value in parsed.identifiers:
+                if value in seen:
+                    problems.append(
+                        Problem(f"{value} also appears in row {seen[value]}", row=row_no,
+                                column="identifiers", source=filename,
+                                location=f"{filename} row {row_no}, column identifiers")
+                    )
+                else:
+                    seen[value] = row_no
+            if len(owners) > 1:
+                problems.append(
+                    Problem("its identifiers belong to different organisations", row=row_no,
+                            column="identifiers", source=filename,
+                            location=f"{filename} row {row_no}, column identifiers")
+                )
+            elif owners:
+                outcome.organisation_id = owners.pop()
+        outcome.problems = problems
+        if not problems and parsed is not None:
+            outcome.parsed = parsed
+            outcome.action = "update" if outcome.organisation_id else "create"
+        outcomes.append(outcome)
+    _mark_unchanged(outcomes)
+    for o in outcomes:
+        if o.action == "update" and o.organisation_id and not can_edit(actor, o.organisation_id):
+            o.action, o.parsed = "error", None
+            o.problems.append(
+                Problem("it would change an organisation you cannot edit", row=o.row,
+                        column="identifiers", source=filename,
+                        location=f"{filename} row {o.row}, column identifiers")
+            )
+    return Preview(rows=outcomes)
+
+
+def _mark_unchanged(outcomes: list[RowOutcome]) -> None:
+    ids = [o.organisation_id for o in outcomes if o.action == "update"]
+    current = {
+        org.id: organisation_values(org, private=True)
+        for org in Organisation.objects.filter(id__in=ids).prefetch_related("identifiers", "areas")
+    }
+    for o in outcomes:
+        if o.action != "update" or o.parsed is None:
+            continue
+        now = current[o.organisation_id]
+        wanted = _merged_values(now, o.parsed)
+        if all(now.get(k) == v for k, v in wanted.items()):
+            o.action = "unchanged"
+
+
+def _merged_values(current: dict[str, Any], parsed: OrganisationInput) -> dict[str, Any]:
+    values = parsed.as_dict()
+    values["identifiers"] = list(parsed.identifiers)
+    values["regions"] = list(parsed.regions)
+    values["police_force_areas"] = list(parsed.police_force_areas)
+    # Fields a file does not carry keep their current values.
+    values["internal_notes"] = current.get("internal_notes", "")
+    return {k: v for k, v in values.items() if k in current}
+
+
+def _require(actor: Actor) -> None:
+    actor.require_can_write()
+    actor.require_role(
+        Role.SYSTEM_ADMIN,
+        Role.COMMISSIONER,
+        message="Only commissioners and system administrators can import organisations.",
+    )
+
+
+@transaction.atomic
+def organisation_import_preview(
+    *, actor: Actor, filename: str, content: bytes
+) -> tuple[ImportBatch, Preview]:
+    """Store an uploaded file and say what importing each row would do; write no organisation."""
+    _require(actor)
+    rows = read_table(filename, content)
+    preview = _outcomes(actor, filename, rows)
+    batch = ImportBatch.objects.create(
+        uploaded_by_id=actor.user_id,
+        organisation_id=actor.organisation_id,
+        filename=filename[:200],
+        content=content,
+        result={"counts": preview.counts},
+    )
+    return batch, preview
+
+
+def import_batch_get(actor: Actor, batch_id: int) -> ImportBatch:
+    """A batch the actor uploaded (or any, for a system administrator)."""
+    _require(actor)
+    batch = ImportBatch.objects.filter(id=batch_id).first()
+    if batch is None or (batch.uploaded_by_id != actor.user_id and not actor.is_system_admin):
+        raise NotFound("No such import.")
+    return batch
+
+
+def import_batch_preview(actor: Actor, batch: ImportBatch) -> Preview:
+    """Recompute a stored batch's preview against the directory as it is now."""
+    return _outcomes(actor, batch.filename, read_table(batch.filename, bytes(batch.content)))
+
+
+@transaction.atomic
+def organisation_import_commit(
+    *, actor: Actor, batch_id: int, valid_rows_only: bool
+) -> dict[str, int]:
+    """Write the batch: every row if all are valid, or only the valid rows when chosen.
+
+    Returns the counts of created, updated, unchanged and rejected rows.
+    """
+    batch = import_batch_get(actor, batch_id)
+    batch = ImportBatch.objects.select_for_update().get(id=batch.id)
+    if batch.status == ImportBatch.Status.IMPORTED:
+        raise Conflict("This file has already been imported.")
+    preview = import_batch_preview(actor, batch)
+    if preview.problems and not valid_rows_only:
+        raise FullvalueError.from_problems(
+            f"{batch.filename} has rows with errors, so nothing was imported.", preview.problems
+        )
+    for outcome in preview.rows:
+        if outcome.parsed is None or outcome.action in {"error", "unchanged"}:
+            continue
+        if outcome.action == "create":
+            org = Organisation(slug=_unique_slug(outcome.parsed.name))
+            before: dict[str, Any] = {}
+        else:
+            org = Organisation.objects.prefetch_related("identifiers", "areas").get(
+                id=outcome.organisation_id
+            )
+            before = organisation_values(org, private=True)
+            outcome_values = _merged_values(before, outcome.parsed)
+            outcome.parsed = OrganisationInput(
+                **{**outcome.parsed.as_dict(), "internal_notes": outcome_values["internal_notes"]}
+            )
+        _write(org, outcome.parsed)
+        org = Organisation.objects.prefetch_related("identifiers", "areas").get(id=org.id)
+        audit_record(
+            actor=actor,
+            action=f"organisation.import.{outcome.action}",
+            object_type="organisation",
+            object_id=org.id,
+            object_repr=org.name,
+            before=before,
+            after=organisation_values(org, private=True),
+            organisation_id=org.id,
+        )
+    counts = preview.counts
+    batch.status = ImportBatch.Status.IMPORTED
+    batch.result = {"counts": counts, "valid_rows_only": valid_rows_only}
+    batch.save(update_fields=["status", "result"])
+    audit_record(
+        actor=actor,
+        action="organisation.import",
+        object_type="import_batch",
+        object_id=batch.id,
+        object_repr=batch.filename,
+        after={"counts": counts, "valid_rows_only": valid_rows_only},
+    )
+    return counts

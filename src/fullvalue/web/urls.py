@@ -1,0 +1,57 @@
+"""URL routes: GOV.UK pages, the JSON API and health."""
+
+from django.urls import path
+
+from fullvalue.web.accounts import views as accounts
+from fullvalue.web.api.app import api
+from fullvalue.web.audit import views as audit
+from fullvalue.web.core import views as core
+from fullvalue.web.organisations import views as orgs
+
+handler404 = "fullvalue.web.core.views.not_found"
+handler500 = "fullvalue.web.core.views.server_error"
+
+urlpatterns = [
+    path("", core.home, name="home"),
+    path("healthz", core.healthz, name="healthz"),
+    path("dashboard/", core.dashboard, name="dashboard"),
+    path("cookies/", core.cookies, name="cookies"),
+    path("cookies/hide", core.cookies_hide, name="cookies-hide"),
+    path("accessibility/", core.accessibility, name="accessibility"),
+    path("privacy/", core.privacy, name="privacy"),
+    path("feedback/", core.feedback, name="feedback"),
+    path("tasks/", core.tasks, name="task-list"),
+    path("sign-in/", accounts.sign_in, name="sign-in"),
+    path("sign-in/verify/", accounts.sign_in_verify, name="sign-in-verify"),
+    path("sign-in/two-factor/", accounts.two_factor_setup, name="two-factor-setup"),
+    path("sign-out/", accounts.sign_out, name="sign-out"),
+    path("password-reset/", accounts.password_reset, name="password-reset"),
+    path("password-reset/sent/", accounts.password_reset_sent, name="password-reset-sent"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        accounts.password_reset_confirm,
+        name="password-reset-confirm",
+    ),
+    path("invitations/<str:token>/", accounts.invitation_accept, name="invitation-accept"),
+    path("account/", accounts.account, name="account"),
+    path("account/role/", accounts.switch_role, name="switch-role"),
+    path("account/tokens/", accounts.token_create, name="token-create"),
+    path("account/tokens/<int:token_id>/revoke", accounts.token_revoke, name="token-revoke"),
+    path("organisations/", orgs.organisation_list_view, name="organisation-list"),
+    path("organisations/new/", orgs.organisation_create_view, name="organisation-create"),
+    path("organisations/import/", orgs.organisation_import_view, name="organisation-import"),
+    path(
+        "organisations/import/<int:batch_id>/",
+        orgs.organisation_import_preview_view,
+        name="organisation-import-preview",
+    ),
+    path("organisations/<slug:slug>/", orgs.organisation_detail_view, name="organisation-detail"),
+    path("organisations/<slug:slug>/edit/", orgs.organisation_edit_view, name="organisation-edit"),
+    path(
+        "organisations/<slug:slug>/members/",
+        orgs.organisation_members_view,
+        name="organisation-members",
+    ),
+    path("audit/", audit.audit_list, name="audit-list"),
+    path("api/v1/", api.urls),
+]

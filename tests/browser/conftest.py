@@ -1,0 +1,69 @@
+"""Playwright driving Debian's Chromium against the live server, with axe-core on every page."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError("Debian's chromium is missing: script/test installs it")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+class Axe:
+    """Runs axe-core (WCAG 2.2 AA rules) on each page visited and collects violations."""
+
+    def __init__(self, page):
+        self.page = page
+        self.checked: list[str] = []
+
+    def check(self) -> None:
+        """Inject axe-core and fail with every violation on the current page."""
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate(
+            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+            WCAG_TAGS,
+        )
+        self.checked.append(self.page.url)
+        violations = [
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(n["target"][0] for n in v["nodes"][:3])
+            for v in result["violations"]
+        ]
+        assert not violations, f"axe violations on {self.page.url}:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    # bypass_csp lets the test inject axe-core; the pages' own CSP is tested elsewhere.
+    context = browser.new_context(bypass_csp=True, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def axe(page):
+    return Axe(page)

@@ -1,0 +1,121 @@
+"""Journeys a person takes, in a real browser, with axe-core run on every page visited."""
+
+from __future__ import annotations
+
+import pytest
+from django_otp.oath import totp
+
+from fullvalue.domain.roles import Role
+from tests.web.factories import PASSWORD, totp_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, axe, email, password=PASSWORD):
+    page.goto("/sign-in/")
+    axe.check()
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_provider_signs_in_edits_with_an_error_and_fixes_it(page, axe, make_member):
+    admin = make_member(Role.PROVIDER_ADMIN, name="Harbour Lights Trust", slug="harbour-lights")
+    page.goto("/")
+    axe.check()
+    page.get_by_role("button", name="Hide cookie message").click()
+    # A wrong password first: the error summary links to the field.
+    sign_in(page, axe, admin.user.email, "not-the-password")
+    assert page.get_by_role("alert").get_by_text("There is a problem").is_visible()
+    axe.check()
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/dashboard/")
+    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    axe.check()
+
+    page.get_by_role("link", name="Update your organisation's details").click()
+    axe.check()
+    page.get_by_label("Name", exact=True).fill("")
+    page.get_by_label("Annual income").fill("a lot")
+    page.get_by_role("button", name="Save").click()
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible()
+    assert page.title().startswith("Error:")
+    axe.check()
+    # The summary links move focus to the field.
+    summary.get_by_role("link", name="Enter the organisation's name").click()
+    assert page.evaluate("document.activeElement.id") == "name"
+
+    page.get_by_label("Name", exact=True).fill("Harbour Lights Recovery Trust")
+    page.get_by_label("Annual income").fill("86000")
+    page.get_by_label("Led by and for women").check()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/organisations/harbour-lights-recovery-trust/")
+    assert page.get_by_text("has been updated").is_visible()
+    assert page.get_by_role("heading", name="Harbour Lights Recovery Trust").is_visible()
+    axe.check()
+
+    page.get_by_role("link", name="Organisations", exact=True).click()
+    axe.check()
+    page.get_by_label("Led by and for women").check()
+    page.get_by_role("button", name="Apply filters").click()
+    assert page.get_by_role("link", name="Harbour Lights Recovery Trust").is_visible()
+    axe.check()
+    page.goto(f"/organisations/{'harbour-lights-recovery-trust'}/members/")
+    axe.check()
+    page.goto("/account/")
+    axe.check()
+    assert len(axe.checked) >= 10
+
+
+def test_commissioner_signs_in_with_a_second_factor(page, axe, make_member):
+    member = make_member(Role.COMMISSIONER, legal_form="public_body", sector="public")
+    device = totp_for(member.user)
+    sign_in(page, axe, member.user.email)
+    page.wait_for_url("**/sign-in/verify/")
+    axe.check()
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=6):06d}"
+    page.get_by_label("Enter your security code").fill(code)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/dashboard/")
+    assert page.get_by_role("heading", name="The market").is_visible()
+    axe.check()
+    page.goto("/organisations/import/")
+    axe.check()
+    page.goto("/organisations/new/")
+    axe.check()
+
+
+def test_auditor_reads_and_verifies_the_trail(page, axe, make_member):
+    auditor = make_member(Role.AUDITOR, legal_form="public_body", sector="public")
+    sign_in(page, axe, auditor.user.email)
+    page.wait_for_url("**/dashboard/")
+    page.get_by_role("link", name="Audit trail", exact=True).first.click()
+    axe.check()
+    page.get_by_role("link", name="Check the chain now").click()
+    assert page.get_by_text("The chain is intact").is_visible()
+    axe.check()
+
+
+def test_pages_work_without_javascript(browser, live_server, make_member):
+    context = browser.new_context(java_script_enabled=False, base_url=live_server.url)
+    page = context.new_page()
+    admin = make_member(Role.PROVIDER_ADMIN)
+    page.goto("/sign-in/")
+    page.get_by_label("Email address").fill(admin.user.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/dashboard/")
+    page.get_by_role("button", name="Hide cookie message").click()
+    assert page.locator(".govuk-cookie-banner").count() == 0
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_text("You have been signed out").is_visible()
+    context.close()
+
+
+def test_the_accessibility_check_can_fail(page, axe):
+    """Guard against a silent checker: a page with known WCAG failures must be reported."""
+    page.set_content('<html><body><img src="x.png"><input type="text"></body></html>')
+    with pytest.raises(AssertionError, match="image-alt"):
+        axe.check()

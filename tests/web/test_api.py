@@ -1,0 +1,175 @@
+"""The JSON API: OpenAPI schema, problem details, cursor pagination, filters, rate limits."""
+
+import pytest
+
+from fullvalue.domain.roles import Role
+from fullvalue.web.organisations.models import Organisation
+from tests.web.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+
+
+def auth(token):
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def assert_problem(response, status, code):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status and body["code"] == code
+    assert body["type"] == f"/api/v1/problems/{code}"
+    assert body["title"] and body["detail"] and body["instance"]
+    return body
+
+
+def test_openapi_schema_describes_the_api(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert schema["openapi"].startswith("3.")
+    paths = schema["paths"]
+    assert "/api/v1/organisations" in paths and "/api/v1/organisations/{org_id}/memberships" in paths
+    assert "BearerAuth" in str(schema["components"]["securitySchemes"]) or "TokenAuth" in str(
+        schema["components"]["securitySchemes"]
+    )
+    assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_cursor_pagination_walks_every_item_once(client):
+    for i in range(7):
+        OrganisationFactory(name=f"Org {i:02d}", slug=f"org-{i:02d}")
+    seen, url = [], "/api/v1/organisations?limit=3"
+    while url:
+        body = client.get(url).json()
+        seen += [o["name"] for o in body["items"]]
+        url = body["links"]["next"]
+        if url:
+            assert body["next_cursor"] in url
+    assert seen == sorted(o.name for o in Organisation.objects.all())
+    assert len(seen) == len(set(seen)) == 7
+
+
+def test_filters(client):
+    OrganisationFactory(name="Women First", led_by_women=True, annual_income=5000)
+    OrganisationFactory(name="Big Co", legal_form="private_company", sector="private",
+                        annual_income=50_000_000)
+    names = lambda q: [o["name"] for o in client.get(f"/api/v1/organisations?{q}").json()["items"]]  # noqa: E731
+    assert names("led_by=led_by_women") == ["Women First"]
+    assert names("size_band=micro") == ["Women First"]
+    assert names("sector=private") == ["Big Co"]
+    assert names("q=women") == ["Women First"]
+
+
+def test_400_bad_cursor_and_limit(client):
+    body = assert_problem(client.get("/api/v1/organisations?cursor=%%%"), 400, "bad-request")
+    assert body["errors"][0]["column"] == "cursor"
+    assert_problem(client.get("/api/v1/organisations?limit=0"), 400, "bad-request")
+
+
+def test_401_without_or_with_bad_token(client):
+    assert_problem(client.get("/api/v1/me"), 401, "unauthenticated")
+    assert_problem(client.get("/api/v1/me", **auth("fv_deadbeef_nope")), 401, "unauthenticated")
+    assert_problem(client.get("/api/v1/organisations", **auth("garbage")), 401, "unauthenticated")
+
+
+def test_403_404_409_422(client, make_member, api_token):
+    commissioner = make_member(Role.COMMISSIONER)
+    token = api_token(commissioner)
+    provider = make_member(Role.PROVIDER_ADMIN)
+    assert_problem(
+        client.patch(f"/api/v1/organisations/{provider.organisation_id}", {"town": "X"},
+                     content_type="application/json", **auth(token)),
+        403, "permission-denied",
+    )
+    assert_problem(client.get("/api/v1/organisations/999999"), 404, "not-found")
+    new = {"name": "API Trust", "legal_form": "registered_charity", "sector": "voluntary",
+           "identifiers": ["GB-CHC-1170001"]}
+    created = client.post("/api/v1/organisations", new, content_type="application/json",
+                          **auth(token))
+    assert created.status_code == 201 and created.json()["slug"] == "api-trust"
+    assert_problem(
+        client.post("/api/v1/organisations", {**new, "name": "Again"},
+                    content_type="application/json", **auth(token)),
+        409, "conflict",
+    )
+    body = assert_problem(
+        client.post("/api/v1/organisations", {"name": "", "legal_form": "x", "sector": "y",
+                                              "annual_income": "-3"},
+                    content_type="application/json", **auth(token)),
+        422, "invalid-input",
+    )
+    assert {e["column"] for e in body["errors"]} >= {"name", "legal_form", "sector", "annual_income"}
+    body = assert_problem(
+        client.post("/api/v1/organisations", {"identifiers": "not-a-list"},
+                    content_type="application/json", **auth(token)),
+        422, "invalid-input",
+    )
+    assert body["errors"][0]["location"].endswith("identifiers")
+
+
+def test_malformed_json_is_a_problem(client, make_member, api_token):
+    token = api_token(make_member(Role.COMMISSIONER))
+    response = client.post("/api/v1/organisations", "{not json",
+                           content_type="application/json", **auth(token))
+    assert response.status_code in (400, 422)
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_429_when_rate_limited(client, settings):
+    from fullvalue.web.api.app import api
+
+    throttle = api.throttle[0]
+    original = throttle.rate, throttle.num_requests, throttle.duration
+    throttle.rate, throttle.num_requests, throttle.duration = "2/m", 2, 60
+    try:
+        from django.core.cache import cache
+
+        cache.clear()
+        client.get("/api/v1/organisations")
+        client.get("/api/v1/organisations")
+        body = assert_problem(client.get("/api/v1/organisations"), 429, "rate-limited")
+        assert "wait" in body["detail"]
+    finally:
+        throttle.rate, throttle.num_requests, throttle.duration = original
+        from django.core.cache import cache
+
+        cache.clear()
+
+
+def test_500_is_a_problem_without_details(client, monkeypatch):
+    from fullvalue.web.api import app as app_module
+
+    def boom(*args, **kwargs):
+        raise ValueError("secret internals")
+
+    monkeypatch.setattr(app_module, "organisation_list", boom)
+    body = assert_problem(client.get("/api/v1/organisations"), 500, "server-error")
+    assert "secret internals" not in body["detail"]
+
+
+def test_patch_changes_only_given_fields_and_audits(client, make_member, api_token):
+    from fullvalue.web.audit.models import AuditEvent
+
+    admin = make_member(Role.PROVIDER_ADMIN)
+    token = api_token(admin)
+    r = client.patch(f"/api/v1/organisations/{admin.organisation_id}",
+                     {"town": "Preston", "led_by_women": True},
+                     content_type="application/json", **auth(token))
+    assert r.status_code == 200
+    org = Organisation.objects.get(id=admin.organisation_id)
+    assert org.town == "Preston" and org.led_by_women and org.name == admin.organisation.name
+    event = AuditEvent.objects.filter(action="organisation.update").get()
+    assert event.changes == {"led_by_women": [False, True], "town": ["", "Preston"]}
+
+
+def test_invite_and_remove_through_the_api(client, make_member, api_token):
+    admin = make_member(Role.PROVIDER_ADMIN)
+    token = api_token(admin)
+    r = client.post(f"/api/v1/organisations/{admin.organisation_id}/invitations",
+                    {"email": "new@example.org", "role": "provider_staff"},
+                    content_type="application/json", **auth(token))
+    assert r.status_code == 201 and "token" not in r.json()
+    staff = make_member(Role.PROVIDER_STAFF, organisation=admin.organisation)
+    r = client.delete(f"/api/v1/memberships/{staff.id}", **auth(token))
+    assert r.status_code == 200 and r.json()["is_active"] is False

@@ -1,0 +1,61 @@
+"""The demo world: believable, deterministic, one login per role, second factors enrolled."""
+
+import pytest
+from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from fullvalue.domain.roles import Role
+from fullvalue.errors import PermissionDenied
+from fullvalue.web.accounts.models import Membership
+from fullvalue.web.audit.verify import verify_audit
+from fullvalue.web.demo.services import demo_totp_code
+from fullvalue.web.demo.world import LOGINS, ORGANISATIONS, build_demo_world
+from fullvalue.web.organisations.models import Organisation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_world_has_every_role_and_the_market_it_describes():
+    build_demo_world()
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == {r.value for r in Role}
+    assert Organisation.objects.count() == len(ORGANISATIONS) >= 25
+    voluntary = Organisation.objects.filter(sector="voluntary")
+    bands = {o.size_band.value for o in voluntary if o.size_band}
+    assert bands == {"micro", "small", "medium", "large", "major"}
+    assert voluntary.filter(led_by_women=True).exists()
+    assert voluntary.filter(led_by_black_minoritised=True).exists()
+    assert voluntary.filter(led_by_lived_experience=True).exists()
+    assert Organisation.objects.filter(legal_form="pcc").count() == 2
+    assert Organisation.objects.filter(sector="private").count() >= 2
+    for login in LOGINS:
+        has_device = TOTPDevice.objects.filter(user__email=login.email, confirmed=True).exists()
+        assert has_device == login.needs_code
+    assert verify_audit().ok
+
+
+def test_demo_world_is_deterministic():
+    build_demo_world()
+    first = list(Organisation.objects.order_by("id").values_list("name", "slug", "annual_income"))
+    assert first[0][0] == "Ministry of Justice (HMPPS)"
+    assert [o["name"] for o in ORGANISATIONS] == [f[0] for f in first]
+
+
+def test_load_demo_command_prints_logins_once_loaded(capsys):
+    call_command("load_demo")
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "Demo world loaded." in out and "Demo world already loaded." in out
+    assert "commissioner@demo.fullvalue.test" in out
+
+
+def test_demo_code_only_on_the_demo_database(monkeypatch):
+    monkeypatch.setenv("FULLVALUE_DEMO", "1")
+    with pytest.raises(PermissionDenied):
+        demo_totp_code("commissioner@demo.fullvalue.test")  # no demo world yet
+    build_demo_world()
+    code = demo_totp_code("commissioner@demo.fullvalue.test")
+    assert code[:6].isdigit()
+    monkeypatch.delenv("FULLVALUE_DEMO")
+    with pytest.raises(PermissionDenied):
+        demo_totp_code("commissioner@demo.fullvalue.test")

@@ -1,0 +1,184 @@
+"""Pages render for every role, show the GOV.UK patterns, and keep their query counts flat."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from fullvalue.domain.roles import Role
+from tests.web.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = ["home", "organisation-list", "sign-in", "cookies", "accessibility", "privacy",
+          "feedback", "password-reset"]
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_public_pages_render(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "govuk-header" in body and "govuk-phase-banner" in body and "govuk-footer" in body
+    assert "govuk-cookie-banner" in body
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_dashboard_for_every_role(signed_in, make_member, role):
+    client = signed_in(make_member(role))
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert role.label in response.content.decode()
+
+
+def test_role_specific_dashboard_content(signed_in, make_member):
+    assert "The market" in signed_in(make_member(Role.COMMISSIONER)).get(
+        reverse("dashboard")).content.decode()
+    assert "Audit trail" in signed_in(make_member(Role.AUDITOR)).get(
+        reverse("dashboard")).content.decode()
+    assert "Background tasks" in signed_in(make_member(Role.SYSTEM_ADMIN)).get(
+        reverse("dashboard")).content.decode()
+
+
+def test_signed_out_dashboard_redirects_to_sign_in(client):
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302 and response.url.startswith(reverse("sign-in") + "?next=")
+
+
+def test_cookie_banner_hides_without_javascript(client):
+    response = client.post(reverse("cookies-hide"), {"next": "/organisations/"})
+    assert response.status_code == 302 and response.url == "/organisations/"
+    assert "govuk-cookie-banner" not in client.get("/").content.decode()
+    evil = client.post(reverse("cookies-hide"), {"next": "https://evil.example/"})
+    assert evil.url == "/"
+
+
+def test_edit_shows_error_summary_linked_to_fields_then_saves(signed_in, make_member):
+    admin = make_member(Role.PROVIDER_ADMIN)
+    client = signed_in(admin)
+    url = reverse("organisation-edit", args=[admin.organisation.slug])
+    form = client.get(url)
+    assert form.status_code == 200
+    bad = client.post(url, {"name": "", "legal_form": "registered_charity", "sector": "voluntary",
+                            "identifiers": "GB-CHC-1234567", "annual_income": "lots"})
+    body = bad.content.decode()
+    assert bad.status_code == 400
+    assert 'href="#name"' in body and 'href="#annual_income"' in body
+    assert "Error: Change" in body  # the title is prefixed for screen readers
+    good = client.post(url, {"name": "Renamed Trust", "legal_form": "registered_charity",
+                             "sector": "voluntary", "identifiers": "GB-CHC-1234567",
+                             "annual_income": "12000", "led_by": ["led_by_women"],
+                             "regions": ["E12000002"]})
+    assert good.status_code == 302
+    admin.organisation.refresh_from_db()
+    assert admin.organisation.name == "Renamed Trust" and admin.organisation.led_by_women
+
+
+def test_import_pages(signed_in, make_member):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = signed_in(make_member(Role.COMMISSIONER))
+    upload = SimpleUploadedFile(
+        "orgs.csv",
+        b"name,legal_form,sector,identifiers\nGood,cic,voluntary,\nBad,cio,voluntary,GB-CHC-1\n",
+    )
+    response = client.post(reverse("organisation-import"), {"file": upload})
+    assert response.status_code == 302
+    preview = client.get(response.url).content.decode()
+    assert "Not imported" in preview and "6 or 7 digits" in preview
+    done = client.post(response.url, {"valid_rows_only": "yes"})
+    assert done.status_code == 302
+    assert "Good" in client.get(reverse("organisation-list") + "?q=Good").content.decode()
+
+
+def test_members_page_and_invitation(signed_in, make_member):
+    admin = make_member(Role.PROVIDER_ADMIN)
+    client = signed_in(admin)
+    url = reverse("organisation-members", args=[admin.organisation.slug])
+    assert admin.user.email in client.get(url).content.decode()
+    bad = client.post(url, {"action": "invite", "email": "bad", "role": ""})
+    assert bad.status_code == 400
+    ok = client.post(url, {"action": "invite", "email": "ok@example.org", "role": "provider_staff"})
+    assert ok.status_code == 302
+
+
+def test_exports_in_both_formats(client):
+    OrganisationFactory(name="=cmd|' /C calc'!A0")
+    csv_response = client.get(reverse("organisation-list") + "?format=csv")
+    assert csv_response["Content-Type"].startswith("text/csv")
+    assert "'=cmd" in csv_response.content.decode()  # formula neutralised
+    xlsx = client.get(reverse("organisation-list") + "?format=xlsx")
+    assert xlsx.content[:2] == b"PK"
+    assert client.get(reverse("organisation-list") + "?format=pdf").status_code == 400
+
+
+def test_audit_page_search_export_and_verify(signed_in, make_member):
+    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.organisations.services import organisation_create
+
+    organisation_create(actor=Actor.system("t"), data={"name": "Audited", "legal_form": "cic",
+                                                       "sector": "voluntary"})
+    client = signed_in(make_member(Role.AUDITOR))
+    page = client.get(reverse("audit-list") + "?q=Audited&verify=1").content.decode()
+    assert "organisation.create" in page and "The chain is intact" in page
+    export = client.get(reverse("audit-list") + "?format=csv").content.decode()
+    assert "organisation.create" in export.splitlines()[1]
+
+
+def test_tasks_page_is_for_admins_only(signed_in, make_member):
+    assert signed_in(make_member(Role.SYSTEM_ADMIN)).get(reverse("task-list")).status_code == 200
+    assert signed_in(make_member(Role.COMMISSIONER)).get(reverse("task-list")).status_code == 403
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["database"] == "up"
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self' 'nonce-" in csp
+    assert "unsafe-inline" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.content.decode()
+
+
+def test_404_page(client):
+    response = client.get("/organisations/no-such-organisation/")
+    assert response.status_code == 404 and "Page not found" in response.content.decode()
+
+
+def _count(client, url, **extra):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, **extra)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_directory_query_count_does_not_grow_with_rows(client):
+    OrganisationFactory.create_batch(3)
+    small = _count(client, reverse("organisation-list"))
+    OrganisationFactory.create_batch(20)
+    assert _count(client, reverse("organisation-list")) == small
+    assert small <= 8
+
+
+def test_api_list_query_count_does_not_grow_with_rows(client):
+    OrganisationFactory.create_batch(3)
+    small = _count(client, "/api/v1/organisations")
+    OrganisationFactory.create_batch(20)
+    assert _count(client, "/api/v1/organisations") == small
+    assert small <= 6
+
+
+def test_profile_and_dashboard_query_counts(signed_in, make_member):
+    admin = make_member(Role.COMMISSIONER)
+    client = signed_in(admin)
+    assert _count(client, reverse("organisation-detail", args=[admin.organisation.slug])) <= 12
+    OrganisationFactory.create_batch(5)
+    small = _count(client, reverse("dashboard"))
+    OrganisationFactory.create_batch(20)
+    assert _count(client, reverse("dashboard")) == small

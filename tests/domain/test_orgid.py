@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fullvalue.domain.orgid import OrgIdError, normalise_org_id
 from fullvalue.domain.organisations import SizeBand, size_band
+from fullvalue.domain.orgid import OrgIdError, normalise_org_id
 from fullvalue.domain.roles import Role, needs_second_factor
 
 

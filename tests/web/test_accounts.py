@@ -100,36 +100,45 @@ def test_session_without_verified_device_is_anonymous(client, make_member):
 def test_invitation_flow(client, make_member, actor_for):
     admin = make_member(Role.PROVIDER_ADMIN)
     invitation, token = invitation_create(
-        actor=actor_for(admin), email="New.Person@example.org",
-        organisation_id=admin.organisation_id, role=Role.PROVIDER_STAFF.value,
+        actor=actor_for(admin),
+        email="New.Person@example.org",
+        organisation_id=admin.organisation_id,
+        role=Role.PROVIDER_STAFF.value,
     )
     assert invitation.email == "new.person@example.org"
     page = client.get(reverse("invitation-accept", args=[token]))
     assert admin.organisation.name in page.content.decode()
-    weak = client.post(reverse("invitation-accept", args=[token]),
-                       {"full_name": "", "password": "123"})
+    weak = client.post(
+        reverse("invitation-accept", args=[token]), {"full_name": "", "password": "123"}
+    )
     assert weak.status_code == 400
-    ok = client.post(reverse("invitation-accept", args=[token]),
-                     {"full_name": "New Person", "password": "a-long-enough-passphrase"})
+    ok = client.post(
+        reverse("invitation-accept", args=[token]),
+        {"full_name": "New Person", "password": "a-long-enough-passphrase"},
+    )
     assert ok.status_code == 302
     assert Membership.objects.filter(
-        user__email="new.person@example.org", role="provider_staff",
+        user__email="new.person@example.org",
+        role="provider_staff",
         organisation=admin.organisation,
     ).exists()
     assert client.get(reverse("invitation-accept", args=[token])).status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)
-def test_invitation_email_is_sent_by_the_worker(make_member, actor_for,
-                                                django_capture_on_commit_callbacks):
+def test_invitation_email_is_sent_by_the_worker(
+    make_member, actor_for, django_capture_on_commit_callbacks
+):
     from django.core.management import call_command
     from django_tasks_db.models import DBTaskResult
 
     admin = make_member(Role.PROVIDER_ADMIN)
     with django_capture_on_commit_callbacks(execute=True):
         invitation_create(
-            actor=actor_for(admin), email="x@example.org",
-            organisation_id=admin.organisation_id, role="provider_staff",
+            actor=actor_for(admin),
+            email="x@example.org",
+            organisation_id=admin.organisation_id,
+            role="provider_staff",
         )
     assert len(mail.outbox) == 0  # queued, not sent inline
     assert DBTaskResult.objects.filter(task_path__endswith="send_invitation_email").count() == 1
@@ -153,23 +162,32 @@ def test_invitation_denials(make_member, actor_for, inviter, role, own):
     member = make_member(inviter)
     target = member.organisation_id if own else make_member(Role.PROVIDER_ADMIN).organisation_id
     with pytest.raises(PermissionDenied):
-        invitation_create(actor=actor_for(member), email="a@example.org",
-                          organisation_id=target, role=role.value)
+        invitation_create(
+            actor=actor_for(member), email="a@example.org", organisation_id=target, role=role.value
+        )
 
 
 def test_invitation_bad_input_names_fields(make_member, actor_for):
     admin = make_member(Role.PROVIDER_ADMIN)
     with pytest.raises(FullvalueError) as exc:
-        invitation_create(actor=actor_for(admin), email="nope", organisation_id=admin.organisation_id,
-                          role="emperor")
+        invitation_create(
+            actor=actor_for(admin),
+            email="nope",
+            organisation_id=admin.organisation_id,
+            role="emperor",
+        )
     assert {p.column for p in exc.value.problems} == {"email", "role"}
 
 
 def test_existing_user_must_sign_in_to_accept(make_member, actor_for):
     admin = make_member(Role.PROVIDER_ADMIN)
     existing = make_member(Role.PROVIDER_STAFF).user
-    _, token = invitation_create(actor=actor_for(admin), email=existing.email,
-                                 organisation_id=admin.organisation_id, role="provider_staff")
+    _, token = invitation_create(
+        actor=actor_for(admin),
+        email=existing.email,
+        organisation_id=admin.organisation_id,
+        role="provider_staff",
+    )
     with pytest.raises(Conflict):
         invitation_accept(token=token, full_name="X", password="a-long-enough-passphrase")
     membership = invitation_accept(token=token, user=existing)
@@ -183,8 +201,9 @@ def test_password_reset(client, make_member):
     link = re.search(r"https?://[^/]+(/password-reset/[^\s]+)", mail.outbox[0].body).group(1)
     short = client.post(link, {"new_password1": "short", "new_password2": "short"})
     assert short.status_code == 400
-    done = client.post(link, {"new_password1": "brand-new-passphrase-9",
-                              "new_password2": "brand-new-passphrase-9"})
+    done = client.post(
+        link, {"new_password1": "brand-new-passphrase-9", "new_password2": "brand-new-passphrase-9"}
+    )
     assert done.status_code == 302
     assert client.post(link, {}).status_code == 400  # the link works once
     assert post_sign_in(client, member.user.email, "brand-new-passphrase-9").status_code == 302
@@ -198,7 +217,8 @@ def test_password_reset_does_not_reveal_unknown_addresses(client):
 def test_switch_role(signed_in, make_member):
     member = make_member(Role.PROVIDER_ADMIN)
     second = Membership.objects.create(
-        user=member.user, organisation=make_member(Role.PROVIDER_ADMIN).organisation,
+        user=member.user,
+        organisation=make_member(Role.PROVIDER_ADMIN).organisation,
         role="provider_staff",
     )
     client = signed_in(member)

@@ -29,7 +29,9 @@ def test_openapi_schema_describes_the_api(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["openapi"].startswith("3.")
     paths = schema["paths"]
-    assert "/api/v1/organisations" in paths and "/api/v1/organisations/{org_id}/memberships" in paths
+    assert (
+        "/api/v1/organisations" in paths and "/api/v1/organisations/{org_id}/memberships" in paths
+    )
     assert "BearerAuth" in str(schema["components"]["securitySchemes"]) or "TokenAuth" in str(
         schema["components"]["securitySchemes"]
     )
@@ -52,8 +54,9 @@ def test_cursor_pagination_walks_every_item_once(client):
 
 def test_filters(client):
     OrganisationFactory(name="Women First", led_by_women=True, annual_income=5000)
-    OrganisationFactory(name="Big Co", legal_form="private_company", sector="private",
-                        annual_income=50_000_000)
+    OrganisationFactory(
+        name="Big Co", legal_form="private_company", sector="private", annual_income=50_000_000
+    )
     names = lambda q: [o["name"] for o in client.get(f"/api/v1/organisations?{q}").json()["items"]]  # noqa: E731
     assert names("led_by=led_by_women") == ["Women First"]
     assert names("size_band=micro") == ["Women First"]
@@ -78,40 +81,70 @@ def test_403_404_409_422(client, make_member, api_token):
     token = api_token(commissioner)
     provider = make_member(Role.PROVIDER_ADMIN)
     assert_problem(
-        client.patch(f"/api/v1/organisations/{provider.organisation_id}", {"town": "X"},
-                     content_type="application/json", **auth(token)),
-        403, "permission-denied",
+        client.patch(
+            f"/api/v1/organisations/{provider.organisation_id}",
+            {"town": "X"},
+            content_type="application/json",
+            **auth(token),
+        ),
+        403,
+        "permission-denied",
     )
     assert_problem(client.get("/api/v1/organisations/999999"), 404, "not-found")
-    new = {"name": "API Trust", "legal_form": "registered_charity", "sector": "voluntary",
-           "identifiers": ["GB-CHC-1170001"]}
-    created = client.post("/api/v1/organisations", new, content_type="application/json",
-                          **auth(token))
+    new = {
+        "name": "API Trust",
+        "legal_form": "registered_charity",
+        "sector": "voluntary",
+        "identifiers": ["GB-CHC-1170001"],
+    }
+    created = client.post(
+        "/api/v1/organisations", new, content_type="application/json", **auth(token)
+    )
     assert created.status_code == 201 and created.json()["slug"] == "api-trust"
     assert_problem(
-        client.post("/api/v1/organisations", {**new, "name": "Again"},
-                    content_type="application/json", **auth(token)),
-        409, "conflict",
+        client.post(
+            "/api/v1/organisations",
+            {**new, "name": "Again"},
+            content_type="application/json",
+            **auth(token),
+        ),
+        409,
+        "conflict",
     )
     body = assert_problem(
-        client.post("/api/v1/organisations", {"name": "", "legal_form": "x", "sector": "y",
-                                              "annual_income": "-3"},
-                    content_type="application/json", **auth(token)),
-        422, "invalid-input",
+        client.post(
+            "/api/v1/organisations",
+            {"name": "", "legal_form": "x", "sector": "y", "annual_income": "-3"},
+            content_type="application/json",
+            **auth(token),
+        ),
+        422,
+        "invalid-input",
     )
-    assert {e["column"] for e in body["errors"]} >= {"name", "legal_form", "sector", "annual_income"}
+    assert {e["column"] for e in body["errors"]} >= {
+        "name",
+        "legal_form",
+        "sector",
+        "annual_income",
+    }
     body = assert_problem(
-        client.post("/api/v1/organisations", {"identifiers": "not-a-list"},
-                    content_type="application/json", **auth(token)),
-        422, "invalid-input",
+        client.post(
+            "/api/v1/organisations",
+            {"identifiers": "not-a-list"},
+            content_type="application/json",
+            **auth(token),
+        ),
+        422,
+        "invalid-input",
     )
     assert body["errors"][0]["location"].endswith("identifiers")
 
 
 def test_malformed_json_is_a_problem(client, make_member, api_token):
     token = api_token(make_member(Role.COMMISSIONER))
-    response = client.post("/api/v1/organisations", "{not json",
-                           content_type="application/json", **auth(token))
+    response = client.post(
+        "/api/v1/organisations", "{not json", content_type="application/json", **auth(token)
+    )
     assert response.status_code in (400, 422)
     assert response["Content-Type"] == PROBLEM
 
@@ -153,9 +186,12 @@ def test_patch_changes_only_given_fields_and_audits(client, make_member, api_tok
 
     admin = make_member(Role.PROVIDER_ADMIN)
     token = api_token(admin)
-    r = client.patch(f"/api/v1/organisations/{admin.organisation_id}",
-                     {"town": "Preston", "led_by_women": True},
-                     content_type="application/json", **auth(token))
+    r = client.patch(
+        f"/api/v1/organisations/{admin.organisation_id}",
+        {"town": "Preston", "led_by_women": True},
+        content_type="application/json",
+        **auth(token),
+    )
     assert r.status_code == 200
     org = Organisation.objects.get(id=admin.organisation_id)
     assert org.town == "Preston" and org.led_by_women and org.name == admin.organisation.name
@@ -166,9 +202,12 @@ def test_patch_changes_only_given_fields_and_audits(client, make_member, api_tok
 def test_invite_and_remove_through_the_api(client, make_member, api_token):
     admin = make_member(Role.PROVIDER_ADMIN)
     token = api_token(admin)
-    r = client.post(f"/api/v1/organisations/{admin.organisation_id}/invitations",
-                    {"email": "new@example.org", "role": "provider_staff"},
-                    content_type="application/json", **auth(token))
+    r = client.post(
+        f"/api/v1/organisations/{admin.organisation_id}/invitations",
+        {"email": "new@example.org", "role": "provider_staff"},
+        content_type="application/json",
+        **auth(token),
+    )
     assert r.status_code == 201 and "token" not in r.json()
     staff = make_member(Role.PROVIDER_STAFF, organisation=admin.organisation)
     r = client.delete(f"/api/v1/memberships/{staff.id}", **auth(token))

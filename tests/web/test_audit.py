@@ -33,7 +33,8 @@ def admin() -> Actor:
 def make_events(n: int) -> list[AuditEvent]:
     for i in range(n):
         organisation_create(
-            actor=admin(), data={**VALID, "name": f"Org {i}", "identifiers": [f"GB-CHC-{1092900 + i}"]}
+            actor=admin(),
+            data={**VALID, "name": f"Org {i}", "identifiers": [f"GB-CHC-{1092900 + i}"]},
         )
     return list(AuditEvent.objects.order_by("seq"))
 
@@ -50,9 +51,7 @@ def raw_sql(sql: str, params=()):
 
 def test_write_records_actor_action_object_and_diff():
     org = organisation_create(actor=admin(), data=VALID)
-    organisation_update(
-        actor=admin(), organisation_id=org.id, data={"town": "Hull"}, partial=True
-    )
+    organisation_update(actor=admin(), organisation_id=org.id, data={"town": "Hull"}, partial=True)
     create, update = AuditEvent.objects.order_by("seq")
     assert create.action == "organisation.create"
     assert create.actor_email == "system:test"
@@ -94,9 +93,12 @@ def test_events_refuse_update_and_delete_through_the_orm():
 
 def test_database_trigger_refuses_update():
     (event,) = make_events(1)
-    with pytest.raises(Exception, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_auditevent SET action = 'x' WHERE id = %s", [event.pk])
+    with (
+        pytest.raises(Exception, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET action = 'x' WHERE id = %s", [event.pk])
 
 
 def test_intact_chain_verifies():
@@ -162,7 +164,10 @@ def test_verify_audit_command_exit_codes(tmp_path):
         "PATH": "/usr/bin:/bin",
     }
     run = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "fullvalue.cli", *args], env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "fullvalue.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
     assert run("manage", "migrate", "-v0").returncode == 0

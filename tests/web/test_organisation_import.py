@@ -39,7 +39,9 @@ def test_valid_file_previews_then_imports(commissioner):
     )
     assert preview.counts == {"create": 2, "update": 0, "unchanged": 0, "error": 0}
     assert not Organisation.objects.filter(name="Pathways CIC").exists()  # preview writes nothing
-    counts = organisation_import_commit(actor=commissioner, batch_id=batch.id, valid_rows_only=False)
+    counts = organisation_import_commit(
+        actor=commissioner, batch_id=batch.id, valid_rows_only=False
+    )
     assert counts["create"] == 2
     org = Organisation.objects.get(name="Harbour Lights Trust")
     assert org.led_by_women and org.areas.get().code == "E12000002"
@@ -94,8 +96,15 @@ def test_xlsx_is_read_like_csv(commissioner):
     book = Workbook()
     sheet = book.active
     sheet.append(["Name", "Legal form", "Sector", "Identifiers", "Annual income"])
-    sheet.append(["Spreadsheet Trust", "Registered charity", "Voluntary and community",
-                  "GB-CHC-1111111", 50000])
+    sheet.append(
+        [
+            "Spreadsheet Trust",
+            "Registered charity",
+            "Voluntary and community",
+            "GB-CHC-1111111",
+            50000,
+        ]
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     batch, preview = organisation_import_preview(
@@ -131,7 +140,7 @@ def test_misspelt_and_missing_columns_are_named():
 
 def test_formula_and_script_strings_are_kept_as_text(commissioner):
     row = '"=HYPERLINK(""http://evil"")",cic,voluntary,,,,\n'
-    batch, preview = organisation_import_preview(
+    batch, _ = organisation_import_preview(
         actor=commissioner, filename="x.csv", content=(HEADER + row).encode()
     )
     organisation_import_commit(actor=commissioner, batch_id=batch.id, valid_rows_only=False)
@@ -141,6 +150,7 @@ def test_formula_and_script_strings_are_kept_as_text(commissioner):
 def test_providers_cannot_import(make_member, actor_for):
     with pytest.raises(PermissionDenied):
         organisation_import_preview(
-            actor=actor_for(make_member(Role.PROVIDER_ADMIN)), filename="a.csv",
+            actor=actor_for(make_member(Role.PROVIDER_ADMIN)),
+            filename="a.csv",
             content=(HEADER + GOOD).encode(),
         )

@@ -55,8 +55,16 @@ def test_all_problems_are_collected_at_once():
         }
     )
     assert set(errors) >= {
-        "name", "legal_form", "sector", "identifiers", "annual_income", "regions",
-        "led_by_women", "website", "contact_email", "contact_phone",
+        "name",
+        "legal_form",
+        "sector",
+        "identifiers",
+        "annual_income",
+        "regions",
+        "led_by_women",
+        "website",
+        "contact_email",
+        "contact_phone",
     }
     assert "6 or 7 digits" in errors["identifiers"]
     assert "Atlantis" in errors["regions"]

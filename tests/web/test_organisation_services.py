@@ -45,8 +45,10 @@ def test_read_only_roles_cannot_write(make_member, actor_for, role):
         organisation_create(actor=actor_for(member), data=NEW)
     with pytest.raises(PermissionDenied):
         organisation_update(
-            actor=actor_for(member), organisation_id=member.organisation_id,
-            data={"town": "X"}, partial=True,
+            actor=actor_for(member),
+            organisation_id=member.organisation_id,
+            data={"town": "X"},
+            partial=True,
         )
 
 
@@ -70,8 +72,10 @@ def test_provider_staff_cannot_edit_own(make_member, actor_for):
     staff = make_member(Role.PROVIDER_STAFF)
     with pytest.raises(PermissionDenied):
         organisation_update(
-            actor=actor_for(staff), organisation_id=staff.organisation_id,
-            data={"town": "X"}, partial=True,
+            actor=actor_for(staff),
+            organisation_id=staff.organisation_id,
+            data={"town": "X"},
+            partial=True,
         )
 
 
@@ -80,8 +84,10 @@ def test_invalid_update_changes_nothing(make_member, actor_for):
     events = AuditEvent.objects.count()
     with pytest.raises(FullvalueError) as exc:
         organisation_update(
-            actor=actor_for(mine), organisation_id=mine.organisation_id,
-            data={"name": "", "annual_income": "-5"}, partial=True,
+            actor=actor_for(mine),
+            organisation_id=mine.organisation_id,
+            data={"name": "", "annual_income": "-5"},
+            partial=True,
         )
     assert {p.column for p in exc.value.problems} == {"name", "annual_income"}
     mine.organisation.refresh_from_db()

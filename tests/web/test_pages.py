@@ -10,8 +10,16 @@ from tests.web.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = ["home", "organisation-list", "sign-in", "cookies", "accessibility", "privacy",
-          "feedback", "password-reset"]
+PUBLIC = [
+    "home",
+    "organisation-list",
+    "sign-in",
+    "cookies",
+    "accessibility",
+    "privacy",
+    "feedback",
+    "password-reset",
+]
 
 
 @pytest.mark.parametrize("name", PUBLIC)
@@ -19,7 +27,7 @@ def test_public_pages_render(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "govuk-header" in body and "govuk-phase-banner" in body and "govuk-footer" in body
+    assert "govuk-generic-header" in body and "govuk-phase-banner" in body and "govuk-footer" in body
     assert "govuk-cookie-banner" in body
 
 
@@ -32,12 +40,18 @@ def test_dashboard_for_every_role(signed_in, make_member, role):
 
 
 def test_role_specific_dashboard_content(signed_in, make_member):
-    assert "The market" in signed_in(make_member(Role.COMMISSIONER)).get(
-        reverse("dashboard")).content.decode()
-    assert "Audit trail" in signed_in(make_member(Role.AUDITOR)).get(
-        reverse("dashboard")).content.decode()
-    assert "Background tasks" in signed_in(make_member(Role.SYSTEM_ADMIN)).get(
-        reverse("dashboard")).content.decode()
+    assert (
+        "The market"
+        in signed_in(make_member(Role.COMMISSIONER)).get(reverse("dashboard")).content.decode()
+    )
+    assert (
+        "Audit trail"
+        in signed_in(make_member(Role.AUDITOR)).get(reverse("dashboard")).content.decode()
+    )
+    assert (
+        "Background tasks"
+        in signed_in(make_member(Role.SYSTEM_ADMIN)).get(reverse("dashboard")).content.decode()
+    )
 
 
 def test_signed_out_dashboard_redirects_to_sign_in(client):
@@ -59,16 +73,32 @@ def test_edit_shows_error_summary_linked_to_fields_then_saves(signed_in, make_me
     url = reverse("organisation-edit", args=[admin.organisation.slug])
     form = client.get(url)
     assert form.status_code == 200
-    bad = client.post(url, {"name": "", "legal_form": "registered_charity", "sector": "voluntary",
-                            "identifiers": "GB-CHC-1234567", "annual_income": "lots"})
+    bad = client.post(
+        url,
+        {
+            "name": "",
+            "legal_form": "registered_charity",
+            "sector": "voluntary",
+            "identifiers": "GB-CHC-1234567",
+            "annual_income": "lots",
+        },
+    )
     body = bad.content.decode()
     assert bad.status_code == 400
     assert 'href="#name"' in body and 'href="#annual_income"' in body
     assert "Error: Change" in body  # the title is prefixed for screen readers
-    good = client.post(url, {"name": "Renamed Trust", "legal_form": "registered_charity",
-                             "sector": "voluntary", "identifiers": "GB-CHC-1234567",
-                             "annual_income": "12000", "led_by": ["led_by_women"],
-                             "regions": ["E12000002"]})
+    good = client.post(
+        url,
+        {
+            "name": "Renamed Trust",
+            "legal_form": "registered_charity",
+            "sector": "voluntary",
+            "identifiers": "GB-CHC-1234567",
+            "annual_income": "12000",
+            "led_by": ["led_by_women"],
+            "regions": ["E12000002"],
+        },
+    )
     assert good.status_code == 302
     admin.organisation.refresh_from_db()
     assert admin.organisation.name == "Renamed Trust" and admin.organisation.led_by_women
@@ -116,8 +146,10 @@ def test_audit_page_search_export_and_verify(signed_in, make_member):
     from fullvalue.web.core.actor import Actor
     from fullvalue.web.organisations.services import organisation_create
 
-    organisation_create(actor=Actor.system("t"), data={"name": "Audited", "legal_form": "cic",
-                                                       "sector": "voluntary"})
+    organisation_create(
+        actor=Actor.system("t"),
+        data={"name": "Audited", "legal_form": "cic", "sector": "voluntary"},
+    )
     client = signed_in(make_member(Role.AUDITOR))
     page = client.get(reverse("audit-list") + "?q=Audited&verify=1").content.decode()
     assert "organisation.create" in page and "The chain is intact" in page

@@ -31,14 +31,17 @@ def test_provider_never_sees_another_providers_private_data(signed_in, make_memb
     rows = csv_rows(export)
     assert "contact_email" not in rows[0]
     token = api_token(me)
-    body = client.get(f"/api/v1/organisations/{other_org.id}",
-                      HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    body = client.get(
+        f"/api/v1/organisations/{other_org.id}", HTTP_AUTHORIZATION=f"Bearer {token}"
+    ).json()
     assert body["contact_email"] is None and body["internal_notes"] is None
-    mine = client.get(f"/api/v1/organisations/{me.organisation_id}",
-                      HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    mine = client.get(
+        f"/api/v1/organisations/{me.organisation_id}", HTTP_AUTHORIZATION=f"Bearer {token}"
+    ).json()
     assert mine["contact_email"] == me.organisation.contact_email
-    members = client.get(f"/api/v1/organisations/{other_org.id}/memberships",
-                         HTTP_AUTHORIZATION=f"Bearer {token}")
+    members = client.get(
+        f"/api/v1/organisations/{other_org.id}/memberships", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
     assert members.status_code == 403
     assert client.get(reverse("organisation-members", args=[other_org.slug])).status_code == 403
 
@@ -50,7 +53,9 @@ def test_community_member_and_anonymous_see_only_public_data(client, signed_in, 
         assert org.name in page and org.contact_email not in page
         api = c.get(f"/api/v1/organisations/{org.id}").json()
         assert api["contact_email"] is None
-        assert "contact_email" not in csv_rows(c.get(reverse("organisation-list") + "?format=csv"))[0]
+        assert (
+            "contact_email" not in csv_rows(c.get(reverse("organisation-list") + "?format=csv"))[0]
+        )
         assert c.get(reverse("audit-list")).status_code in (302, 403)
 
 
@@ -59,14 +64,19 @@ def test_commissioner_and_auditor_read_private_fields(signed_in, make_member, ap
     for role in (Role.COMMISSIONER, Role.AUDITOR):
         member = make_member(role)
         c = signed_in(member)
-        assert org.contact_email in c.get(
-            reverse("organisation-detail", args=[org.slug])
-        ).content.decode()
+        assert (
+            org.contact_email
+            in c.get(reverse("organisation-detail", args=[org.slug])).content.decode()
+        )
         rows = csv_rows(c.get(reverse("organisation-list") + "?format=csv"))
         assert any(r["contact_email"] == org.contact_email for r in rows)
         token = api_token(member)
-        assert c.get(f"/api/v1/organisations/{org.id}",
-                     HTTP_AUTHORIZATION=f"Bearer {token}").json()["contact_email"] == org.contact_email
+        assert (
+            c.get(f"/api/v1/organisations/{org.id}", HTTP_AUTHORIZATION=f"Bearer {token}").json()[
+                "contact_email"
+            ]
+            == org.contact_email
+        )
 
 
 def test_auditor_cannot_write_anywhere(signed_in, make_member, api_token):
@@ -78,16 +88,28 @@ def test_auditor_cannot_write_anywhere(signed_in, make_member, api_token):
     assert response.status_code == 403
     assert c.get(reverse("organisation-create")).status_code == 403
     token = api_token(auditor)
-    r = c.patch(f"/api/v1/organisations/{target.id}", {"town": "X"},
-                content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    r = c.patch(
+        f"/api/v1/organisations/{target.id}",
+        {"town": "X"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     assert r.status_code == 403 and r["Content-Type"] == "application/problem+json"
-    r = c.post("/api/v1/organisations", {"name": "X"}, content_type="application/json",
-               HTTP_AUTHORIZATION=f"Bearer {token}")
+    r = c.post(
+        "/api/v1/organisations",
+        {"name": "X"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     assert r.status_code == 403
     # ... but reads everything, including the audit trail.
     assert c.get(reverse("audit-list")).status_code == 200
-    assert c.get(f"/api/v1/organisations/{target.id}/memberships",
-                 HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    assert (
+        c.get(
+            f"/api/v1/organisations/{target.id}/memberships", HTTP_AUTHORIZATION=f"Bearer {token}"
+        ).status_code
+        == 200
+    )
 
 
 def test_token_acts_only_as_its_membership(client, make_member, api_token):
@@ -96,13 +118,17 @@ def test_token_acts_only_as_its_membership(client, make_member, api_token):
 
     provider = make_member(Role.PROVIDER_ADMIN)
     Membership.objects.create(
-        user=provider.user, organisation=make_member(Role.COMMISSIONER).organisation,
+        user=provider.user,
+        organisation=make_member(Role.COMMISSIONER).organisation,
         role="commissioner",
     )
     token = api_token(provider)
-    r = client.post("/api/v1/organisations",
-                    {"name": "X", "legal_form": "cic", "sector": "voluntary"},
-                    content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    r = client.post(
+        "/api/v1/organisations",
+        {"name": "X", "legal_form": "cic", "sector": "voluntary"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     assert r.status_code == 403
     me = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").json()
     assert me["role"] == "provider_admin" and len(me["memberships"]) == 1

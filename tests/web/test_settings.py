@@ -6,13 +6,23 @@ import sys
 
 import pytest
 
-CHECK = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='fullvalue.web.settings'; django.setup(); from django.conf import settings; print(settings.SESSION_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS, settings.CSRF_COOKIE_SECURE)"
+CHECK = (
+    "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='fullvalue.web.settings'; "
+    "django.setup(); from django.conf import settings; "
+    "print(settings.SESSION_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS, "
+    "settings.CSRF_COOKIE_SECURE)"
+)
 
 
 def run(env):
     base = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
-    return subprocess.run([sys.executable, "-c", CHECK], env={**base, **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", CHECK],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_production_refuses_without_secret_key():

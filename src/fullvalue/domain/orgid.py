@@ -105,7 +105,8 @@ def normalise_org_id(value: str) -> str:
     >>> normalise_org_id("GB-CHC-12")
     Traceback (most recent call last):
     ...
-    fullvalue.domain.orgid.OrgIdError: GB-CHC-12 is not valid: a registered charity number has 6 or 7 digits
+    fullvalue.domain.orgid.OrgIdError: GB-CHC-12 is not valid: a registered charity number has 6 ...
+
     """
     text = (value or "").strip()
     match = _SPLIT.match(text)

@@ -47,7 +47,8 @@ def _demo_code(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add the web commands."""
     manage = subparsers.add_parser(
-        "manage", help="run a Django management command (migrate, db_worker, load_demo ...)",
+        "manage",
+        help="run a Django management command (migrate, db_worker, load_demo ...)",
         add_help=False,
     )
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -17,7 +17,7 @@ TARGET = Path(__file__).resolve().parent / "static" / "govuk"
 
 
 def copy_assets(source: Path = SOURCE, target: Path = TARGET) -> list[Path]:
-    """Copy the CSS (rewritten), the JavaScript module and the assets folder; return the files."""
+    """Copy the CSS (rewritten), the JavaScript module, their source maps and the assets."""
     if not (source / "govuk-frontend.min.css").exists():
         raise SystemExit(f"govuk-frontend is not installed at {source}: run npm ci first")
     if target.exists():
@@ -26,7 +26,8 @@ def copy_assets(source: Path = SOURCE, target: Path = TARGET) -> list[Path]:
     css = (source / "govuk-frontend.min.css").read_text(encoding="utf-8")
     css = css.replace("url(/assets/", "url(/static/govuk/assets/")
     (target / "govuk-frontend.min.css").write_text(css, encoding="utf-8")
-    shutil.copy2(source / "govuk-frontend.min.js", target / "govuk-frontend.min.js")
+    for name in ("govuk-frontend.min.css.map", "govuk-frontend.min.js", "govuk-frontend.min.js.map"):
+        shutil.copy2(source / name, target / name)
     shutil.copytree(source / "assets", target / "assets")
     return sorted(p for p in target.rglob("*") if p.is_file())
 

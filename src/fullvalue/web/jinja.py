@@ -61,7 +61,7 @@ def environment(**options: Any) -> Environment:
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
-    env = Environment(**options)  # noqa: S701 (autoescape set above)
+    env = Environment(**options)
     env.globals.update(
         url=url,
         static=static,

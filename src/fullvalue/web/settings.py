@@ -49,7 +49,7 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not SECRET_KEY:
     if DEBUG or TESTING:
-        SECRET_KEY = "insecure-local-only-key-never-used-in-production"  # noqa: S105
+        SECRET_KEY = "insecure-local-only-key-never-used-in-production"
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set (the service refuses to start).")
 if not ALLOWED_HOSTS:
@@ -133,7 +133,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -164,7 +163,9 @@ AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "Fullvalue"
 
-# Sessions: idle timeout, not persisted past the browser session.
+# Sessions: idle timeout, not persisted past the browser session. Stored in the database, so a
+# sign-out ends the session in every web worker (a per-process cache would not).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -235,6 +236,7 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fullvalue <no-reply@fullvalue.local>")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
+SERVICE_NAME = os.environ.get("SERVICE_NAME", "Fullvalue")
 OCID_PREFIX = os.environ.get("OCID_PREFIX", "ocds-fullvalue")
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
 DEMO_TOTP_HINT = env_bool("DEMO_TOTP_HINT", False)

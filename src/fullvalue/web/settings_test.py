@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("FULLVALUE_TESTING", "1")
 
-from fullvalue.web.settings import *  # noqa: E402, F403
+from fullvalue.web.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

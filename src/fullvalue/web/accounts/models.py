@@ -83,6 +83,9 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} ({self.role})"
+
 
 class ApiToken(models.Model):
     """A token for a machine client, scoped to one membership (one organisation and role).
@@ -100,3 +103,6 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (fv_{self.prefix}_…)"

@@ -23,9 +23,7 @@ def memberships_for_user(actor: Actor) -> list[Membership]:
 
 def can_manage_members(actor: Actor, organisation_id: int) -> bool:
     """Administrators of an organisation and system administrators manage its members."""
-    return actor.is_system_admin or (
-        actor.role in MAY_INVITE and actor.belongs_to(organisation_id)
-    )
+    return actor.is_system_admin or (actor.role in MAY_INVITE and actor.belongs_to(organisation_id))
 
 
 def organisation_members(actor: Actor, organisation_id: int) -> QuerySet[Membership]:
@@ -44,6 +42,8 @@ def organisation_members(actor: Actor, organisation_id: int) -> QuerySet[Members
 
 def api_tokens_for(actor: Actor) -> QuerySet[ApiToken]:
     """The actor's own tokens, across their memberships."""
+    if actor.user_id is None:
+        return ApiToken.objects.none()
     return (
         ApiToken.objects.filter(membership__user_id=actor.user_id)
         .select_related("membership__organisation")

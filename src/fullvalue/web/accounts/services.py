@@ -62,14 +62,18 @@ def invitation_create(
     invite anyone anywhere.
     """
     actor.require_can_write()
+    if actor.user_id is None:
+        raise PermissionDenied("Invitations are sent by a signed-in person.")
     problems: list[Problem] = []
     email = (email or "").strip().lower()
     try:
         validate_email(email)
     except ValidationError:
         problems.append(
-            Problem("Enter an email address in the correct format, like name@example.org",
-                    column="email")
+            Problem(
+                "Enter an email address in the correct format, like name@example.org",
+                column="email",
+            )
         )
     if role not in Role.__members__.values():
         problems.append(Problem("Choose a role", column="role"))
@@ -262,9 +266,7 @@ def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
 def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
     """Revoke one of the actor's own tokens (or any, for a system administrator)."""
     token = ApiToken.objects.select_related("membership").filter(id=token_id).first()
-    if token is None or (
-        token.membership.user_id != actor.user_id and not actor.is_system_admin
-    ):
+    if token is None or (token.membership.user_id != actor.user_id and not actor.is_system_admin):
         raise NotFound("No such token.")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
@@ -288,8 +290,12 @@ def actor_for_token(raw: str) -> Actor | None:
     prefix, _, secret = raw[len(TOKEN_PREFIX) :].partition("_")
     token = (
         ApiToken.objects.select_related("membership__user", "membership__organisation")
-        .filter(prefix=prefix, revoked_at__isnull=True, membership__is_active=True,
-                membership__user__is_active=True)
+        .filter(
+            prefix=prefix,
+            revoked_at__isnull=True,
+            membership__is_active=True,
+            membership__user__is_active=True,
+        )
         .first()
     )
     if token is None or not secrets.compare_digest(token.token_hash, _hash(secret)):

@@ -38,7 +38,9 @@ def _safe_next(request: HttpRequest, target: str | None) -> str:
     return reverse("dashboard")
 
 
-def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: dict | None = None, *args, **kwargs
+) -> HttpResponse:
     """The page shown by django-axes after too many failed sign-ins."""
     return page(
         request,
@@ -79,8 +81,14 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 login(request, user)
                 return HttpResponseRedirect(_safe_next(request, next_url))
         state.values.pop("password", None)
-    return page(request, "accounts/sign_in.html", "Sign in", state=state, next=next_url,
-                nav_active="sign-in")
+    return page(
+        request,
+        "accounts/sign_in.html",
+        "Sign in",
+        state=state,
+        next=next_url,
+        nav_active="sign-in",
+    )
 
 
 def _pending_user(request: HttpRequest) -> User | None:
@@ -105,14 +113,24 @@ def sign_in_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         code = request.POST.get("code", "").replace(" ", "")
         device = next(
-            (d for d in TOTPDevice.objects.filter(user=user, confirmed=True) if d.verify_token(code)),
+            (
+                d
+                for d in TOTPDevice.objects.filter(user=user, confirmed=True)
+                if d.verify_token(code)
+            ),
             None,
         )
         if device is not None:
             return _complete_sign_in(request, user, device)
         state.add_error("code", "Enter the 6-digit code shown in your authenticator app")
-    return page(request, "accounts/verify.html", "Enter your security code", state=state,
-                demo_hint=settings.DEMO_TOTP_HINT, email=user.email)
+    return page(
+        request,
+        "accounts/verify.html",
+        "Enter your security code",
+        state=state,
+        demo_hint=settings.DEMO_TOTP_HINT,
+        email=user.email,
+    )
 
 
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
@@ -133,8 +151,14 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         device = services.totp_device_start(user=user)
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, title="QR code")
     secret = base64.b32encode(device.bin_key).decode()
-    return page(request, "accounts/two_factor_setup.html", "Set up your authenticator app",
-                state=state, qr_svg=qr_svg, secret=secret)
+    return page(
+        request,
+        "accounts/two_factor_setup.html",
+        "Set up your authenticator app",
+        state=state,
+        qr_svg=qr_svg,
+        secret=secret,
+    )
 
 
 @require_POST
@@ -159,7 +183,9 @@ def password_reset(request: HttpRequest) -> HttpResponse:
                 subject_template_name="accounts/password_reset_subject.txt",
             )
             return redirect("password-reset-sent")
-        state.add_error("email", "Enter an email address in the correct format, like name@example.org")
+        state.add_error(
+            "email", "Enter an email address in the correct format, like name@example.org"
+        )
     return page(request, "accounts/password_reset.html", "Reset your password", state=state)
 
 
@@ -175,8 +201,9 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
     except (User.DoesNotExist, ValueError, TypeError, OverflowError):
         user = None
     if user is None or not default_token_generator.check_token(user, token):
-        return page(request, "accounts/password_reset_invalid.html", "This link has expired",
-                    status=400)
+        return page(
+            request, "accounts/password_reset_invalid.html", "This link has expired", status=400
+        )
     state = FormState()
     if request.method == "POST":
         form = SetPasswordForm(
@@ -192,8 +219,9 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
             return redirect("sign-in")
         for field, errors in form.errors.items():
             state.add_error(field, errors[0])
-    return page(request, "accounts/password_reset_confirm.html", "Choose a new password",
-                state=state)
+    return page(
+        request, "accounts/password_reset_confirm.html", "Choose a new password", state=state
+    )
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -215,8 +243,15 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, f"You have joined {invitation.organisation.name}.")
             return redirect("dashboard" if signed_in else "sign-in")
-    return page(request, "accounts/invitation.html", "Accept your invitation", state=state,
-                invitation=invitation, signed_in=signed_in, role_label=Role(invitation.role).label)
+    return page(
+        request,
+        "accounts/invitation.html",
+        "Accept your invitation",
+        state=state,
+        invitation=invitation,
+        signed_in=signed_in,
+        role_label=Role(invitation.role).label,
+    )
 
 
 @signin_required
@@ -248,8 +283,9 @@ def switch_role(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_MEMBERSHIP] = chosen.id
             return redirect("dashboard")
         state.add_error("membership", "Choose the role you want to act in")
-    return page(request, "accounts/switch_role.html", "Change role", state=state,
-                memberships=memberships)
+    return page(
+        request, "accounts/switch_role.html", "Change role", state=state, memberships=memberships
+    )
 
 
 @signin_required
@@ -257,7 +293,9 @@ def switch_role(request: HttpRequest) -> HttpResponse:
 def token_create(request: HttpRequest) -> HttpResponse:
     """Create an API token for the current role; show the secret once."""
     try:
-        _, secret = services.api_token_create(actor=request.actor, name=request.POST.get("name", ""))  # type: ignore[attr-defined]
+        _, secret = services.api_token_create(
+            actor=request.actor, name=request.POST.get("name", "")
+        )  # type: ignore[attr-defined]
     except FullvalueError as exc:
         messages.error(request, str(exc.problems[0].reason if exc.problems else exc.message))
         return redirect("account")

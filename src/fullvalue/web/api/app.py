@@ -174,8 +174,15 @@ class InvitationOut(Schema):
     expires_at: str
 
 
-ERRORS = {400: ProblemOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 409: ProblemOut,
-          422: ProblemOut, 429: ProblemOut}
+ERRORS = {
+    400: ProblemOut,
+    401: ProblemOut,
+    403: ProblemOut,
+    404: ProblemOut,
+    409: ProblemOut,
+    422: ProblemOut,
+    429: ProblemOut,
+}
 
 
 def _org_out(actor: Actor, org: Organisation) -> dict[str, Any]:
@@ -201,8 +208,9 @@ def _get_org(org_id: int) -> Organisation:
     return org
 
 
-@api.get("/organisations", response={200: OrganisationPage, **ERRORS}, auth=None,
-         tags=["organisations"])
+@api.get(
+    "/organisations", response={200: OrganisationPage, **ERRORS}, auth=None, tags=["organisations"]
+)
 def list_organisations(request: HttpRequest, filters: Query[OrganisationFilterIn]) -> Any:
     """The organisation directory (public). Filter, then page with ``cursor``."""
     actor = optional_actor(request)
@@ -215,8 +223,12 @@ def list_organisations(request: HttpRequest, filters: Query[OrganisationFilterIn
     }
 
 
-@api.get("/organisations/{org_id}", response={200: OrganisationOut, **ERRORS}, auth=None,
-         tags=["organisations"])
+@api.get(
+    "/organisations/{org_id}",
+    response={200: OrganisationOut, **ERRORS},
+    auth=None,
+    tags=["organisations"],
+)
 def get_organisation(request: HttpRequest, org_id: int) -> Any:
     """One organisation (public fields; private ones for those allowed)."""
     actor = optional_actor(request)
@@ -231,8 +243,9 @@ def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Any:
     return Status(201, _org_out(actor, org))
 
 
-@api.patch("/organisations/{org_id}", response={200: OrganisationOut, **ERRORS},
-           tags=["organisations"])
+@api.patch(
+    "/organisations/{org_id}", response={200: OrganisationOut, **ERRORS}, tags=["organisations"]
+)
 def update_organisation(request: HttpRequest, org_id: int, payload: OrganisationIn) -> Any:
     """Change some fields of an organisation (its administrators or a system administrator)."""
     actor = request.auth  # type: ignore[attr-defined]
@@ -242,8 +255,11 @@ def update_organisation(request: HttpRequest, org_id: int, payload: Organisation
     return _org_out(actor, org)
 
 
-@api.get("/organisations/{org_id}/memberships", response={200: list[MembershipOut], **ERRORS},
-         tags=["memberships"])
+@api.get(
+    "/organisations/{org_id}/memberships",
+    response={200: list[MembershipOut], **ERRORS},
+    tags=["memberships"],
+)
 def list_memberships(request: HttpRequest, org_id: int) -> Any:
     """Who holds which role in an organisation (its administrators, auditors, system admins)."""
     actor = request.auth  # type: ignore[attr-defined]
@@ -251,8 +267,11 @@ def list_memberships(request: HttpRequest, org_id: int) -> Any:
     return [_membership_out(m) for m in organisation_members(actor, org_id)]
 
 
-@api.post("/organisations/{org_id}/invitations", response={201: InvitationOut, **ERRORS},
-          tags=["memberships"])
+@api.post(
+    "/organisations/{org_id}/invitations",
+    response={201: InvitationOut, **ERRORS},
+    tags=["memberships"],
+)
 def invite(request: HttpRequest, org_id: int, payload: InvitationIn) -> Any:
     """Invite someone by email to a role in the organisation."""
     actor = request.auth  # type: ignore[attr-defined]
@@ -272,8 +291,9 @@ def invite(request: HttpRequest, org_id: int, payload: InvitationIn) -> Any:
     )
 
 
-@api.delete("/memberships/{membership_id}", response={200: MembershipOut, **ERRORS},
-            tags=["memberships"])
+@api.delete(
+    "/memberships/{membership_id}", response={200: MembershipOut, **ERRORS}, tags=["memberships"]
+)
 def remove_membership(request: HttpRequest, membership_id: int) -> Any:
     """End someone's role in an organisation."""
     actor = request.auth  # type: ignore[attr-defined]
@@ -292,9 +312,9 @@ def me(request: HttpRequest) -> Any:
         "role": actor.role.value if actor.role else None,
         "organisation_id": actor.organisation_id,
         "via": actor.via,
-        "memberships": [_membership_out(m) for m in memberships] if actor.via == "web" else [
-            _membership_out(m) for m in memberships if m.id == actor.membership_id
-        ],
+        "memberships": [_membership_out(m) for m in memberships]
+        if actor.via == "web"
+        else [_membership_out(m) for m in memberships if m.id == actor.membership_id],
     }
 
 
@@ -305,5 +325,3 @@ def problem_doc(request: HttpRequest, code: str) -> HttpResponse:
     if title is None:
         raise NotFound("No such problem type.")
     return HttpResponse(f"{code}: {title}", content_type="text/plain; charset=utf-8")
-
-

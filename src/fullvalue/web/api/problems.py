@@ -77,7 +77,11 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(FullvalueError)
     def _app_error(request: HttpRequest, exc: FullvalueError) -> HttpResponse:
         return problem_response(
-            api, request, status=exc.status, code=exc.code, detail=exc.message,
+            api,
+            request,
+            status=exc.status,
+            code=exc.code,
+            detail=exc.message,
             problems=exc.problems,
         )
 
@@ -87,12 +91,19 @@ def install(api: NinjaAPI) -> None:
         for err in exc.errors:
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload")]
             problems.append(
-                Problem(err.get("msg", "invalid"), location=".".join(loc),
-                        column=loc[-1] if loc else None)
+                Problem(
+                    err.get("msg", "invalid"),
+                    location=".".join(loc),
+                    column=loc[-1] if loc else None,
+                )
             )
         return problem_response(
-            api, request, status=422, code="invalid-input",
-            detail="The request does not match the schema.", problems=problems,
+            api,
+            request,
+            status=422,
+            code="invalid-input",
+            detail="The request does not match the schema.",
+            problems=problems,
         )
 
     @api.exception_handler(Throttled)
@@ -100,22 +111,28 @@ def install(api: NinjaAPI) -> None:
         wait = getattr(exc, "wait", None)
         headers = {"Retry-After": str(int(wait))} if wait else {}
         return problem_response(
-            api, request, status=429, code="rate-limited",
-            detail="You have made too many requests; wait and try again.", headers=headers,
+            api,
+            request,
+            status=429,
+            code="rate-limited",
+            detail="You have made too many requests; wait and try again.",
+            headers=headers,
         )
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return problem_response(
-            api, request, status=401, code="unauthenticated",
+            api,
+            request,
+            status=401,
+            code="unauthenticated",
             detail="Send a valid API token as 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": 'Bearer realm="fullvalue"'},
         )
 
     @api.exception_handler(AuthorizationError)
     def _forbidden(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
-        return problem_response(api, request, status=403, code="permission-denied",
-                                detail=str(exc))
+        return problem_response(api, request, status=403, code="permission-denied", detail=str(exc))
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -124,11 +141,15 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         code = STATUS_CODES.get(exc.status_code, "bad-request")
-        return problem_response(api, request, status=exc.status_code, code=code,
-                                detail=str(exc))
+        return problem_response(api, request, status=exc.status_code, code=code, detail=str(exc))
 
     @api.exception_handler(Exception)
     def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("unhandled API error", exc_info=exc)
-        return problem_response(api, request, status=500, code="server-error",
-                                detail="An unexpected error happened; it has been logged.")
+        return problem_response(
+            api,
+            request,
+            status=500,
+            code="server-error",
+            detail="An unexpected error happened; it has been logged.",
+        )

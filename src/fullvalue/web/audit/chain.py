@@ -78,5 +78,6 @@ def event_digest(prev_hash: str, event: Mapping[str, Any]) -> str:
     -----
     ``hash_n = SHA256(hash_{n-1} || canonical(event_n))`` with ``hash_0`` sixty-four zeros.
     Changing, removing or reordering any event changes every later hash.
+
     """
     return hashlib.sha256(prev_hash.encode() + canonical(event)).hexdigest()

@@ -52,6 +52,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["occurred_at"]),
         ]
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type} {self.object_id}"
+
     def save(self, *args, **kwargs):
         """Insert only; an existing event is never saved again."""
         if self.pk is not None:
@@ -70,3 +73,5 @@ class AuditHead(models.Model):
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
 
+    def __str__(self) -> str:
+        return f"audit head at seq {self.seq}"

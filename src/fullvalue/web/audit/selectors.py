@@ -39,9 +39,7 @@ def audit_events(actor: Actor, filters: Mapping[str, Any]) -> QuerySet[AuditEven
     qs = AuditEvent.objects.order_by("-seq")
     q = str(filters.get("q") or "").strip()[:100]
     if q:
-        qs = qs.filter(
-            Q(actor_email__icontains=q) | Q(object_repr__icontains=q) | Q(object_id=q)
-        )
+        qs = qs.filter(Q(actor_email__icontains=q) | Q(object_repr__icontains=q) | Q(object_id=q))
     if action := str(filters.get("action") or "").strip()[:80]:
         qs = qs.filter(action__startswith=action)
     if object_type := str(filters.get("object_type") or "").strip()[:80]:

@@ -40,9 +40,7 @@ def audit_record(
         actor_user_id=actor.user_id,
         actor_email=actor.email,
         actor_role=actor.role.value if actor.role else "",
-        organisation_id=organisation_id
-        if organisation_id is not None
-        else actor.organisation_id,
+        organisation_id=organisation_id if organisation_id is not None else actor.organisation_id,
         action=action,
         object_type=object_type,
         object_id=str(object_id or ""),

@@ -38,7 +38,8 @@ def verify_events(
         if event.seq != expected_seq:
             if event.seq > expected_seq and present is not None and expected_seq in present:
                 return VerifyResult(
-                    False, checked,
+                    False,
+                    checked,
                     f"row {event.pk} (seq {event.seq}): stored before seq {expected_seq} — "
                     "reordered",
                     event.seq,
@@ -50,12 +51,14 @@ def verify_events(
                     else f"seq {expected_seq} to {event.seq - 1}"
                 )
                 return VerifyResult(
-                    False, checked,
+                    False,
+                    checked,
                     f"row {event.pk} (seq {event.seq}): {missing} is missing — deleted",
                     event.seq,
                 )
             return VerifyResult(
-                False, checked,
+                False,
+                checked,
                 f"row {event.pk} (seq {event.seq}): out of order after seq {expected_seq - 1} — "
                 "reordered",
                 event.seq,
@@ -63,13 +66,15 @@ def verify_events(
         recomputed = event_digest(event.prev_hash, event.__dict__)
         if recomputed != event.hash:
             return VerifyResult(
-                False, checked,
+                False,
+                checked,
                 f"row {event.pk} (seq {event.seq}): contents do not match its hash — edited",
                 event.seq,
             )
         if event.prev_hash != prev_hash:
             return VerifyResult(
-                False, checked,
+                False,
+                checked,
                 f"row {event.pk} (seq {event.seq}): does not follow seq {event.seq - 1} — "
                 "reordered or replaced",
                 event.seq,
@@ -77,7 +82,8 @@ def verify_events(
         prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     if head is not None and (head.seq != expected_seq - 1 or head.hash != prev_hash):
         return VerifyResult(
-            False, checked,
+            False,
+            checked,
             f"the chain ends at seq {expected_seq - 1} but the head records seq {head.seq}: "
             "the newest rows were deleted",
             expected_seq,

@@ -18,16 +18,25 @@ from fullvalue.web.core.pages import page, signin_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     """Search and download the audit trail; optionally verify the hash chain."""
     actor = request.actor  # type: ignore[attr-defined]
-    filters = {k: request.GET.get(k, "") for k in ("q", "action", "object_type", "date_from",
-                                                   "date_to")}
+    filters = {
+        k: request.GET.get(k, "") for k in ("q", "action", "object_type", "date_from", "date_to")
+    }
     events = audit_events(actor, filters)
     fmt = request.GET.get("format")
     if fmt:
         rows = (
             [
-                e.seq, e.occurred_at, e.actor_email, e.actor_role, e.organisation_id, e.action,
-                e.object_type, e.object_id, e.object_repr,
-                json.dumps(e.changes, ensure_ascii=False, sort_keys=True), e.hash,
+                e.seq,
+                e.occurred_at,
+                e.actor_email,
+                e.actor_role,
+                e.organisation_id,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.object_repr,
+                json.dumps(e.changes, ensure_ascii=False, sort_keys=True),
+                e.hash,
             ]
             for e in events.iterator()
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django_tasks_db.models import DBTaskResult
 
-from fullvalue.web.core.actor import Actor
 from fullvalue.errors import PermissionDenied
+from fullvalue.web.core.actor import Actor
 
 
 def task_results(actor: Actor, status: str = "") -> QuerySet[DBTaskResult]:

@@ -38,7 +38,9 @@ def retrying_task(
                     delay = timedelta(seconds=backoff_seconds * 2 ** (_attempt - 1))
                     logger.warning(
                         "task %s failed on attempt %s; retrying in %s",
-                        func.__name__, _attempt, delay,
+                        func.__name__,
+                        _attempt,
+                        delay,
                     )
                     declared.using(run_after=timezone.now() + delay).enqueue(
                         *args, _attempt=_attempt + 1, **kwargs

@@ -71,7 +71,11 @@ def tasks(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     results = list(task_results(request.actor, status)[:200])  # type: ignore[attr-defined]
     return page(
-        request, "core/tasks.html", "Background tasks", results=results, status_filter=status,
+        request,
+        "core/tasks.html",
+        "Background tasks",
+        results=results,
+        status_filter=status,
         nav_active="tasks",
     )
 
@@ -89,7 +93,11 @@ def cookies_hide(request: HttpRequest) -> HttpResponse:
         target = "/"
     response = HttpResponseRedirect(target)
     response.set_cookie(
-        COOKIE_SEEN, "yes", max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+        COOKIE_SEEN,
+        "yes",
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
         secure=request.is_secure(),
     )
     return response

@@ -8,3 +8,6 @@ class DemoMarker(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return "demo world"

@@ -23,8 +23,9 @@ def demo_totp_code(email: str) -> str:
     device = TOTPDevice.objects.filter(user__email=email.lower(), confirmed=True).first()
     if device is None:
         raise FullvalueError(f"{email} has no second factor (or is not a demo user).")
-    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits,
-                drift=device.drift)
+    code = totp(
+        device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift
+    )
     # Codes change every 30 seconds; say how long this one lasts.
     remaining = device.step - int(time.time() - device.t0) % device.step
     return f"{code:0{device.digits}d}  (valid for about {remaining} more seconds)"

@@ -119,8 +119,13 @@ def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
     for name in REQUIRED:
         if name not in header:
             problems.append(
-                Problem(f"required column {name!r} is missing", row=1, column=name, source=filename,
-                        location=f"{filename} row 1")
+                Problem(
+                    f"required column {name!r} is missing",
+                    row=1,
+                    column=name,
+                    source=filename,
+                    location=f"{filename} row 1",
+                )
             )
     for index, name in enumerate(header):
         if name and name not in COLUMNS and name not in IGNORED:
@@ -135,9 +140,12 @@ def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
                     location=f"{filename} row 1, column {index + 1}",
                 )
             )
-    if len(header) != len(set(h for h in header if h)):
-        problems.append(Problem("a column name appears twice", row=1, source=filename,
-                                location=f"{filename} row 1"))
+    if len(header) != len({h for h in header if h}):
+        problems.append(
+            Problem(
+                "a column name appears twice", row=1, source=filename, location=f"{filename} row 1"
+            )
+        )
     if problems:
         raise FullvalueError.from_problems(f"{filename} has the wrong columns.", problems)
     if len(raw_rows) - 1 > MAX_ROWS:
@@ -152,16 +160,20 @@ def _outcomes(actor: Actor, filename: str, rows: list[dict[str, str]]) -> Previe
     outcomes: list[RowOutcome] = []
     seen: dict[str, int] = {}
     all_ids = {
-        i.value: i.organisation_id
-        for i in Identifier.objects.only("value", "organisation_id")
+        i.value: i.organisation_id for i in Identifier.objects.only("value", "organisation_id")
     }
     for offset, raw in enumerate(rows):
         row_no = offset + 2
         data = {k: v for k, v in raw.items() if k not in IGNORED}
         parsed, problems = parse_organisation(data)
         problems = [
-            Problem(p.reason, row=row_no, column=p.column, source=filename,
-                    location=f"{filename} row {row_no}, column {p.column}")
+            Problem(
+                p.reason,
+                row=row_no,
+                column=p.column,
+                source=filename,
+                location=f"{filename} row {row_no}, column {p.column}",
+            )
             for p in problems
         ]
         outcome = RowOutcome(row=row_no, name=(raw.get("name") or "").strip()[:200], action="error")
@@ -170,17 +182,25 @@ def _outcomes(actor: Actor, filename: str, rows: list[dict[str, str]]) -> Previe
             for value in parsed.identifiers:
                 if value in seen:
                     problems.append(
-                        Problem(f"{value} also appears in row {seen[value]}", row=row_no,
-                                column="identifiers", source=filename,
-                                location=f"{filename} row {row_no}, column identifiers")
+                        Problem(
+                            f"{value} also appears in row {seen[value]}",
+                            row=row_no,
+                            column="identifiers",
+                            source=filename,
+                            location=f"{filename} row {row_no}, column identifiers",
+                        )
                     )
                 else:
                     seen[value] = row_no
             if len(owners) > 1:
                 problems.append(
-                    Problem("its identifiers belong to different organisations", row=row_no,
-                            column="identifiers", source=filename,
-                            location=f"{filename} row {row_no}, column identifiers")
+                    Problem(
+                        "its identifiers belong to different organisations",
+                        row=row_no,
+                        column="identifiers",
+                        source=filename,
+                        location=f"{filename} row {row_no}, column identifiers",
+                    )
                 )
             elif owners:
                 outcome.organisation_id = owners.pop()
@@ -194,9 +214,13 @@ def _outcomes(actor: Actor, filename: str, rows: list[dict[str, str]]) -> Previe
         if o.action == "update" and o.organisation_id and not can_edit(actor, o.organisation_id):
             o.action, o.parsed = "error", None
             o.problems.append(
-                Problem("it would change an organisation you cannot edit", row=o.row,
-                        column="identifiers", source=filename,
-                        location=f"{filename} row {o.row}, column identifiers")
+                Problem(
+                    "it would change an organisation you cannot edit",
+                    row=o.row,
+                    column="identifiers",
+                    source=filename,
+                    location=f"{filename} row {o.row}, column identifiers",
+                )
             )
     return Preview(rows=outcomes)
 

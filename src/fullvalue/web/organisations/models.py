@@ -130,3 +130,6 @@ class ImportBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"

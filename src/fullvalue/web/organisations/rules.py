@@ -16,8 +16,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
-from fullvalue.domain.orgid import OrgIdError, normalise_org_id
 from fullvalue.domain.organisations import POLICE_FORCE_AREAS, REGIONS
+from fullvalue.domain.orgid import OrgIdError, normalise_org_id
 from fullvalue.errors import Problem
 from fullvalue.web.organisations.models import LegalForm, Sector
 
@@ -78,8 +78,7 @@ def rule_sector_matches_legal_form(legal_form: str, sector: str) -> str | None:
         expected = Sector.PRIVATE
     if expected is not None and sector != expected:
         return (
-            f"{LegalForm(legal_form).label} must be in the "
-            f"{Sector(expected).label.lower()} sector"
+            f"{LegalForm(legal_form).label} must be in the {Sector(expected).label.lower()} sector"
         )
     return None
 
@@ -195,17 +194,23 @@ def parse_organisation(data: Mapping[str, Any]) -> tuple[OrganisationInput | Non
                 raise InvalidOperation
         except InvalidOperation:
             problems.append(
-                Problem("Annual income must be an amount in pounds, like 250000", column="annual_income")
+                Problem(
+                    "Annual income must be an amount in pounds, like 250000", column="annual_income"
+                )
             )
             income = None
         else:
             if income < 0:
                 problems.append(Problem("Annual income cannot be negative", column="annual_income"))
             elif income >= MAX_INCOME:
-                problems.append(Problem("Annual income is implausibly large", column="annual_income"))
+                problems.append(
+                    Problem("Annual income is implausibly large", column="annual_income")
+                )
             elif income != income.quantize(Decimal("0.01")):
                 problems.append(
-                    Problem("Annual income can have at most 2 decimal places", column="annual_income")
+                    Problem(
+                        "Annual income can have at most 2 decimal places", column="annual_income"
+                    )
                 )
 
     regions = _codes(data.get("regions"), "regions", "Regions", REGIONS, problems)
@@ -216,17 +221,19 @@ def parse_organisation(data: Mapping[str, Any]) -> tuple[OrganisationInput | Non
         POLICE_FORCE_AREAS,
         problems,
     )
-    flags = {key: _bool(data.get(key), key, label, problems) for key, label in LED_BY_FIELDS.items()}
+    flags = {
+        key: _bool(data.get(key), key, label, problems) for key, label in LED_BY_FIELDS.items()
+    }
 
     website = _text(data.get("website"), "website", "Website", problems, max_len=200)
     if website:
         try:
             URLValidator(schemes=["http", "https"])(website)
         except ValidationError:
-            problems.append(
-                Problem("Enter a website address starting https://", column="website")
-            )
-    email = _text(data.get("contact_email"), "contact_email", "Contact email", problems, max_len=254)
+            problems.append(Problem("Enter a website address starting https://", column="website"))
+    email = _text(
+        data.get("contact_email"), "contact_email", "Contact email", problems, max_len=254
+    )
     if email:
         try:
             EmailValidator()(email)

@@ -62,8 +62,15 @@ class OrganisationFilters:
     def active(self) -> bool:
         """Whether any filter is set."""
         return any(
-            (self.q, self.sector, self.legal_form, self.size_band, self.region,
-             self.police_force_area, self.led_by)
+            (
+                self.q,
+                self.sector,
+                self.legal_form,
+                self.size_band,
+                self.region,
+                self.police_force_area,
+                self.led_by,
+            )
         )
 
 
@@ -160,9 +167,7 @@ def export_rows(actor: Actor, orgs: QuerySet[Organisation]) -> tuple[list[str], 
 
 def market_summary() -> dict[str, Any]:
     """Counts by sector and size band, for the commissioner's view of the market."""
-    by_sector = dict(
-        Organisation.objects.values_list("sector").annotate(n=Count("id")).order_by()
-    )
+    by_sector = dict(Organisation.objects.values_list("sector").annotate(n=Count("id")).order_by())
     bands: dict[str, int] = {band.value: 0 for band in SizeBand}
     unknown = 0
     for income in Organisation.objects.filter(sector="voluntary").values_list(
@@ -173,8 +178,10 @@ def market_summary() -> dict[str, Any]:
             unknown += 1
         else:
             bands[band.value] += 1
-    led_by = {
-        flag: Organisation.objects.filter(**{flag: True}).count() for flag in LED_BY_FIELDS
+    led_by = {flag: Organisation.objects.filter(**{flag: True}).count() for flag in LED_BY_FIELDS}
+    return {
+        "by_sector": by_sector,
+        "voluntary_by_band": bands,
+        "unknown_income": unknown,
+        "led_by": led_by,
     }
-    return {"by_sector": by_sector, "voluntary_by_band": bands, "unknown_income": unknown,
-            "led_by": led_by}

@@ -103,11 +103,7 @@ def organisation_update(
     With ``partial`` the given fields are merged over the current values first (API PATCH).
     """
     actor.require_can_write()
-    org = (
-        Organisation.objects.select_for_update()
-        .filter(id=organisation_id)
-        .first()
-    )
+    org = Organisation.objects.select_for_update().filter(id=organisation_id).first()
     if org is None:
         raise NotFound("No such organisation.")
     if not can_edit(actor, org.id):

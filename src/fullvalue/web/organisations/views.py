@@ -105,7 +105,9 @@ def organisation_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
 def _form_values(values: dict) -> dict:
     out = dict(values)
     out["identifiers"] = "\n".join(values.get("identifiers") or [])
-    out["annual_income"] = "" if values.get("annual_income") is None else str(values["annual_income"])
+    out["annual_income"] = (
+        "" if values.get("annual_income") is None else str(values["annual_income"])
+    )
     out["led_by"] = [k for k in LED_BY_FIELDS if values.get(k)]
     return out
 
@@ -125,8 +127,11 @@ def organisation_edit_view(request: HttpRequest, slug: str) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     org = organisation_get(actor, slug)
     if not can_edit(actor, org.id):
-        raise FullvalueError("Only this organisation's administrators can change its details.",
-                             code="permission-denied", status=403)
+        raise FullvalueError(
+            "Only this organisation's administrators can change its details.",
+            code="permission-denied",
+            status=403,
+        )
     state = FormState(values=_form_values(organisation_values(org, private=True)))
     if request.method == "POST":
         state, data = _post_data(request)
@@ -137,8 +142,15 @@ def organisation_edit_view(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"{org.name} has been updated.")
             return redirect("organisation-detail", slug=org.slug)
-    return page(request, "organisations/form.html", f"Change {org.name}", state=state, org=org,
-                nav_active="organisations", **_choices())
+    return page(
+        request,
+        "organisations/form.html",
+        f"Change {org.name}",
+        state=state,
+        org=org,
+        nav_active="organisations",
+        **_choices(),
+    )
 
 
 @signin_required
@@ -156,10 +168,20 @@ def organisation_create_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{org.name} has been added.")
             return redirect("organisation-detail", slug=org.slug)
     elif actor.role not in (Role.COMMISSIONER, Role.SYSTEM_ADMIN):
-        raise FullvalueError("Only commissioners and system administrators can add organisations.",
-                             code="permission-denied", status=403)
-    return page(request, "organisations/form.html", "Add an organisation", state=state, org=None,
-                nav_active="organisations", **_choices())
+        raise FullvalueError(
+            "Only commissioners and system administrators can add organisations.",
+            code="permission-denied",
+            status=403,
+        )
+    return page(
+        request,
+        "organisations/form.html",
+        "Add an organisation",
+        state=state,
+        org=None,
+        nav_active="organisations",
+        **_choices(),
+    )
 
 
 @signin_required
@@ -183,10 +205,20 @@ def organisation_import_view(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("organisation-import-preview", batch_id=batch.id)
     else:
-        actor.require_role(Role.COMMISSIONER, Role.SYSTEM_ADMIN,
-                           message="Only commissioners and system administrators can import.")
-    return page(request, "organisations/import.html", "Import organisations", state=state,
-                problems=problems, columns=imports.COLUMNS, nav_active="organisations")
+        actor.require_role(
+            Role.COMMISSIONER,
+            Role.SYSTEM_ADMIN,
+            message="Only commissioners and system administrators can import.",
+        )
+    return page(
+        request,
+        "organisations/import.html",
+        "Import organisations",
+        state=state,
+        problems=problems,
+        columns=imports.COLUMNS,
+        nav_active="organisations",
+    )
 
 
 @signin_required
@@ -212,8 +244,15 @@ def organisation_import_preview_view(request: HttpRequest, batch_id: int) -> Htt
             )
             return redirect("organisation-list")
     preview = imports.import_batch_preview(actor, batch)
-    return page(request, "organisations/import_preview.html", "Check your import", state=state,
-                batch=batch, preview=preview, nav_active="organisations")
+    return page(
+        request,
+        "organisations/import_preview.html",
+        "Check your import",
+        state=state,
+        batch=batch,
+        preview=preview,
+        nav_active="organisations",
+    )
 
 
 @signin_required
@@ -229,7 +268,9 @@ def organisation_members_view(request: HttpRequest, slug: str) -> HttpResponse:
         state = FormState.from_post(request.POST)
         try:
             account_services.invitation_create(
-                actor=actor, email=state.values.get("email", ""), organisation_id=org.id,
+                actor=actor,
+                email=state.values.get("email", ""),
+                organisation_id=org.id,
                 role=state.values.get("role", ""),
             )
         except FullvalueError as exc:
@@ -246,11 +287,22 @@ def organisation_members_view(request: HttpRequest, slug: str) -> HttpResponse:
     fmt = request.GET.get("format")
     if fmt:
         return table_response(
-            fmt, f"{org.slug}-members", ["name", "email", "role", "active", "since"],
-            [[m.user.full_name, m.user.email, m.get_role_display(), m.is_active, m.created_at]
-             for m in members],
+            fmt,
+            f"{org.slug}-members",
+            ["name", "email", "role", "active", "since"],
+            [
+                [m.user.full_name, m.user.email, m.get_role_display(), m.is_active, m.created_at]
+                for m in members
+            ],
         )
-    return page(request, "organisations/members.html", f"Members of {org.name}", state=state,
-                org=org, members=members, may_manage=may_manage,
-                role_choices=[(r.value, r.label) for r in invitable],
-                nav_active="organisations")
+    return page(
+        request,
+        "organisations/members.html",
+        f"Members of {org.name}",
+        state=state,
+        org=org,
+        members=members,
+        may_manage=may_manage,
+        role_choices=[(r.value, r.label) for r in invitable],
+        nav_active="organisations",
+    )

@@ -1,0 +1,189 @@
+"""Load run on loopback: 50 concurrent clients for 60 s over public pages, signed-in pages and
+API lists, against ``script/server`` serving the demo world exactly as a new user gets it.
+
+Uses wrk (Debian's package; ``script/bench`` installs it) with a Lua script that rotates
+through the requests and counts 5xx responses. Bounded: one run of ``--duration`` seconds.
+Writes ``benchmarks/results/web.json`` and prints a markdown table.
+
+    script/bench web                 # 50 clients, 60 s
+    python benchmarks/web/run.py --clients 10 --duration 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "benchmarks" / "results"
+PASSWORD = "fullvalue-demo-2026"
+
+LUA = r"""
+local requests = {}
+local idx = 0
+local fivexx = 0
+local counts = {}
+init = function(args)
+  for line in io.lines(os.getenv("FV_REQUESTS")) do
+    local path, header = line:match("^(%S+)%s*(.*)$")
+    local headers = {}
+    if header ~= "" then
+      local k, v = header:match("^([^:]+):%s*(.*)$")
+      headers[k] = v
+    end
+    table.insert(requests, wrk.format("GET", path, headers))
+  end
+  idx = math.random(#requests) - 1
+end
+request = function()
+  idx = (idx % #requests) + 1
+  return requests[idx]
+end
+response = function(status, headers, body)
+  if status >= 500 then fivexx = fivexx + 1 end
+end
+done = function(summary, latency, requests_)
+  io.write(string.format("FV p50=%d p95=%d p99=%d max=%d requests=%d errors_status=%d "
+    .. "errors_connect=%d errors_timeout=%d\n",
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max,
+    summary.requests, summary.errors.status, summary.errors.connect, summary.errors.timeout))
+end
+"""
+
+
+def wait_for(url: str, seconds: float = 120) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"server did not answer at {url}")
+
+
+def sign_in(base: str, email: str) -> str:
+    """Sign a demo user in (with their demo second-factor code if needed); return the cookie."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    token = lambda html: re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]  # noqa: E731
+    html = opener.open(base + "/sign-in/").read().decode()
+    response = opener.open(
+        base + "/sign-in/",
+        urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token(html), "email": email, "password": PASSWORD}
+        ).encode(),
+    )
+    if response.geturl().endswith("/sign-in/verify/"):
+        code = subprocess.check_output([str(ROOT / "script" / "demo-code"), email], text=True)
+        response = opener.open(
+            base + "/sign-in/verify/",
+            urllib.parse.urlencode(
+                {"csrfmiddlewaretoken": token(response.read().decode()), "code": code.split()[0]}
+            ).encode(),
+        )
+    assert response.geturl().endswith("/dashboard/"), response.geturl()
+    return "; ".join(f"{c.name}={c.value}" for c in jar if c.name == "sessionid")
+
+
+def api_token(email: str) -> str:
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='fullvalue.web.settings'; "
+        "django.setup(); from fullvalue.web.accounts.models import Membership; "
+        "from fullvalue.web.accounts.services import actor_for_membership, api_token_create; "
+        f"m = Membership.objects.filter(user__email={email!r}).first(); "
+        "print(api_token_create(actor=actor_for_membership(m), name='load run')[1])"
+    )
+    return subprocess.check_output([sys.executable, "-c", code], text=True, cwd=ROOT).strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=60)
+    parser.add_argument("--port", type=int, default=8099)
+    args = parser.parse_args()
+    base = f"http://127.0.0.1:{args.port}"
+    env = {**os.environ, "PORT": str(args.port), "API_RATE_LIMIT": "100000000/m",
+           "AXES_FAILURE_LIMIT": "1000"}
+    server = subprocess.Popen(
+        [str(ROOT / "script" / "server")], cwd=ROOT, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(base + "/healthz")
+        secret_env = {
+            **env, "SECRET_KEY": (ROOT / "var" / "secret_key").read_text().strip(),
+            "ALLOWED_HOSTS": "127.0.0.1", "HTTPS": "false",
+        }
+        os.environ.update(secret_env)
+        provider = sign_in(base, "provider@demo.fullvalue.test")
+        commissioner = sign_in(base, "commissioner@demo.fullvalue.test")
+        token = api_token("prime@demo.fullvalue.test")
+        requests = [
+            "/", "/organisations/", "/organisations/?sector=voluntary&size_band=small",
+            "/organisations/moss-side-womens-centre/", "/api/v1/organisations?limit=50",
+            f"/dashboard/ Cookie: {provider}", f"/organisations/ Cookie: {provider}",
+            f"/dashboard/ Cookie: {commissioner}",
+            f"/organisations/second-chance-trust/ Cookie: {commissioner}",
+            f"/api/v1/organisations?limit=50 Authorization: Bearer {token}",
+            f"/api/v1/organisations?led_by=led_by_women Authorization: Bearer {token}",
+        ]
+        with tempfile.TemporaryDirectory() as tmp:
+            req_file = Path(tmp) / "requests.txt"
+            req_file.write_text("\n".join(requests) + "\n")
+            lua = Path(tmp) / "rotate.lua"
+            lua.write_text(LUA)
+            out = subprocess.run(
+                ["wrk", "-t", "2", "-c", str(args.clients), "-d", f"{args.duration}s",
+                 "--timeout", "10s", "-s", str(lua), base],
+                env={**os.environ, "FV_REQUESTS": str(req_file)},
+                capture_output=True, text=True, timeout=args.duration + 60,
+            )
+        line = next(x for x in out.stdout.splitlines() if x.startswith("FV "))
+        stats = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+        rps = re.search(r"Requests/sec:\s+([\d.]+)", out.stdout)
+        result = {
+            "clients": args.clients,
+            "duration_s": args.duration,
+            "database": "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (embedded)",
+            "server": "script/server: gunicorn gthread 3 workers x 4 threads + task worker",
+            "requests": stats["requests"],
+            "requests_per_s": float(rps[1]) if rps else None,
+            "p50_ms": stats["p50"] / 1000,
+            "p95_ms": stats["p95"] / 1000,
+            "p99_ms": stats["p99"] / 1000,
+            "max_ms": stats["max"] / 1000,
+            "non_2xx_3xx": stats["errors_status"],
+            "connect_errors": stats["errors_connect"],
+            "timeouts": stats["errors_timeout"],
+            "mix": [r.split(" ")[0] + (" (signed in)" if " " in r else "") for r in requests],
+            "load_average_after": os.getloadavg(),
+        }
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        name = "web-postgresql.json" if os.environ.get("DATABASE_URL") else "web.json"
+        (RESULTS / name).write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps(result, indent=2))
+        print(out.stdout)
+        ok = result["p95_ms"] < 300 and result["non_2xx_3xx"] == 0
+        print("GOAL MET" if ok else "GOAL NOT MET", "(p95 < 300 ms, zero 5xx)")
+        return 0
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -214,3 +214,48 @@ def test_profile_and_dashboard_query_counts(signed_in, make_member):
     small = _count(client, reverse("dashboard"))
     OrganisationFactory.create_batch(20)
     assert _count(client, reverse("dashboard")) == small
+
+
+def test_pages_render_with_production_static_storage(client, settings, tmp_path):
+    """script/server uses hashed, compressed static files: every asset a page names must exist."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    staticfiles_storage._setup() if hasattr(staticfiles_storage, "_setup") else None
+    for url in ("/", "/organisations/", "/sign-in/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "/static/govuk/govuk-frontend.min." in response.content.decode()
+
+
+def test_directory_export_imports_back_unchanged(signed_in, make_member):
+    """What a commissioner downloads can be uploaded again: every row reads as unchanged."""
+    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.organisations.imports import organisation_import_preview
+    from fullvalue.web.organisations.services import organisation_create
+
+    for i, name in enumerate(["Alpha Trust", "Beta CIC"]):
+        organisation_create(
+            actor=Actor.system("t"),
+            data={"name": name, "legal_form": "registered_charity", "sector": "voluntary",
+                  "identifiers": [f"GB-CHC-{1200000 + i}"], "annual_income": "5000",
+                  "regions": ["E12000002", "E12000007"], "police_force_areas": ["kent"],
+                  "led_by_disabled": True, "contact_email": "a@example.org"},
+        )
+    member = make_member(Role.SYSTEM_ADMIN, legal_form="public_body", sector="public")
+    client = signed_in(member)
+    exported = client.get(reverse("organisation-list") + "?format=csv&q=a").content
+    from fullvalue.web.accounts.services import actor_for_membership
+
+    _, preview = organisation_import_preview(
+        actor=actor_for_membership(member), filename="export.csv", content=exported
+    )
+    assert preview.problems == []
+    assert preview.counts == {"create": 0, "update": 0, "unchanged": 3, "error": 0}

@@ -3,8 +3,9 @@
 Nothing is written unless the whole file is valid or the user chooses to import the valid rows;
 either way the write is one transaction. Every rejected row is reported with its row number (as a
 spreadsheet shows it: the header is row 1), the column and the reason. Re-importing the same file
-changes nothing: rows whose identifier is already registered update that organisation, and
-unchanged rows are reported as unchanged.
+changes nothing: a row whose identifier (or, from a Fullvalue export, whose ``slug``) is already
+registered updates that organisation; unchanged rows are reported as unchanged; a row with
+neither whose name matches an existing organisation is refused rather than duplicated.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from fullvalue.web.organisations.services import _unique_slug, _write
 
 COLUMNS = (
     "name",
+    "slug",
     "legal_form",
     "sector",
     "identifiers",
@@ -44,6 +46,7 @@ COLUMNS = (
     "contact_phone",
 )
 REQUIRED = ("name", "legal_form", "sector")
+#: Columns read (slug) or tolerated in a Fullvalue export, but not organisation fields.
 IGNORED = {"size_band", "slug", "id", "internal_notes"}
 MAX_ROWS = 10_000
 MAX_BYTES = 5 * 1024 * 1024
@@ -162,6 +165,8 @@ def _outcomes(actor: Actor, filename: str, rows: list[dict[str, str]]) -> Previe
     all_ids = {
         i.value: i.organisation_id for i in Identifier.objects.only("value", "organisation_id")
     }
+    slugs = dict(Organisation.objects.values_list("slug", "id"))
+    names = {n.lower() for n in Organisation.objects.values_list("name", flat=True)}
     for offset, raw in enumerate(rows):
         row_no = offset + 2
         data = {k: v for k, v in raw.items() if k not in IGNORED}
@@ -179,6 +184,20 @@ def _outcomes(actor: Actor, filename: str, rows: list[dict[str, str]]) -> Previe
         outcome = RowOutcome(row=row_no, name=(raw.get("name") or "").strip()[:200], action="error")
         if parsed is not None:
             owners = {all_ids[v] for v in parsed.identifiers if v in all_ids}
+            slug = (raw.get("slug") or "").strip()
+            if slug in slugs:
+                owners.add(slugs[slug])
+            elif not owners and not parsed.identifiers and parsed.name.lower() in names:
+                problems.append(
+                    Problem(
+                        "an organisation with this name already exists: add its identifier or "
+                        "slug to update it",
+                        row=row_no,
+                        column="name",
+                        source=filename,
+                        location=f"{filename} row {row_no}, column name",
+                    )
+                )
             for value in parsed.identifiers:
                 if value in seen:
                     problems.append(
@@ -195,7 +214,7 @@ def _outcomes(actor: Actor, filename: str, rows: list[dict[str, str]]) -> Previe
             if len(owners) > 1:
                 problems.append(
                     Problem(
-                        "its identifiers belong to different organisations",
+                        "its identifiers and slug belong to different organisations",
                         row=row_no,
                         column="identifiers",
                         source=filename,

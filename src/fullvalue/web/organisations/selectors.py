@@ -16,6 +16,7 @@ from fullvalue.web.organisations.rules import LED_BY_FIELDS
 
 PUBLIC_COLUMNS = (
     "name",
+    "slug",
     "legal_form",
     "sector",
     "identifiers",
@@ -142,8 +143,10 @@ def organisation_values(org: Organisation, *, private: bool) -> dict[str, Any]:
         "identifiers": [i.value for i in org.identifiers.all()],
         "annual_income": org.annual_income,
         "size_band": band.value if band else None,
-        "regions": [a.code for a in areas if a.kind == Area.Kind.REGION],
-        "police_force_areas": [a.code for a in areas if a.kind == Area.Kind.POLICE_FORCE_AREA],
+        "regions": sorted(a.code for a in areas if a.kind == Area.Kind.REGION),
+        "police_force_areas": sorted(
+            a.code for a in areas if a.kind == Area.Kind.POLICE_FORCE_AREA
+        ),
         **{flag: getattr(org, flag) for flag in LED_BY_FIELDS},
         "description": org.description,
         "website": org.website,

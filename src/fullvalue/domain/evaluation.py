@@ -39,9 +39,7 @@ def rule_weights_sum_to_100(criteria: Sequence[Criterion]) -> Problem | None:
     """The weights of the award criteria must add up to 100."""
     total = sum((c.weight for c in criteria), Decimal(0))
     if total != 100:
-        return Problem(
-            f"The weights add up to {total.normalize():f}, not 100", column="weights"
-        )
+        return Problem(f"The weights add up to {total.normalize():f}, not 100", column="weights")
     return None
 
 

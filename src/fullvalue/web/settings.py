@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "fullvalue.web.audit",
     "fullvalue.web.accounts",
     "fullvalue.web.organisations",
+    "fullvalue.web.programmes",
+    "fullvalue.web.tendering",
+    "fullvalue.web.contracts",
     "fullvalue.web.demo",
 ]
 

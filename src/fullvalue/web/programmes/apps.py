@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ProgrammesConfig(AppConfig):
+    """Outcome-based programmes: outcomes paid for, cohort, volume, areas, mechanism."""
+
+    name = "fullvalue.web.programmes"
+    label = "programmes"

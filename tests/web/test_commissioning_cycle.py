@@ -1,0 +1,349 @@
+"""The commissioning cycle through the services: programme, tender, bids, evaluation, award."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from fullvalue.domain.roles import Role
+from fullvalue.errors import Conflict, FullvalueError, PermissionDenied
+from fullvalue.web.audit.models import AuditEvent
+from fullvalue.web.contracts.models import Contract
+from fullvalue.web.programmes.services import programme_create, risk_preview
+from fullvalue.web.tendering import selectors
+from fullvalue.web.tendering.models import Bid, Tender
+from fullvalue.web.tendering.results import lot_results
+from fullvalue.web.tendering.services import (
+    award_confirm,
+    award_decide,
+    bid_submit,
+    bid_withdraw,
+    clarification_answer,
+    clarification_ask,
+    conflict_declare,
+    consensus_set,
+    interest_register,
+    panel_assign,
+    scores_submit,
+    tender_amend,
+    tender_close,
+    tender_create,
+    tender_publish,
+    tender_update,
+)
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+START = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A settable clock for the whole application (deadlines are about time)."""
+    state = {"now": START}
+    monkeypatch.setattr(timezone, "now", lambda: state["now"])
+    return state
+
+
+@pytest.fixture
+def world(make_member, actor_for):
+    commissioner = make_member(
+        Role.COMMISSIONER, legal_form="pcc", sector="public", annual_income=None
+    )
+    org = commissioner.organisation
+    ev1 = make_member(Role.EVALUATOR, organisation=org)
+    ev2 = make_member(Role.EVALUATOR, organisation=org)
+    ev3 = make_member(Role.EVALUATOR, organisation=org)
+    women = make_member(Role.PROVIDER_ADMIN, annual_income=420_000)
+    mentors = make_member(Role.PROVIDER_ADMIN, annual_income=86_000)
+    prime = make_member(Role.PROVIDER_ADMIN, annual_income=64_000_000)
+    return {
+        k: actor_for(v)
+        for k, v in {
+            "commissioner": commissioner,
+            "ev1": ev1,
+            "ev2": ev2,
+            "ev3": ev3,
+            "women": women,
+            "mentors": mentors,
+            "prime": prime,
+        }.items()
+    } | {"members": {"ev1": ev1, "ev2": ev2, "ev3": ev3}}
+
+
+def programme_data():
+    return {
+        "title": "Women's Rehabilitation Service",
+        "summary": "Holistic women's centres.",
+        "cohort": "Women on community orders and licence",
+        "volume_low": 120,
+        "volume_expected": 150,
+        "volume_high": 180,
+        "budget": "1350000",
+        "years": 3,
+        "outcomes": ["proven-reoffending-binary", "accommodation-settled"],
+        "areas": ["E12000005"],
+        "delivery_setting": "mixed",
+        "current_provision": "Probation-run groups.",
+        "what_must_change": "Women-only spaces.",
+        "mechanism_toml": (EXAMPLES / "womens-centre" / "contract.toml").read_text(),
+    }
+
+
+def tender_data():
+    return {
+        "title": "Women's centres 2027",
+        "description": "Two lots.",
+        "procedure": "open",
+        "consortium_deadline": "2027-01-25T12:00:00+00:00",
+        "clarification_deadline": "2027-02-01T12:00:00+00:00",
+        "submission_deadline": "2027-02-10T12:00:00+00:00",
+        "lots": [
+            {"title": "Birmingham", "area": "E12000005", "value": "450000"},
+            {
+                "title": "Black country (small organisations)",
+                "value": "300000",
+                "reserved_for_small": True,
+            },
+        ],
+        "criteria": [
+            {"name": "Price", "kind": "price", "weight": "30"},
+            {
+                "name": "Service design",
+                "kind": "quality",
+                "weight": "40",
+                "question": "How will you run a women-only service?",
+            },
+            {"name": "Working with lived experience", "kind": "quality", "weight": "15"},
+            {"name": "Social value", "kind": "social_value", "weight": "15"},
+        ],
+        "pass_fail": ["Do you hold £5m public liability insurance?"],
+    }
+
+
+def contents(tender, price, sv, answer="We will."):
+    quality = [c for c in tender.criteria.all() if c.kind == "quality"]
+    return {
+        "price": price,
+        "answers": {str(c.id): answer for c in quality},
+        "social_value": [
+            {
+                "measure": "Jobs for prison leavers",
+                "unit": "job",
+                "quantity": sv,
+                "proxy_value": "12000",
+            }
+        ],
+        "pass_fail": {str(q.id): True for q in tender.pass_fail.all()},
+        "declarations": {"conflicts": "", "exclusion_grounds": False},
+    }
+
+
+def test_risk_preview_warns_when_pbr_is_too_much_for_the_cohort():
+    blended = risk_preview((EXAMPLES / "womens-centre" / "contract.toml").read_text())
+    full = risk_preview((EXAMPLES / "womens-centre" / "mechanisms" / "pbr-100.toml").read_text())
+    assert blended.warnings == ()
+    assert full.warnings and "at most 30%" in full.warnings[0]
+    assert full.probability_of_loss > blended.probability_of_loss
+    assert 0 <= full.probability_of_outcome_payment <= 1
+    assert full.working_capital_p50 > blended.working_capital_p50
+
+
+def test_programme_rules(world):
+    bad = {
+        **programme_data(),
+        "volume_low": 200,
+        "budget": "-1",
+        "outcomes": ["nope"],
+        "mechanism_toml": "[contract]\nname = 1\n",
+    }
+    with pytest.raises(FullvalueError) as exc:
+        programme_create(actor=world["commissioner"], data=bad)
+    cols = {p.column for p in exc.value.problems}
+    assert {"volume_expected", "budget", "outcomes", "mechanism_toml"} <= cols
+    with pytest.raises(PermissionDenied):
+        programme_create(actor=world["women"], data=programme_data())
+
+
+def test_tender_rules(world):
+    programme = programme_create(actor=world["commissioner"], data=programme_data())
+    data = tender_data()
+    data["criteria"][0]["weight"] = "35"  # sums to 105
+    data["criteria"][3]["weight"] = "5"  # social value under 10%, no reason
+    with pytest.raises(FullvalueError) as exc:
+        tender_create(actor=world["commissioner"], programme_id=programme.id, data=data)
+    reasons = " ".join(p.reason for p in exc.value.problems)
+    assert "add up to 95" in reasons and "at least 10%" in reasons
+    assert Tender.objects.count() == 0
+
+
+def test_the_whole_cycle(world, clock, mailoutbox):
+    c = world["commissioner"]
+    programme = programme_create(actor=c, data=programme_data())
+    tender = tender_create(actor=c, programme_id=programme.id, data=tender_data())
+    tender_publish(actor=c, tender_id=tender.id, now=START)
+    with pytest.raises(Conflict, match="cannot be edited"):
+        tender_update(actor=c, tender_id=tender.id, data=tender_data())
+    lot1, lot2 = tender.lots.all()
+
+    # Two organisations form a consortium; a third bids alone; a large prime is refused lot 2.
+    interest_register(actor=world["mentors"], tender_id=tender.id)
+    q = clarification_ask(
+        actor=world["mentors"], tender_id=tender.id, question="Can sub-contractors be named later?"
+    )
+    clarification_answer(actor=c, clarification_id=q.id, answer="No: name them in the bid.")
+    published = list(selectors.published_clarifications(tender))
+    assert published[0].answer.startswith("No") and not hasattr(published[0], "asked_by_name")
+
+    women_org = world["women"].organisation_id
+    mentors_org = world["mentors"].organisation_id
+    consortium = [
+        {
+            "organisation_id": women_org,
+            "role": "lead",
+            "share_of_value": "0.7",
+            "share_of_work": "0.6",
+            "carries_working_capital": True,
+        },
+        {
+            "organisation_id": mentors_org,
+            "role": "member",
+            "share_of_value": "0.3",
+            "share_of_work": "0.4",
+        },
+    ]
+    bad = [dict(consortium[0], share_of_value="1.2"), consortium[1]]
+    with pytest.raises(FullvalueError) as exc:
+        bid_submit(
+            actor=world["women"],
+            lot_id=lot1.id,
+            contents=contents(tender, "400000", 5),
+            parties=bad,
+        )
+    assert any("between 0% and 100%" in p.reason for p in exc.value.problems)
+    b1 = bid_submit(
+        actor=world["women"],
+        lot_id=lot1.id,
+        contents=contents(tender, "420000", 5),
+        parties=consortium,
+    )
+    b1 = bid_submit(
+        actor=world["women"],
+        lot_id=lot1.id,  # resubmission replaces the first
+        contents=contents(tender, "410000", 6),
+        parties=consortium,
+    )
+    b2 = bid_submit(actor=world["prime"], lot_id=lot1.id, contents=contents(tender, "380000", 2))
+    with pytest.raises(FullvalueError, match="correcting"):
+        bid_submit(actor=world["prime"], lot_id=lot2.id, contents=contents(tender, "1", 1))
+    b3 = bid_submit(actor=world["mentors"], lot_id=lot2.id, contents=contents(tender, "290000", 1))
+    assert Bid.objects.filter(lot=lot1, status="submitted").count() == 2
+
+    # Sealed: before the deadline nobody at the commissioner can read any bid, on any path.
+    for who in ("commissioner", "ev1"):
+        with pytest.raises(PermissionDenied):
+            selectors.bid_get(world[who], b1.id)
+        assert selectors.bids_for_lot(world[who], lot1) == []
+    assert selectors.bid_contents(world["mentors"], b1)["price"] == "410000.00"  # a party
+    with pytest.raises(PermissionDenied):
+        selectors.bid_get(world["prime"], b1.id)  # a rival
+    assert b"410000" not in bytes(Bid.objects.get(id=b1.id).sealed)  # encrypted at rest
+    assert not AuditEvent.objects.filter(action="bid.submit", changes__icontains="410000").exists()
+
+    # An amendment is recorded and interested organisations are told (by the worker).
+    amendment = tender_amend(
+        actor=c,
+        tender_id=tender.id,
+        summary="Deadline extended by a day.",
+        changes={"submission_deadline": "2027-02-11T12:00:00+00:00"},
+    )
+    assert amendment.notified == 1
+    from fullvalue.web.tendering.tasks import notify_amendment
+
+    assert notify_amendment.call(amendment.id) == 1
+    assert "Deadline extended" in mailoutbox[-1].body
+    with pytest.raises(FullvalueError, match="correcting"):
+        tender_amend(
+            actor=c,
+            tender_id=tender.id,
+            summary="Earlier",
+            changes={"submission_deadline": "2027-02-05T12:00:00+00:00"},
+        )
+
+    # Deadline passes: late bids are refused and withdrawals too.
+    clock["now"] = dt.datetime(2027, 2, 11, 12, 0, 1, tzinfo=dt.UTC)
+    with pytest.raises(Conflict, match="deadline has passed"):
+        bid_submit(actor=world["mentors"], lot_id=lot1.id, contents=contents(tender, "1", 1))
+    with pytest.raises(Conflict):
+        bid_withdraw(actor=world["women"], bid_id=b1.id)
+    tender_close(actor=c, tender_id=tender.id)
+    assert len(selectors.bids_for_lot(world["commissioner"], lot1)) == 2
+
+    # Panel: one evaluator declares a conflict and cannot score.
+    for key in ("ev1", "ev2", "ev3"):
+        panel_assign(actor=c, tender_id=tender.id, evaluator_membership_id=world["members"][key].id)
+    with pytest.raises(PermissionDenied):
+        selectors.bid_get(world["ev1"], b1.id)  # no declaration yet
+    conflict_declare(actor=world["ev1"], tender_id=tender.id, has_conflict=False)
+    conflict_declare(actor=world["ev2"], tender_id=tender.id, has_conflict=False)
+    conflict_declare(
+        actor=world["ev3"],
+        tender_id=tender.id,
+        has_conflict=True,
+        detail="Trustee of Black Mentors Collective",
+    )
+    quality = [x for x in tender.criteria.all() if x.kind == "quality"]
+    with pytest.raises(PermissionDenied, match="conflict"):
+        scores_submit(actor=world["ev3"], bid_id=b1.id, scores={x.id: (3, "ok") for x in quality})
+    scores_submit(actor=world["ev1"], bid_id=b1.id, scores={x.id: (4, "Strong") for x in quality})
+    assert not selectors.scores_visible_to(world["ev2"], b1).exists()  # not until own submitted
+    scores_submit(actor=world["ev2"], bid_id=b1.id, scores={x.id: (3, "Good") for x in quality})
+    assert selectors.scores_visible_to(world["ev2"], b1).count() == 2 * len(quality)
+    with pytest.raises(FullvalueError, match="not scored"):
+        consensus_set(actor=c, bid_id=b2.id, criterion_id=quality[0].id, score=3, reason="x")
+    for bid, mark in ((b2, 2), (b3, 3)):
+        for ev in ("ev1", "ev2"):
+            scores_submit(
+                actor=world[ev], bid_id=bid.id, scores={x.id: (mark, "Adequate") for x in quality}
+            )
+    for bid, mark in ((b1, 4), (b2, 2), (b3, 3)):
+        for x in quality:
+            consensus_set(
+                actor=c,
+                bid_id=bid.id,
+                criterion_id=x.id,
+                score=mark,
+                reason="Panel agreed after discussion",
+            )
+
+    results = lot_results(lot1)
+    by_bid = {r.bid_id: r for r in results.bids}
+    # Price: lowest £380,000. Bid 1 £410,000 => 30 x 380/410 = 27.80; bid 2 scores 30.00.
+    price = next(x for x in tender.criteria.all() if x.kind == "price")
+    assert by_bid[b1.id].points[price.id] == Decimal("27.80")
+    assert by_bid[b2.id].points[price.id] == Decimal("30.00")
+    # Quality 4/5 on 40 + 15 => 44.00; social value 6 jobs vs 2 => 15.00 vs 5.00.
+    assert by_bid[b1.id].total == Decimal("27.80") + Decimal("44.00") + Decimal("15.00")
+    assert results.winner == b1.id
+
+    award = award_decide(actor=c, lot_id=lot1.id, notice_date=dt.date(2027, 3, 1))
+    assert award.standstill_ends_on == dt.date(2027, 3, 10)
+    award_decide(actor=c, lot_id=lot2.id, notice_date=dt.date(2027, 3, 1))
+    assert Tender.objects.get(id=tender.id).status == "standstill"
+    with pytest.raises(Conflict, match="standstill"):
+        award_confirm(actor=c, lot_id=lot1.id, today=dt.date(2027, 3, 10))
+    contract = award_confirm(actor=c, lot_id=lot1.id, today=dt.date(2027, 3, 11))
+    assert contract.provider_id == women_org and contract.value == Decimal("410000.00")
+    assert sorted(contract.supply_chain.values_list("role", flat=True)) == ["lead", "member"]
+    award_confirm(actor=c, lot_id=lot2.id, today=dt.date(2027, 3, 11))
+    assert Tender.objects.get(id=tender.id).status == "awarded"
+    assert Contract.objects.count() == 2
+
+    # Every score change is in the audit trail.
+    assert AuditEvent.objects.filter(action="score.submit").count() == 3 * 2 * len(quality)
+    assert AuditEvent.objects.filter(action="consensus.set").count() == 3 * len(quality)

@@ -347,3 +347,43 @@ def test_the_whole_cycle(world, clock, mailoutbox):
     # Every score change is in the audit trail.
     assert AuditEvent.objects.filter(action="score.submit").count() == 3 * 2 * len(quality)
     assert AuditEvent.objects.filter(action="consensus.set").count() == 3 * len(quality)
+
+
+def test_feedback_letters_for_every_bidder(world, clock):
+    """Run the cycle to award, then read both lot-1 bidders' letters (page data and PDF)."""
+    from fullvalue.web.tendering.feedback import feedback_letter, feedback_pdf
+
+    c = world["commissioner"]
+    programme = programme_create(actor=c, data=programme_data())
+    tender = tender_create(actor=c, programme_id=programme.id, data=tender_data())
+    tender_publish(actor=c, tender_id=tender.id, now=START)
+    lot1 = tender.lots.first()
+    winner = bid_submit(actor=world["women"], lot_id=lot1.id,
+                        contents=contents(tender, "410000", 6))
+    loser = bid_submit(actor=world["prime"], lot_id=lot1.id,
+                       contents=contents(tender, "380000", 2))
+    clock["now"] = dt.datetime(2027, 3, 1, tzinfo=dt.UTC)
+    tender_close(actor=c, tender_id=tender.id)
+    panel_assign(actor=c, tender_id=tender.id, evaluator_membership_id=world["members"]["ev1"].id)
+    conflict_declare(actor=world["ev1"], tender_id=tender.id, has_conflict=False)
+    quality = [x for x in tender.criteria.all() if x.kind == "quality"]
+    for bid, mark in ((winner, 4), (loser, 2)):
+        scores_submit(actor=world["ev1"], bid_id=bid.id,
+                      scores={x.id: (mark, "Reasoned") for x in quality})
+        for x in quality:
+            consensus_set(actor=c, bid_id=bid.id, criterion_id=x.id, score=mark,
+                          reason=f"Consensus {mark}: evidence weighed")
+    with pytest.raises(Exception, match="awarded"):
+        feedback_letter(world["prime"], loser.id)
+    award_decide(actor=c, lot_id=lot1.id, notice_date=dt.date(2027, 3, 1))
+    letter = feedback_letter(world["prime"], loser.id)
+    assert not letter.successful and letter.rank == 2 and letter.bids == 2
+    design = next(line for line in letter.lines if line.name == "Service design")
+    assert design.points == Decimal("16.00") and design.winner_points == Decimal("32.00")
+    assert "Consensus 2" in design.reason and "Consensus 4" in design.winner_reason
+    assert letter.standstill_ends_on == "10 March 2027"
+    assert feedback_letter(world["women"], winner.id).successful
+    with pytest.raises(PermissionDenied):
+        feedback_letter(world["women"], loser.id)  # a rival's letter
+    pdf = feedback_pdf(letter)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000

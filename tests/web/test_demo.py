@@ -59,3 +59,17 @@ def test_demo_code_only_on_the_demo_database(monkeypatch):
     monkeypatch.delenv("FULLVALUE_DEMO")
     with pytest.raises(PermissionDenied):
         demo_totp_code("commissioner@demo.fullvalue.test")
+
+
+def test_demo_world_has_tenders_at_every_stage():
+    from fullvalue.web.contracts.models import Contract
+    from fullvalue.web.tendering.models import Bid, Consensus, Tender
+
+    build_demo_world()
+    assert set(Tender.objects.values_list("status", flat=True)) == {
+        "open", "evaluation", "standstill", "awarded",
+    }
+    assert Bid.objects.filter(parties__role="member").distinct().count() >= 2  # consortia
+    assert Bid.objects.filter(parties__role="subcontractor").exists()
+    assert Consensus.objects.exists() and Contract.objects.count() == 1
+    assert verify_audit().ok

@@ -27,7 +27,9 @@ def test_public_pages_render(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "govuk-generic-header" in body and "govuk-phase-banner" in body and "govuk-footer" in body
+    assert (
+        "govuk-generic-header" in body and "govuk-phase-banner" in body and "govuk-footer" in body
+    )
     assert "govuk-cookie-banner" in body
 
 
@@ -244,10 +246,17 @@ def test_directory_export_imports_back_unchanged(signed_in, make_member):
     for i, name in enumerate(["Alpha Trust", "Beta CIC"]):
         organisation_create(
             actor=Actor.system("t"),
-            data={"name": name, "legal_form": "registered_charity", "sector": "voluntary",
-                  "identifiers": [f"GB-CHC-{1200000 + i}"], "annual_income": "5000",
-                  "regions": ["E12000002", "E12000007"], "police_force_areas": ["kent"],
-                  "led_by_disabled": True, "contact_email": "a@example.org"},
+            data={
+                "name": name,
+                "legal_form": "registered_charity",
+                "sector": "voluntary",
+                "identifiers": [f"GB-CHC-{1200000 + i}"],
+                "annual_income": "5000",
+                "regions": ["E12000002", "E12000007"],
+                "police_force_areas": ["kent"],
+                "led_by_disabled": True,
+                "contact_email": "a@example.org",
+            },
         )
     member = make_member(Role.SYSTEM_ADMIN, legal_form="public_body", sector="public")
     client = signed_in(member)

@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from fullvalue.domain.roles import SECOND_FACTOR_ROLES, Role
 from fullvalue.web.accounts.models import Membership, User
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.demo.commissioning import build_commissioning_demo
 from fullvalue.web.demo.models import DemoMarker
 from fullvalue.web.organisations.services import organisation_create
 
@@ -432,5 +433,6 @@ def build_demo_world() -> list[DemoLogin]:
         organisation=by_name["Lancashire County Council"],
         role=Role.COMMISSIONER.value,
     )
+    build_commissioning_demo(by_name, DEMO_PASSWORD)
     DemoMarker.objects.create()
     return LOGINS

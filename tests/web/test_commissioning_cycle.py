@@ -358,21 +358,27 @@ def test_feedback_letters_for_every_bidder(world, clock):
     tender = tender_create(actor=c, programme_id=programme.id, data=tender_data())
     tender_publish(actor=c, tender_id=tender.id, now=START)
     lot1 = tender.lots.first()
-    winner = bid_submit(actor=world["women"], lot_id=lot1.id,
-                        contents=contents(tender, "410000", 6))
-    loser = bid_submit(actor=world["prime"], lot_id=lot1.id,
-                       contents=contents(tender, "380000", 2))
+    winner = bid_submit(
+        actor=world["women"], lot_id=lot1.id, contents=contents(tender, "410000", 6)
+    )
+    loser = bid_submit(actor=world["prime"], lot_id=lot1.id, contents=contents(tender, "380000", 2))
     clock["now"] = dt.datetime(2027, 3, 1, tzinfo=dt.UTC)
     tender_close(actor=c, tender_id=tender.id)
     panel_assign(actor=c, tender_id=tender.id, evaluator_membership_id=world["members"]["ev1"].id)
     conflict_declare(actor=world["ev1"], tender_id=tender.id, has_conflict=False)
     quality = [x for x in tender.criteria.all() if x.kind == "quality"]
     for bid, mark in ((winner, 4), (loser, 2)):
-        scores_submit(actor=world["ev1"], bid_id=bid.id,
-                      scores={x.id: (mark, "Reasoned") for x in quality})
+        scores_submit(
+            actor=world["ev1"], bid_id=bid.id, scores={x.id: (mark, "Reasoned") for x in quality}
+        )
         for x in quality:
-            consensus_set(actor=c, bid_id=bid.id, criterion_id=x.id, score=mark,
-                          reason=f"Consensus {mark}: evidence weighed")
+            consensus_set(
+                actor=c,
+                bid_id=bid.id,
+                criterion_id=x.id,
+                score=mark,
+                reason=f"Consensus {mark}: evidence weighed",
+            )
     with pytest.raises(Exception, match="awarded"):
         feedback_letter(world["prime"], loser.id)
     award_decide(actor=c, lot_id=lot1.id, notice_date=dt.date(2027, 3, 1))

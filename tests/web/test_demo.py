@@ -67,7 +67,10 @@ def test_demo_world_has_tenders_at_every_stage():
 
     build_demo_world()
     assert set(Tender.objects.values_list("status", flat=True)) == {
-        "open", "evaluation", "standstill", "awarded",
+        "open",
+        "evaluation",
+        "standstill",
+        "awarded",
     }
     assert Bid.objects.filter(parties__role="member").distinct().count() >= 2  # consortia
     assert Bid.objects.filter(parties__role="subcontractor").exists()

@@ -16,6 +16,7 @@ from fullvalue.web.accounts import services as account_services
 from fullvalue.web.accounts.selectors import memberships_for_user, organisation_members
 from fullvalue.web.api import problems
 from fullvalue.web.api.auth import SessionActorAuth, TokenAuth, optional_actor
+from fullvalue.web.api.commissioning import router as commissioning_router
 from fullvalue.web.api.pagination import paginate
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.organisations import services as org_services
@@ -44,6 +45,7 @@ api = NinjaAPI(
     throttle=[AnonRateThrottle(settings.API_RATE_LIMIT), AuthRateThrottle(settings.API_RATE_LIMIT)],
 )
 problems.install(api)
+api.add_router("", commissioning_router)
 
 
 class ProblemOut(Schema):

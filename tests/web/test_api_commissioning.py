@@ -6,13 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.web.test_commissioning_cycle import (  # noqa: F401 (fixtures)
-    START,
-    clock,
-    programme_data,
-    tender_data,
-    world,
-)
+from tests.web.cycle import programme_data, tender_data
 
 pytestmark = pytest.mark.django_db
 

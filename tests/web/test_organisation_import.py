@@ -158,7 +158,7 @@ def test_providers_cannot_import(make_member, actor_for):
 
 def test_row_without_identifier_matching_a_name_is_refused_not_duplicated(commissioner):
     content = b"name,legal_form,sector\nCommunity Kitchen,cic,voluntary\n"
-    batch, preview = organisation_import_preview(
+    batch, _preview = organisation_import_preview(
         actor=commissioner, filename="a.csv", content=content
     )
     organisation_import_commit(actor=commissioner, batch_id=batch.id, valid_rows_only=False)

@@ -26,7 +26,11 @@ def copy_assets(source: Path = SOURCE, target: Path = TARGET) -> list[Path]:
     css = (source / "govuk-frontend.min.css").read_text(encoding="utf-8")
     css = css.replace("url(/assets/", "url(/static/govuk/assets/")
     (target / "govuk-frontend.min.css").write_text(css, encoding="utf-8")
-    for name in ("govuk-frontend.min.css.map", "govuk-frontend.min.js", "govuk-frontend.min.js.map"):
+    for name in (
+        "govuk-frontend.min.css.map",
+        "govuk-frontend.min.js",
+        "govuk-frontend.min.js.map",
+    ):
         shutil.copy2(source / name, target / name)
     shutil.copytree(source / "assets", target / "assets")
     return sorted(p for p in target.rglob("*") if p.is_file())

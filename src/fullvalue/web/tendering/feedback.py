@@ -57,11 +57,16 @@ def feedback_letter(actor: Actor, bid_id: int) -> FeedbackLetter:
     if bid is None:
         raise NotFound("No such bid.")
     tender = bid.lot.tender
-    is_party = actor.organisation_id is not None and bid.parties.filter(
-        organisation_id=actor.organisation_id
-    ).exists() and actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
-    if not (is_party or is_commissioner_side(actor, tender)
-            or actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN)):
+    is_party = (
+        actor.organisation_id is not None
+        and bid.parties.filter(organisation_id=actor.organisation_id).exists()
+        and actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
+    )
+    if not (
+        is_party
+        or is_commissioner_side(actor, tender)
+        or actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN)
+    ):
         raise PermissionDenied("Feedback is for the bidder and the commissioner.")
     award = Award.objects.filter(lot=bid.lot).first()
     if award is None:
@@ -74,14 +79,16 @@ def feedback_letter(actor: Actor, bid_id: int) -> FeedbackLetter:
     for criterion in tender.criteria.all():
         key = str(criterion.id)
         mine_points = mine["points"].get(key)
-        lines.append(CriterionLine(
-            name=criterion.name,
-            weight=criterion.weight,
-            points=Decimal(mine_points) if mine_points is not None else None,
-            reason=mine["reasons"].get(key, "Not scored: the bid was not compliant"),
-            winner_points=Decimal(winner["points"][key]),
-            winner_reason=winner["reasons"][key],
-        ))
+        lines.append(
+            CriterionLine(
+                name=criterion.name,
+                weight=criterion.weight,
+                points=Decimal(mine_points) if mine_points is not None else None,
+                reason=mine["reasons"].get(key, "Not scored: the bid was not compliant"),
+                winner_points=Decimal(winner["points"][key]),
+                winner_reason=winner["reasons"][key],
+            )
+        )
     return FeedbackLetter(
         tender_reference=tender.reference,
         tender_title=tender.title,
@@ -139,8 +146,7 @@ def feedback_pdf(letter: FeedbackLetter) -> bytes:
         pdf.set_font("Helvetica", "", 11)
         yours = "-" if line.points is None else f"{line.points}"
         _para(pdf, 6, _latin(f"Your points: {yours}. {line.reason}"))
-        _para(pdf, 6, _latin(
-            f"Winning bid: {line.winner_points}. {line.winner_reason}"))
+        _para(pdf, 6, _latin(f"Winning bid: {line.winner_points}. {line.winner_reason}"))
     out = io.BytesIO()
     pdf.output(out)
     return out.getvalue()

@@ -1,0 +1,328 @@
+"""Benchmarks of the payment engine (issue 5, section 6).
+
+1. Simulation: 100,000 runs of a five-year contract with quarterly cohorts of 1,000 people
+   (20 cohorts; fee for service with volume reconciliation, a foundation payment recovered from
+   outcome payments, binary reoffending paid on significance and a 5% hurdle with deductions and
+   a cohort cap, payment seven quarters after each cohort), vectorised with NumPy, against a
+   straightforward per-run Python loop of the same model in the same process.
+2. Settlement of 1,000,000 outcome lines (person-level Work Programme events: starts, job
+   outcomes and sustainment payments in nine payment groups over 20 quarters), from CSV.
+
+Writes benchmarks/results/payments.json. Run with `script/bench payments`, or directly:
+`python benchmarks/payments/run.py [--loop-runs N] [--repeat R]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from scipy.stats import norm
+from threadpoolctl import threadpool_limits
+
+from fullvalue.engine.payments import load_spec, settle, simulate
+from fullvalue.engine.payments.spec import FeeForService, Foundation, Reoffending
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "benchmarks" / "data"
+RESULTS = ROOT / "benchmarks" / "results" / "payments.json"
+QUARTERS = [(2025 + (q + 1) // 4, ((q + 1) % 4) + 1) for q in range(20)]
+
+
+def quarter_periods() -> str:
+    blocks = []
+    starts = {
+        1: ("01-01", "03-31"),
+        2: ("04-01", "06-30"),
+        3: ("07-01", "09-30"),
+        4: ("10-01", "12-31"),
+    }
+    for year, quarter in QUARTERS:
+        first, last = starts[quarter]
+        blocks.append(
+            f'[[periods]]\nname = "{year}-Q{quarter}"\n'
+            f"start = {year}-{first}\nend = {year}-{last}\n"
+        )
+    return "\n".join(blocks)
+
+
+SIMULATION_CONTRACT = f"""
+[contract]
+name = "Five-year contract, quarterly cohorts of 1,000"
+
+{quarter_periods()}
+
+[[components]]
+type = "fee_for_service"
+name = "core fee"
+amount = 600000
+[components.volume]
+measure = "starts"
+expected = 1000
+lower = 0.9
+upper = 1.1
+unit_price = 500
+
+[[components]]
+type = "foundation"
+name = "foundation"
+amount = 50000
+offset_against = ["binary"]
+offset_rate = 0.5
+
+[[components]]
+type = "reoffending"
+name = "binary"
+measure = "binary"
+cohort_hurdle = 0.05
+require_significance = true
+price_per_unit = 3000
+deduct_on_worsening = true
+cap_per_cohort = 150000
+
+[simulation]
+cohort_size = 1000
+baseline_rate = 0.475
+volume_shortfall_mean = 0.2
+volume_shortfall_sd = 0.1
+effect_mean = 0.03
+effect_sd = 0.02
+cost_per_period = 400000
+cost_per_person = 250
+payment_lag = 7
+"""
+
+
+def loop_simulate(spec, runs: int, seed: int) -> np.ndarray:
+    """The same model, one run and one cohort at a time, in plain Python (net position per run)."""
+    rng = np.random.default_rng(seed)
+    a = spec.simulation
+    fee = next(c for c in spec.components if isinstance(c, FeeForService))
+    foundation = next(c for c in spec.components if isinstance(c, Foundation))
+    reoffending = next(c for c in spec.components if isinstance(c, Reoffending))
+    periods = len(spec.periods)
+    lag = a.payment_lag
+    horizon = periods + lag
+    p0 = float(a.baseline_rate)
+    z_alpha = float(norm.ppf(1 - float(reoffending.significance_level)))
+    band = fee.volume
+    low, high = float(band.expected * band.lower), float(band.expected * band.upper)
+    nets = np.empty(runs)
+    for run in range(runs):
+        shortfall = min(
+            max(rng.normal(float(a.volume_shortfall_mean), float(a.volume_shortfall_sd)), 0.0), 0.95
+        )
+        effect = rng.normal(float(a.effect_mean), float(a.effect_sd))
+        income = [0.0] * horizon
+        outcome = [0.0] * horizon
+        cost = [0.0] * horizon
+        for cohort in range(periods):
+            size = int(rng.poisson(a.cohort_size * (1 - shortfall)))
+            income[cohort] += float(fee.amount) + float(foundation.amount)
+            if size < low:
+                income[cohort] -= round((low - size) * float(band.unit_price), 2)
+            elif size > high:
+                income[cohort] += round((size - high) * float(band.unit_price), 2)
+            cost[cohort] += float(a.cost_per_period) + float(a.cost_per_person) * size
+            n = max(size, 1)
+            reoffenders = int(rng.binomial(n, min(max(p0 - effect, 0.0), 1.0)))
+            treated = reoffenders / n
+            reduction = (p0 - treated) / p0
+            z = (p0 - treated) / math.sqrt(p0 * (1 - p0) / n)
+            amount = 0.0
+            if reduction > 0 and reduction >= float(reoffending.cohort_hurdle) and z > z_alpha:
+                amount = round((p0 - treated) * n * float(reoffending.price_per_unit), 2)
+            elif reduction < 0 and -z > z_alpha:
+                amount = round((p0 - treated) * n * float(reoffending.deduction_per_unit), 2)
+            cap = float(reoffending.cap_per_cohort)
+            outcome[cohort + lag] += min(max(amount, -cap), cap)
+        outstanding = 0.0
+        cash = 0.0
+        for t in range(horizon):
+            if t < periods:
+                outstanding += float(foundation.amount)
+            recovered = min(
+                outstanding, round(max(outcome[t], 0.0) * float(foundation.offset_rate), 2)
+            )
+            outstanding -= recovered
+            cash += income[t] + outcome[t] - recovered - cost[t]
+        nets[run] = cash
+    return nets
+
+
+def bench_simulation(runs: int, loop_runs: int, repeat: int) -> dict:
+    spec = load_spec(SIMULATION_CONTRACT)
+    simulate(spec, runs=1000, seed=1)  # warm up imports and caches
+    vector_times = []
+    for i in range(repeat):
+        start = time.perf_counter()
+        result = simulate(spec, runs=runs, seed=20120601 + i)
+        vector_times.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    loop_nets = loop_simulate(spec, loop_runs, seed=20120601)
+    loop_time = time.perf_counter() - start
+    loop_full = loop_time * runs / loop_runs
+    vector = min(vector_times)
+    return {
+        "runs": runs,
+        "periods": len(spec.periods),
+        "cohort_size": 1000,
+        "vectorised_seconds": round(vector, 3),
+        "vectorised_seconds_all_repeats": [round(t, 3) for t in vector_times],
+        "loop_runs": loop_runs,
+        "loop_seconds": round(loop_time, 3),
+        "loop_seconds_for_all_runs": round(loop_full, 3),
+        "loop_extrapolated": loop_runs != runs,
+        "speed_up": round(loop_full / vector, 1),
+        "speed_up_median": round(loop_full / statistics.median(vector_times), 1),
+        "vectorised_net_p50": round(float(np.median(result.net)), 2),
+        "loop_net_p50": round(float(np.median(loop_nets)), 2),
+        "vectorised_probability_of_loss": round(result.probability_of_loss, 4),
+        "loop_probability_of_loss": round(float(np.mean(loop_nets < 0)), 4),
+    }
+
+
+SETTLEMENT_CONTRACT = f"""
+[contract]
+name = "Work Programme, five years"
+
+{quarter_periods()}
+
+[[components]]
+type = "attachment"
+name = "attachment fee"
+measure = "starts"
+price = 400
+
+[[components]]
+type = "outcome"
+name = "job outcome"
+measure = "job_outcomes"
+cap = 40000000
+[components.prices]
+{chr(10).join(f'"group {g}" = {1000 + 250 * g}' for g in range(1, 10))}
+[components.sustainment]
+measure = "sustainment_payments"
+max_payments = 26
+[components.sustainment.prices]
+{chr(10).join(f'"group {g}" = {150 + 25 * g}' for g in range(1, 10))}
+"""
+
+
+def outcome_lines(path: Path, rows: int, seed: int = 5) -> None:
+    rng = np.random.default_rng(seed)
+    periods = np.array([f"{y}-Q{q}" for y, q in QUARTERS])
+    kinds = rng.choice(3, size=rows, p=[0.3, 0.15, 0.55])
+    measure = np.array(["starts", "job_outcomes", "sustainment_payments"])[kinds]
+    group = np.where(kinds == 0, "", np.char.add("group ", rng.integers(1, 10, rows).astype(str)))
+    frame = pl.DataFrame(
+        {
+            "period": periods[rng.integers(0, 20, rows)],
+            "cohort": [""] * rows,
+            "measure": measure,
+            "group": group,
+            "count": np.ones(rows, dtype=np.int64),
+        }
+    )
+    frame.write_csv(path)
+
+
+def bench_settlement(rows: int, repeat: int) -> dict:
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"payments-outcome-lines-{rows}.csv"
+    if not path.exists():
+        outcome_lines(path, rows)
+    spec = load_spec(SETTLEMENT_CONTRACT)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        settlement = settle(spec, path)
+        times.append(time.perf_counter() - start)
+    return {
+        "outcome_lines": rows,
+        "csv_bytes": path.stat().st_size,
+        "settlement_lines": len(settlement.lines),
+        "total_payable": f"{settlement.total_payable:.2f}",
+        "seconds": round(min(times), 3),
+        "seconds_all_repeats": [round(t, 3) for t in times],
+    }
+
+
+def bench_distinct_lines(rows: int) -> dict:
+    """A stress case: every input row is its own settlement line (20 quarters × rows/20
+    cohorts), so the engine builds ``rows`` lines each with its own Decimal amount and reason."""
+    cohorts = rows // len(QUARTERS)
+    spec = load_spec(
+        SETTLEMENT_CONTRACT + "".join(f'\n[[cohorts]]\nname = "c{i}"\n' for i in range(cohorts))
+    )
+    names = [f"c{i}" for i in range(cohorts)]
+    frame = pl.DataFrame(
+        {
+            "period": np.repeat([f"{y}-Q{q}" for y, q in QUARTERS], cohorts),
+            "cohort": names * len(QUARTERS),
+            "measure": ["starts"] * (cohorts * len(QUARTERS)),
+            "count": ["3"] * (cohorts * len(QUARTERS)),
+        }
+    )
+    start = time.perf_counter()
+    settlement = settle(spec, frame)
+    seconds = time.perf_counter() - start
+    return {
+        "input_rows": frame.height,
+        "settlement_lines": len(settlement.lines),
+        "total_payable": f"{settlement.total_payable:.2f}",
+        "seconds": round(seconds, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=100_000)
+    parser.add_argument("--loop-runs", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--distinct-lines", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+    # One BLAS thread: the machine is shared and the work here is not BLAS-bound.
+    with threadpool_limits(1):
+        simulation = bench_simulation(args.runs, args.loop_runs, args.repeat)
+        print(json.dumps(simulation, indent=2))
+        settlement = bench_settlement(args.lines, args.repeat)
+        print(json.dumps(settlement, indent=2))
+        distinct = bench_distinct_lines(args.distinct_lines)
+        print(json.dumps(distinct, indent=2))
+    report = {
+        "benchmark": "payments",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "numpy": np.__version__,
+            "polars": pl.__version__,
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        },
+        "simulation": simulation,
+        "settlement": settlement,
+        "settlement_distinct_lines": distinct,
+        "note": "times are the best of the repeats; all repeats are listed; the machine is shared",
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

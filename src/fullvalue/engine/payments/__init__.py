@@ -1,0 +1,63 @@
+"""The payment half of the engine: mechanisms as data, settlement, allocation, risk and SROI.
+
+Public API (everything a caller needs; the web app calls these, never the modules' internals):
+
+- :func:`load_spec` / :func:`validate_spec`: a contract specification from TOML or a mapping,
+  with every problem listed by path and reason;
+- :func:`settle`: what is payable, line by line with reasons, net of what was already paid;
+- :func:`allocate`: a payment shared down a supply chain after a capped management fee;
+- :func:`simulate`: Monte Carlo of a provider's income, net position and cash need;
+- :func:`minimum_detectable_effect` and :func:`probability_of_payment`: statistical power;
+- :func:`load_sroi_model` and :func:`sroi`: social return on investment with sensitivity.
+
+Nothing here imports Django.
+"""
+
+from fullvalue.engine.payments.allocation import Allocation, allocate
+from fullvalue.engine.payments.money import allocate_largest_remainder, round_half_up, to_pennies
+from fullvalue.engine.payments.power import (
+    PowerResult,
+    minimum_detectable_effect,
+    probability_of_payment,
+)
+from fullvalue.engine.payments.results import Payment, Results, load_paid, load_results
+from fullvalue.engine.payments.settlement import Settlement, SettlementLine, settle
+from fullvalue.engine.payments.simulation import SimulationResult, simulate
+from fullvalue.engine.payments.spec import ContractSpec, load_spec, validate_spec
+from fullvalue.engine.payments.sroi import (
+    SroiModel,
+    SroiOutcome,
+    SroiResult,
+    load_sroi_model,
+    sroi,
+    validate_sroi_model,
+)
+
+__all__ = [
+    "Allocation",
+    "ContractSpec",
+    "Payment",
+    "PowerResult",
+    "Results",
+    "Settlement",
+    "SettlementLine",
+    "SimulationResult",
+    "SroiModel",
+    "SroiOutcome",
+    "SroiResult",
+    "allocate",
+    "allocate_largest_remainder",
+    "load_paid",
+    "load_results",
+    "load_spec",
+    "load_sroi_model",
+    "minimum_detectable_effect",
+    "probability_of_payment",
+    "round_half_up",
+    "settle",
+    "simulate",
+    "sroi",
+    "to_pennies",
+    "validate_spec",
+    "validate_sroi_model",
+]

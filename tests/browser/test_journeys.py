@@ -119,3 +119,40 @@ def test_the_accessibility_check_can_fail(page, axe):
     page.set_content('<html><body><img src="x.png"><input type="text"></body></html>')
     with pytest.raises(AssertionError, match="image-alt"):
         axe.check()
+
+
+def test_commissioning_pages_in_the_demo_world_pass_axe(page, axe):
+    """Every commissioning page a new user meets in the demo world, checked by axe-core."""
+    from fullvalue.web.demo.world import DEMO_PASSWORD, build_demo_world
+    from fullvalue.web.tendering.models import Bid, Tender
+
+    build_demo_world()
+    for path in ("/programmes/", "/tenders/", "/tenders/partners/"):
+        page.goto(path)
+        axe.check()
+    page.goto("/programmes/")
+    page.get_by_role("link", name="Women's centres and Black-led mentoring, West Midlands").click()
+    assert page.get_by_role("heading", name="Risk for a small provider").is_visible()
+    axe.check()
+    for tender in Tender.objects.all():
+        page.goto(f"/tenders/{tender.id}/")
+        axe.check()
+    sign_in(page, axe, "provider@demo.fullvalue.test", DEMO_PASSWORD)
+    page.wait_for_url("**/dashboard/")
+    axe.check()
+    open_tender = Tender.objects.get(status="open")
+    page.goto(f"/lots/{open_tender.lots.first().id}/bid/")
+    axe.check()
+    own = Bid.objects.filter(lead__name="Moss Side Women's Centre").first()
+    page.goto(f"/bids/{own.id}/")
+    axe.check()
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, axe, "tenders@demo.fullvalue.test", DEMO_PASSWORD)  # Calder's bid manager
+    page.wait_for_url("**/dashboard/")
+    lost = Bid.objects.filter(lot__award__isnull=False, lead__name="Calder Rehabilitation plc")
+    assert lost.exists()
+    for bid in lost:
+        page.goto(f"/bids/{bid.id}/feedback/")
+        assert page.get_by_role("heading", name="Feedback on your bid").is_visible()
+        assert page.get_by_text("not successful").is_visible()
+        axe.check()

@@ -7,6 +7,8 @@ from fullvalue.web.api.app import api
 from fullvalue.web.audit import views as audit
 from fullvalue.web.core import views as core
 from fullvalue.web.organisations import views as orgs
+from fullvalue.web.programmes import views as programmes
+from fullvalue.web.tendering import views as tendering
 
 handler404 = "fullvalue.web.core.views.not_found"
 handler500 = "fullvalue.web.core.views.server_error"
@@ -53,5 +55,18 @@ urlpatterns = [
         name="organisation-members",
     ),
     path("audit/", audit.audit_list, name="audit-list"),
+    path("programmes/", programmes.programme_list, name="programme-list"),
+    path("programmes/<slug:slug>/", programmes.programme_detail, name="programme-detail"),
+    path(
+        "programmes/<slug:slug>/risk", programmes.programme_risk_chart, name="programme-risk-chart"
+    ),
+    path("tenders/", tendering.tender_list, name="tender-list"),
+    path("tenders/partners/", tendering.partners, name="partner-finder"),
+    path("tenders/<int:tender_id>/", tendering.tender_detail, name="tender-detail"),
+    path("tenders/<int:tender_id>/evaluation/", tendering.evaluation, name="tender-evaluation"),
+    path("tenders/<int:tender_id>/moderation/", tendering.moderation, name="tender-moderation"),
+    path("lots/<int:lot_id>/bid/", tendering.bid_form, name="bid-form"),
+    path("bids/<int:bid_id>/", tendering.bid_detail, name="bid-detail"),
+    path("bids/<int:bid_id>/feedback/", tendering.feedback, name="bid-feedback"),
     path("api/v1/", api.urls),
 ]

@@ -16,6 +16,8 @@ from fullvalue.web.core.selectors import task_results
 from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.organisations.rules import LED_BY_FIELDS
 from fullvalue.web.organisations.selectors import market_summary
+from fullvalue.web.tendering.models import EvaluatorAssignment, Tender
+from fullvalue.web.tendering.selectors import my_bids
 
 COOKIE_SEEN = "cookies_message_seen"
 
@@ -60,6 +62,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["recent_events"] = list(audit_events(actor, {})[:5])
     if actor.role == Role.SYSTEM_ADMIN:
         context["failed_tasks"] = task_results(actor, "FAILED").count()
+    if actor.role == Role.COMMISSIONER and actor.organisation_id:
+        context["my_tenders"] = list(
+            Tender.objects.filter(commissioner_id=actor.organisation_id).order_by("-id")[:10]
+        )
+    if actor.role == Role.EVALUATOR:
+        context["panels"] = list(
+            EvaluatorAssignment.objects.filter(evaluator_id=actor.membership_id)
+            .select_related("tender")
+            .order_by("-id")
+        )
+    if actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF):
+        context["my_bids"] = list(my_bids(actor).order_by("-id")[:20])
     context["memberships"] = memberships_for_user(actor)
     context["regions"] = REGIONS
     return page(request, "core/dashboard.html", "Dashboard", **context)

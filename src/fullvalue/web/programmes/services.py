@@ -251,3 +251,17 @@ def engagement_notice_create(
         after={"programme": programme.id, "title": notice.title},
     )
     return notice
+
+
+def risk_chart(mechanism_toml: str, fmt: str = "png", *, runs: int = 2000, seed: int = 1) -> bytes:
+    """The engine's chart (income distribution and cash position over time) as PNG or SVG."""
+    import tempfile
+    from pathlib import Path
+
+    from fullvalue.engine.payments.charts import plot_simulations
+
+    result = simulate(load_spec(mechanism_toml), runs=runs, seed=seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"risk.{fmt}"
+        plot_simulations([result], path)
+        return path.read_bytes()

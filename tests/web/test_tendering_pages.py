@@ -1,0 +1,156 @@
+"""Tendering pages: bid form with a consortium, sealing on pages, evaluation, moderation,
+award and feedback, each through the browser-facing views."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from fullvalue.web.accounts.models import Membership
+from fullvalue.web.programmes.services import programme_create
+from fullvalue.web.tendering.models import Bid
+from fullvalue.web.tendering.services import panel_assign, tender_create, tender_publish
+from tests.web.cycle import START, programme_data, tender_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(world):
+    c = world["commissioner"]
+    programme = programme_create(actor=c, data=programme_data())
+    tender = tender_create(actor=c, programme_id=programme.id, data=tender_data())
+    tender_publish(actor=c, tender_id=tender.id, now=START)
+    return tender
+
+
+def member(world, key):
+    return Membership.objects.get(id=world[key].membership_id)
+
+
+def bid_post(tender, price="410000", partner=None):
+    data = {
+        "price": price,
+        "exclusion_grounds": "no",
+        "conflicts": "None",
+        "sv_measure_0": "Jobs for prison leavers",
+        "sv_unit_0": "job",
+        "sv_quantity_0": "5",
+        "sv_proxy_0": "12000",
+    }
+    for c in tender.criteria.filter(kind="quality"):
+        data[f"answer_{c.id}"] = "Our approach, co-designed with women."
+    for q in tender.pass_fail.all():
+        data[f"pf_{q.id}"] = "yes"
+    if partner:
+        data.update(
+            {
+                "lead_value": "70",
+                "lead_work": "60",
+                "partner_0": str(partner),
+                "partner_role_0": "member",
+                "partner_value_0": "30",
+                "partner_work_0": "40",
+                "working_capital": "lead",
+            }
+        )
+    return data
+
+
+def test_pages_for_the_whole_cycle(client, signed_in, world, published, clock):
+    tender = published
+    lot = tender.lots.first()
+    assert client.get(reverse("tender-list")).status_code == 200
+    assert client.get(reverse("tender-detail", args=[tender.id])).status_code == 200
+
+    provider = signed_in(member(world, "women"))
+    form = provider.get(reverse("bid-form", args=[lot.id]))
+    assert form.status_code == 200
+    bad = bid_post(tender, partner=world["mentors"].organisation_id)
+    bad["partner_value_0"] = "130"
+    response = provider.post(reverse("bid-form", args=[lot.id]), bad)
+    assert response.status_code == 400
+    assert "between 0% and 100%" in response.content.decode()
+    assert Bid.objects.count() == 0
+    response = provider.post(
+        reverse("bid-form", args=[lot.id]),
+        bid_post(tender, partner=world["mentors"].organisation_id),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    bid = Bid.objects.get()
+    assert sorted(bid.parties.values_list("role", flat=True)) == ["lead", "member"]
+    page = provider.get(reverse("bid-detail", args=[bid.id])).content.decode()
+    assert "£410,000.00" in page and "70.0%" in page
+    provider.logout()
+
+    commissioner = signed_in(member(world, "commissioner"))
+    assert commissioner.get(reverse("bid-detail", args=[bid.id])).status_code == 403  # sealed
+    assert (
+        "£410,000"
+        not in commissioner.get(reverse("tender-detail", args=[tender.id])).content.decode()
+    )
+
+    commissioner.logout()
+    # Weeks later (sessions time out after 30 idle minutes, so sign in again).
+    clock["now"] = dt.datetime(2027, 2, 11, tzinfo=dt.UTC)
+    commissioner = signed_in(member(world, "commissioner"))
+    closed = commissioner.post(reverse("tender-detail", args=[tender.id]), {"action": "close"})
+    assert closed.status_code == 302, closed.content.decode()[
+        closed.content.decode().find("govuk-error-summary") :
+    ][:1500]
+    panel_assign(
+        actor=world["commissioner"],
+        tender_id=tender.id,
+        evaluator_membership_id=world["ev1"].membership_id,
+    )
+    commissioner.logout()
+
+    evaluator = signed_in(member(world, "ev1"))
+    url = reverse("tender-evaluation", args=[tender.id])
+    assert "declare any conflict" in evaluator.get(url).content.decode()
+    evaluator.post(url, {"action": "declare", "has_conflict": "no"})
+    quality = list(tender.criteria.filter(kind="quality"))
+    missing = evaluator.post(url, {"bid": str(bid.id)})
+    assert missing.status_code == 400
+    scores = {"bid": str(bid.id)}
+    for c in quality:
+        scores[f"score_{bid.id}_{c.id}"] = "4"
+        scores[f"reason_{bid.id}_{c.id}"] = "Strong evidence"
+    assert evaluator.post(url, scores).status_code == 302
+    evaluator.logout()
+
+    commissioner = signed_in(member(world, "commissioner"))
+    mod = reverse("tender-moderation", args=[tender.id])
+    assert "Strong evidence" in commissioner.get(mod).content.decode()
+    for c in quality:
+        r = commissioner.post(
+            mod, {"bid": str(bid.id), "criterion": str(c.id), "score": "4", "reason": "Agreed"}
+        )
+        assert r.status_code == 302
+    detail = commissioner.get(reverse("tender-detail", args=[tender.id])).content.decode()
+    assert "Award" in detail
+    commissioner.post(
+        reverse("tender-detail", args=[tender.id]), {"action": "award", "lot": str(lot.id)}
+    )
+    letter = commissioner.get(reverse("bid-feedback", args=[bid.id]))
+    assert letter.status_code == 200 and "successful" in letter.content.decode()
+    pdf = commissioner.get(reverse("bid-feedback", args=[bid.id]) + "?format=pdf")
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_programme_pages(client, world):
+    programme = programme_create(actor=world["commissioner"], data=programme_data())
+    # A draft is not public.
+    assert client.get(reverse("programme-detail", args=[programme.slug])).status_code == 404
+    programme.status = "published"
+    programme.save()
+    page = client.get(reverse("programme-detail", args=[programme.slug])).content.decode()
+    assert "Chance of a loss" in page and "Transformation, not transfer" in page
+    chart = client.get(reverse("programme-risk-chart", args=[programme.slug]))
+    assert chart["Content-Type"] == "image/png" and chart.content[:4] == b"\x89PNG"
+    svg = client.get(reverse("programme-risk-chart", args=[programme.slug]) + "?format=svg")
+    assert b"<svg" in svg.content[:500]
+    csv = client.get(reverse("programme-list") + "?format=csv").content.decode()
+    assert programme.title in csv

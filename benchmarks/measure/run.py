@@ -1,0 +1,610 @@
+"""Benchmark the measurement engine against its peers (issue 4, section 6).
+
+Run with ``script/bench measure`` or directly with ``benchmarks/.venv/bin/python
+benchmarks/measure/run.py [--quick]``. Three parts:
+
+1. Proven reoffending on 1,000,000 people x 5,000,000 offences (seeded synthetic Parquet): the
+   whole ``fullvalue reoffending`` process against a straightforward pandas script, a tuned Polars
+   query and a DuckDB query, each a fresh process; numbers must be identical.
+2. Matching at (treated, pool) = (1,000, 50,000), (5,000, 200,000), (20,000, 1,000,000): the
+   whole ``fullvalue compare`` process against psmpy, causalml, dowhy and the scikit-learn
+   NearestNeighbors way, each peer in its own process under a 5-minute timeout and a memory cap.
+3. Confidence-interval coverage by Monte Carlo at the smallest matching size.
+
+Writes ``benchmarks/results/measure.json`` and ``benchmarks/results/measure.md``. Wall time and
+peak resident memory come from ``os.wait4`` on each child process. The machine is shared: the
+load average is recorded before and after every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from fullvalue.engine.measure.baseline import compare_baseline
+from fullvalue.engine.measure.matched import compare_matched
+from fullvalue.engine.measure.reoffending import person_outcomes
+from fullvalue.engine.measure.synthetic import synthetic_cohort
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+PEERS = HERE / "peers"
+DATA = ROOT / "benchmarks" / "data" / "measure"
+RESULTS = ROOT / "benchmarks" / "results"
+PYTHON = sys.executable
+AS_OF = "2021-12-31"
+TIMEOUT = 300.0
+MEMORY_CAP = 10 * 1024**3
+COVARIATES = "age,sex,ogrs,prior,region"
+MATCH_SIZES = [(1_000, 50_000), (5_000, 200_000), (20_000, 1_000_000)]
+# Children may write bytecode caches: the session sets PYTHONDONTWRITEBYTECODE, which would make
+# every process compile all its imports from source (0.5 s for us, more for pandas and
+# scikit-learn) and measure the compiler rather than the work. One untimed warm-up run of every
+# command comes first.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+MODULE = [PYTHON, "-m", "fullvalue.engine.measure.cli"]
+
+
+def console_script() -> list[str] | None:
+    """The installed ``fullvalue`` console script, when the whole dispatcher imports cleanly.
+
+    It imports every command module (payments, web) before running ours, so its start-up time
+    depends on them; ``python -m fullvalue.engine.measure.cli`` runs the same code without them.
+    """
+    script = Path(PYTHON).parent / "fullvalue"
+    if script.exists():
+        probe = subprocess.run([str(script), "--help"], capture_output=True, timeout=60)
+        if probe.returncode == 0:
+            return [str(script)]
+    return None
+
+
+def run_process(command: list[str], timeout: float = TIMEOUT, cap: int | None = None) -> dict:
+    """Run one child process; return wall time, peak RSS, status, output and load."""
+
+    def limit() -> None:
+        if cap:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            command, stdout=out, stderr=err, preexec_fn=limit, cwd=PEERS, env=CHILD_ENV
+        )
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - start > timeout:
+                proc.kill()
+                _, status, usage = os.wait4(proc.pid, 0)
+                timed_out = True
+                break
+            time.sleep(0.005)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode(errors="replace")
+    if timed_out:
+        state = "timeout"
+    elif proc.returncode == 0:
+        state = "ok"
+    elif "MemoryError" in stderr or "Unable to allocate" in stderr or proc.returncode == -9:
+        state = "out of memory"
+    else:
+        state = "failed"
+    return {
+        "status": state,
+        "seconds": round(wall, 3),
+        "peak_mb": round(usage.ru_maxrss / 1024, 1),
+        "returncode": proc.returncode,
+        "stdout": stdout,
+        "error": stderr.strip().splitlines()[-1][:300] if state != "ok" and stderr.strip() else "",
+        "load_before": round(load_before, 2),
+        "load_after": round(os.getloadavg()[0], 2),
+    }
+
+
+# --- 1. reoffending ---------------------------------------------------------------------------
+
+
+def make_reoffending_data(n_people: int, n_offences: int, seed: int = 2026) -> tuple[Path, Path]:
+    """Seeded people and offences with every kind of excluded offence."""
+    folder = DATA / f"reoffending-{n_people}-{n_offences}-{seed}"
+    people_path, offences_path = folder / "people.parquet", folder / "offences.parquet"
+    if people_path.exists() and offences_path.exists():
+        return people_path, offences_path
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    start = np.datetime64("2018-01-01", "D")
+    index = rng.integers(0, 730, n_people)
+    pl.DataFrame(
+        {
+            "person_id": np.arange(n_people, dtype=np.int64),
+            "index_date": (start + index.astype("timedelta64[D]")),
+        }
+    ).with_columns(pl.col("index_date").cast(pl.Date)).write_parquet(people_path)
+    outsiders = n_people + n_people // 50  # 2% of offences by people not in the cohort
+    person = rng.integers(0, outsiders, n_offences)
+    base = np.where(person < n_people, index[np.minimum(person, n_people - 1)], 365)
+    offence = base + rng.integers(-400, 700, n_offences)
+    disposal = offence + rng.geometric(1 / 90, n_offences)
+    pl.DataFrame(
+        {
+            "person_id": person.astype(np.int64),
+            "offence_date": start + offence.astype("timedelta64[D]"),
+            "disposal_date": start + disposal.astype("timedelta64[D]"),
+            "breach": rng.random(n_offences) < 0.05,
+        }
+    ).with_columns(pl.col("offence_date", "disposal_date").cast(pl.Date)).write_parquet(
+        offences_path
+    )
+    return people_path, offences_path
+
+
+def _core(result: dict) -> dict:
+    keys = ("people", "reoffenders", "reoffences", "median_days_to_first", "incomplete_follow_up")
+    return {
+        "cohorts": [{"cohort": c["cohort"], **{k: c[k] for k in keys}} for c in result["cohorts"]],
+        "total": {k: result["total"][k] for k in keys},
+    }
+
+
+def bench_reoffending(
+    script: list[str] | None, n_people: int, n_offences: int, repeats: int
+) -> dict:
+    people, offences = make_reoffending_data(n_people, n_offences)
+    ours = ["reoffending", str(people), str(offences), "--as-of", AS_OF, "--format", "json"]
+    commands = {
+        "fullvalue reoffending": [*MODULE, *ours],
+        **({"fullvalue reoffending (console script)": [*script, *ours]} if script else {}),
+        "pandas script": [
+            PYTHON,
+            str(PEERS / "reoffending_pandas.py"),
+            str(people),
+            str(offences),
+            AS_OF,
+        ],
+        "polars query": [
+            PYTHON,
+            str(PEERS / "reoffending_polars.py"),
+            str(people),
+            str(offences),
+            AS_OF,
+        ],
+        "duckdb query": [
+            PYTHON,
+            str(PEERS / "reoffending_duckdb.py"),
+            str(people),
+            str(offences),
+            AS_OF,
+        ],
+    }
+    runs: dict[str, list[dict]] = {name: [] for name in commands}
+    for command in commands.values():
+        run_process(command)
+    for repeat in range(repeats):
+        for name, command in commands.items():
+            result = run_process(command)
+            print(
+                f"  reoffending {name} #{repeat + 1}: {result['status']} {result['seconds']}s "
+                f"{result['peak_mb']} MB",
+                flush=True,
+            )
+            runs[name].append(result)
+    summary = {}
+    reference = None
+    for name, results in runs.items():
+        ok = [r for r in results if r["status"] == "ok"]
+        numbers = _core(json.loads(ok[0]["stdout"])) if ok else None
+        if name == "fullvalue reoffending":
+            reference = numbers
+        summary[name] = {
+            "status": "ok" if len(ok) == len(results) else results[-1]["status"],
+            "median_seconds": statistics.median(r["seconds"] for r in ok) if ok else None,
+            "all_seconds": [r["seconds"] for r in results],
+            "peak_mb": max(r["peak_mb"] for r in results),
+            "load": [r["load_before"] for r in results],
+            "numbers": numbers,
+        }
+    for entry in summary.values():
+        entry["identical_to_fullvalue"] = entry.pop("numbers") == reference
+    return {"people": n_people, "offences": n_offences, "repeats": repeats, "results": summary}
+
+
+# --- 2. matching ------------------------------------------------------------------------------
+
+
+def make_matching_data(n_treated: int, n_pool: int, seed: int = 2026) -> dict:
+    folder = DATA / f"matching-{n_treated}-{n_pool}-{seed}"
+    paths = {n: folder / f"{n}.parquet" for n in ("people", "offences", "analysis")}
+    meta = folder / "truth.json"
+    if all(p.exists() for p in paths.values()) and meta.exists():
+        return {**{k: str(v) for k, v in paths.items()}, **json.loads(meta.read_text())}
+    folder.mkdir(parents=True, exist_ok=True)
+    cohort = synthetic_cohort(n_treated, n_pool, seed=seed)
+    cohort.people.write_parquet(paths["people"])
+    cohort.offences.write_parquet(paths["offences"])
+    outcomes, _, _ = person_outcomes(
+        cohort.people, cohort.offences, as_of=dt.date.fromisoformat(AS_OF)
+    )
+    analysis = cohort.people.with_columns(reoffended=outcomes["reoffences"] > 0).filter(
+        outcomes["complete"]
+    )
+    analysis.write_parquet(paths["analysis"])
+    truth = {"true_binary": cohort.true_binary, "true_frequency": cohort.true_frequency}
+    meta.write_text(json.dumps(truth))
+    return {**{k: str(v) for k, v in paths.items()}, **truth}
+
+
+PEER_SCRIPTS = {
+    "scikit-learn NearestNeighbors": "match_sklearn.py",
+    "causalml NearestNeighborMatch": "match_causalml.py",
+    "dowhy propensity_score_matching": "match_dowhy.py",
+    "psmpy kdtree_matched": "match_psmpy.py",
+}
+
+
+def _ours_entry(runs: list[dict], repeats: int) -> dict:
+    ok = [r for r in runs if r["status"] == "ok"]
+    parsed = json.loads(ok[0]["stdout"]) if ok else {}
+    binary = parsed.get("binary", {})
+    return {
+        "status": "ok" if len(ok) == repeats else runs[-1]["status"],
+        "median_seconds": statistics.median(r["seconds"] for r in ok) if ok else None,
+        "all_seconds": [r["seconds"] for r in runs],
+        "peak_mb": max(r["peak_mb"] for r in runs),
+        "load": [r["load_before"] for r in runs],
+        "estimate": binary.get("difference"),
+        "ci": [binary.get("ci_low"), binary.get("ci_high")],
+        "matched_treated": parsed.get("matched_treated"),
+        "error": runs[-1]["error"],
+    }
+
+
+def bench_matching(
+    script: list[str] | None, sizes: list[tuple[int, int]], repeats: int
+) -> list[dict]:
+    out = []
+    given_up: dict[str, str] = {}
+    warm = make_matching_data(*sizes[0])
+    run_process(
+        [
+            *MODULE,
+            "compare",
+            warm["people"],
+            warm["offences"],
+            "--treated",
+            "treated",
+            "--covariates",
+            COVARIATES,
+            "--as-of",
+            AS_OF,
+        ]
+    )
+    for peer in PEER_SCRIPTS.values():
+        run_process([PYTHON, str(PEERS / peer), warm["analysis"]], cap=MEMORY_CAP)
+    for n_treated, n_pool in sizes:
+        data = make_matching_data(n_treated, n_pool)
+        ours_args = [
+            "compare",
+            data["people"],
+            data["offences"],
+            "--treated",
+            "treated",
+            "--covariates",
+            COVARIATES,
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+        ]
+        entry = {"treated": n_treated, "pool": n_pool, "true_binary": data["true_binary"]}
+        variants = {"fullvalue compare": MODULE}
+        if script:
+            variants["fullvalue compare (console script)"] = script
+        for name, command in variants.items():
+            runs = [run_process([*command, *ours_args], cap=MEMORY_CAP) for _ in range(repeats)]
+            entry[name] = _ours_entry(runs, repeats)
+            print(
+                f"  compare {name} {n_treated}x{n_pool}: {entry[name]['status']} "
+                f"{entry[name]['all_seconds']}",
+                flush=True,
+            )
+        for name, peer in PEER_SCRIPTS.items():
+            if name in given_up:
+                entry[name] = {"status": "not run", "error": given_up[name]}
+                continue
+            result = run_process([PYTHON, str(PEERS / peer), data["analysis"]], cap=MEMORY_CAP)
+            parsed = json.loads(result["stdout"]) if result["status"] == "ok" else {}
+            entry[name] = {
+                "status": result["status"],
+                "seconds": result["seconds"],
+                "peak_mb": result["peak_mb"],
+                "load": result["load_before"],
+                "estimate": parsed.get("estimate"),
+                "matched_treated": parsed.get("matched_treated"),
+                "error": result["error"],
+            }
+            print(
+                f"  compare {name} {n_treated}x{n_pool}: {result['status']} "
+                f"{result['seconds']}s {result['peak_mb']} MB {result['error'][:80]}",
+                flush=True,
+            )
+            if result["status"] != "ok":
+                given_up[name] = f"{result['status']} at {n_treated} x {n_pool}"
+        out.append(entry)
+    return out
+
+
+# --- 3. coverage ------------------------------------------------------------------------------
+
+
+def _coverage(truth: np.ndarray, est: np.ndarray, low: np.ndarray, high: np.ndarray) -> dict:
+    covered = (low <= truth) & (truth <= high)
+    p = covered.mean()
+    return {
+        "coverage": round(float(p), 3),
+        "monte_carlo_se": round(float(np.sqrt(p * (1 - p) / len(truth))), 3),
+        "mean_bias": round(float(np.mean(est - truth)), 4),
+        "sd_of_estimates": round(float(np.std(est - truth, ddof=1)), 4),
+        "mean_half_width": round(float(np.mean(high - low) / 2), 4),
+    }
+
+
+def baseline_monte_carlo(n_each: int, replications: int, effect: float) -> dict:
+    """Coverage of the baseline comparison's intervals: current cohort riskier than baseline."""
+    as_of = dt.date.fromisoformat(AS_OF)
+    rows = []
+    start = time.perf_counter()
+    for seed in range(1, replications + 1):
+        cohort = synthetic_cohort(n_each, n_each, seed=20_000 + seed, effect=effect)
+        people = cohort.people.with_columns(baseline=~pl.col("treated"))
+        total = compare_baseline(
+            people,
+            cohort.offences,
+            baseline="baseline",
+            covariates=COVARIATES.split(","),
+            as_of=as_of,
+        ).total
+        b, f = total.binary, total.frequency
+        rows.append(
+            (
+                cohort.true_binary,
+                b.difference,
+                b.ci_low,
+                b.ci_high,
+                cohort.true_frequency,
+                f.difference,
+                f.ci_low,
+                f.ci_high,
+            )
+        )
+    a = np.array(rows, dtype=float)
+    return {
+        "method": "baseline (case-mix adjusted expected)",
+        "baseline": n_each,
+        "current": n_each,
+        "effect_log_odds": effect,
+        "replications": replications,
+        "seconds": round(time.perf_counter() - start, 1),
+        "binary": _coverage(a[:, 0], a[:, 1], a[:, 2], a[:, 3]),
+        "frequency": _coverage(a[:, 4], a[:, 5], a[:, 6], a[:, 7]),
+    }
+
+
+def monte_carlo(
+    n_treated: int, n_pool: int, replications: int, replacement: bool = True, ratio: int = 1
+) -> dict:
+    """Share of replications whose 95% CI covers the true effect on the treated."""
+    as_of = dt.date.fromisoformat(AS_OF)
+    rows = []
+    start = time.perf_counter()
+    for seed in range(1, replications + 1):
+        cohort = synthetic_cohort(n_treated, n_pool, seed=10_000 + seed)
+        result = compare_matched(
+            cohort.people,
+            cohort.offences,
+            treated="treated",
+            covariates=COVARIATES.split(","),
+            as_of=as_of,
+            replacement=replacement,
+            ratio=ratio,
+        )
+        b, f = result.binary, result.frequency
+        rows.append(
+            (
+                cohort.true_binary,
+                b.difference,
+                b.ci_low,
+                b.ci_high,
+                cohort.true_frequency,
+                f.difference,
+                f.ci_low,
+                f.ci_high,
+            )
+        )
+    a = np.array(rows, dtype=float)
+    return {
+        "method": f"matched 1:{ratio} {'with' if replacement else 'without'} replacement",
+        "treated": n_treated,
+        "pool": n_pool,
+        "replications": replications,
+        "seconds": round(time.perf_counter() - start, 1),
+        "binary": _coverage(a[:, 0], a[:, 1], a[:, 2], a[:, 3]),
+        "frequency": _coverage(a[:, 4], a[:, 5], a[:, 6], a[:, 7]),
+    }
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def markdown(report: dict) -> str:
+    lines = [
+        f"Run {report['started']} on {report['machine']}; load average at start "
+        f"{report['load_start']}, at end {report['load_end']} (shared machine: other engineers' "
+        "jobs were running). Wall times are whole processes (start-up, imports, reading Parquet, "
+        "output), measured with `os.wait4` after one untimed warm-up run of each command; peak "
+        "memory is the child's maximum resident set. The matching peers read the outcome "
+        "precomputed; `fullvalue compare` computes it from the offences table.",
+        "",
+    ]
+    for part, started in report.get("kept_from_earlier_run", {}).items():
+        lines += [f"The {part} results are from the run started {started}.", ""]
+    reo = report.get("reoffending")
+    if reo:
+        lines += [
+            f"**Proven reoffending**, {reo['people']:,} people x {reo['offences']:,} offences, "
+            f"median of {reo['repeats']} runs:",
+            "",
+            "| implementation | median s | all runs s | peak MB | identical numbers | "
+            "time / fullvalue |",
+            "|---|---:|---:|---:|---|---:|",
+        ]
+        ours = reo["results"]["fullvalue reoffending"]["median_seconds"]
+        for name, r in reo["results"].items():
+            ratio = f"{r['median_seconds'] / ours:.2f}x" if ours and r["median_seconds"] else "-"
+            lines.append(
+                f"| {name} | {r['median_seconds']} | {', '.join(map(str, r['all_seconds']))} | "
+                f"{r['peak_mb']} | {'yes' if r['identical_to_fullvalue'] else 'NO'} | {ratio} |"
+            )
+        lines.append("")
+    for entry in report.get("matching", []):
+        lines += [
+            f"**Matching** {entry['treated']:,} treated x {entry['pool']:,} pool (true effect on "
+            f"the treated {entry['true_binary'] * 100:.2f} pp):",
+            "",
+            "| implementation | status | s | peak MB | estimate (pp) | matched | "
+            "time / fullvalue |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        ours = entry["fullvalue compare"]
+        names = [n for n in entry if isinstance(entry[n], dict)]
+        for name in names:
+            r = entry[name]
+            seconds = r.get("median_seconds", r.get("seconds"))
+            est = r.get("estimate")
+            ratio = (
+                f"{seconds / ours['median_seconds']:.1f}x"
+                if r["status"] == "ok" and ours.get("median_seconds")
+                else "-"
+            )
+            status = r["status"] if r["status"] == "ok" else f"{r['status']}: {r.get('error', '')}"
+            lines.append(
+                f"| {name} | {status} | {seconds if r['status'] == 'ok' else '-'} | "
+                f"{r.get('peak_mb', '-')} | {'-' if est is None else f'{est * 100:.2f}'} | "
+                f"{r.get('matched_treated') or '-'} | {ratio} |"
+            )
+        lines.append("")
+    studies = report.get("coverage") or []
+    if isinstance(studies, dict):
+        studies = [studies]
+    if studies:
+        lines += [
+            "**Coverage** of the 95% CI (share of replications whose interval contains the "
+            "true effect on the treated):",
+            "",
+            "| method | size | replications | measure | coverage | MC s.e. | mean bias | "
+            "SD of estimates | mean CI half-width |",
+            "|---|---|---:|---|---:|---:|---:|---:|---:|",
+        ]
+        for mc in studies:
+            size = (
+                f"{mc['treated']:,} x {mc['pool']:,}"
+                if "treated" in mc
+                else f"{mc['baseline']:,} + {mc['current']:,}, effect {mc['effect_log_odds']}"
+            )
+            for name in ("binary", "frequency"):
+                m = mc[name]
+                lines.append(
+                    f"| {mc.get('method', 'matched 1:1 with replacement')} | {size} | "
+                    f"{mc['replications']} | {name} | {m['coverage']} | {m['monte_carlo_se']} | "
+                    f"{m['mean_bias']} | {m['sd_of_estimates']} | {m['mean_half_width']} |"
+                )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--parts", default="reoffending,matching,coverage")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--replications", type=int, default=100)
+    parser.add_argument("--sizes", type=int, default=3, help="how many matching sizes to run")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the markdown from the last JSON"
+    )
+    args = parser.parse_args()
+    if args.report_only:
+        report = json.loads((RESULTS / "measure.json").read_text())
+        (RESULTS / "measure.md").write_text(markdown(report) + "\n")
+        print(markdown(report))
+        return
+    parts = set(args.parts.split(","))
+    script = console_script()
+    report: dict = {
+        "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.machine()}",
+        "console_script": bool(script),
+        "bytecode_cache": "on for children, after one untimed warm-up run of each command",
+        "load_start": round(os.getloadavg()[0], 2),
+        "memory_cap_gib": MEMORY_CAP / 1024**3,
+        "timeout_seconds": TIMEOUT,
+    }
+    if "reoffending" in parts:
+        n_people, n_offences = (100_000, 500_000) if args.quick else (1_000_000, 5_000_000)
+        print(f"reoffending {n_people} x {n_offences}", flush=True)
+        report["reoffending"] = bench_reoffending(script, n_people, n_offences, args.repeats)
+    if "matching" in parts:
+        sizes = [(200, 10_000)] if args.quick else MATCH_SIZES[: args.sizes]
+        print(f"matching {sizes}", flush=True)
+        report["matching"] = bench_matching(script, sizes, args.repeats)
+    if "coverage" in parts:
+        replications = 5 if args.quick else args.replications
+        print(f"coverage x {replications}", flush=True)
+        report["coverage"] = [
+            monte_carlo(*MATCH_SIZES[0], replications),
+            monte_carlo(*MATCH_SIZES[0], replications, replacement=False),
+            monte_carlo(*MATCH_SIZES[0], replications, ratio=3),
+            baseline_monte_carlo(3_000, replications, effect=0.0),
+            baseline_monte_carlo(3_000, replications, effect=-0.5),
+        ]
+    report["load_end"] = round(os.getloadavg()[0], 2)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    suffix = "-quick" if args.quick else ""
+    previous = RESULTS / f"measure{suffix}.json"
+    if previous.exists() and parts != {"reoffending", "matching", "coverage"}:
+        # A partial run keeps the other parts' results from the last run, each with its own
+        # start time and load.
+        kept = json.loads(previous.read_text())
+        for part in {"reoffending", "matching", "coverage"} - parts:
+            if part in kept:
+                report[part] = kept[part]
+                report.setdefault("kept_from_earlier_run", {})[part] = kept.get("started")
+    (RESULTS / f"measure{suffix}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / f"measure{suffix}.md").write_text(markdown(report) + "\n")
+    print(markdown(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -327,3 +327,6 @@ def problem_doc(request: HttpRequest, code: str) -> HttpResponse:
     if title is None:
         raise NotFound("No such problem type.")
     return HttpResponse(f"{code}: {title}", content_type="text/plain; charset=utf-8")
+
+
+api.add_router("/ocds", "fullvalue.web.api.ocds.router")

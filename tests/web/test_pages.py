@@ -268,3 +268,26 @@ def test_directory_export_imports_back_unchanged(signed_in, make_member):
     )
     assert preview.problems == []
     assert preview.counts == {"create": 0, "update": 0, "unchanged": 3, "error": 0}
+
+
+def test_links_and_banners_render_as_html_and_escape_hostile_text(signed_in, make_member):
+    """Flash messages and links built in templates are HTML, with the user's text escaped."""
+    admin = make_member(Role.PROVIDER_ADMIN)
+    client = signed_in(admin)
+    url = reverse("organisation-edit", args=[admin.organisation.slug])
+    client.post(
+        url,
+        {
+            "name": "<script>alert(1)</script> Trust",
+            "legal_form": "cic",
+            "sector": "voluntary",
+            "website": "https://example.org/?a=1&b=2",
+        },
+    )
+    admin.organisation.refresh_from_db()
+    page = client.get(reverse("organisation-detail", args=[admin.organisation.slug]))
+    body = page.content.decode()
+    assert '<p class="govuk-notification-banner__heading">' in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Trust has been updated." in body
+    assert "<script>alert(1)</script>" not in body
+    assert '<a class="govuk-link" href="https://example.org/?a=1&amp;b=2"' in body

@@ -56,7 +56,9 @@ urlpatterns = [
     ),
     path("audit/", audit.audit_list, name="audit-list"),
     path("programmes/", programmes.programme_list, name="programme-list"),
+    path("programmes/new/", programmes.programme_create_view, name="programme-create"),
     path("programmes/<slug:slug>/", programmes.programme_detail, name="programme-detail"),
+    path("programmes/<slug:slug>/tender/", tendering.tender_create_view, name="tender-create"),
     path(
         "programmes/<slug:slug>/risk", programmes.programme_risk_chart, name="programme-risk-chart"
     ),

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
-from fullvalue.errors import NotFound
+from fullvalue.domain.organisations import REGIONS
+from fullvalue.domain.roles import Role
+from fullvalue.errors import FullvalueError, NotFound
 from fullvalue.web.core.exports import table_response
-from fullvalue.web.core.pages import page
-from fullvalue.web.programmes.models import Programme
-from fullvalue.web.programmes.services import risk_chart, risk_preview
+from fullvalue.web.core.forms import FormState
+from fullvalue.web.core.pages import page, signin_required
+from fullvalue.web.programmes.models import OutcomeDefinition, Programme
+from fullvalue.web.programmes.services import (
+    programme_create,
+    programme_publish,
+    risk_chart,
+    risk_preview,
+)
 
 
 def _visible(request: HttpRequest):
@@ -96,3 +107,71 @@ def programme_risk_chart(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     response["Cache-Control"] = "max-age=3600"
     return response
+
+
+TEMPLATES = {
+    "womens-centre": "Women's centre, 70% guaranteed / 30% on results",
+    "transforming-rehabilitation": "Fee for service + payment by results (TR)",
+    "work-programme": "Attachment, job outcome and sustainment (Work Programme)",
+    "troubled-families": "Attachment and results per family (Troubled Families)",
+    "peterborough": "Social impact bond on reconviction events (Peterborough)",
+}
+
+
+def _template_toml(name: str) -> str:
+    path = settings.BASE_DIR / "examples" / name / "contract.toml"
+    return path.read_text(encoding="utf-8") if name in TEMPLATES and path.exists() else ""
+
+
+@signin_required
+def programme_create_view(request: HttpRequest) -> HttpResponse:
+    """Design a programme; check the risk for a small provider before saving."""
+    actor = request.actor  # type: ignore[attr-defined]
+    actor.require_role(
+        Role.COMMISSIONER, Role.SYSTEM_ADMIN, message="Only commissioners design programmes."
+    )
+    state = FormState(
+        values={
+            "years": "3",
+            "delivery_setting": "mixed",
+            "mechanism_toml": _template_toml("womens-centre"),
+        }
+    )
+    preview = None
+    if request.method == "POST":
+        state = FormState.from_post(request.POST, lists=("outcomes", "areas"))
+        if request.POST.get("action") == "template":
+            state.values["mechanism_toml"] = _template_toml(state.values.get("template", ""))
+        elif request.POST.get("action") == "preview":
+            try:
+                preview = risk_preview(state.values.get("mechanism_toml", "") + "\n")
+            except FullvalueError as exc:
+                state.add_error(
+                    "mechanism_toml",
+                    "; ".join(
+                        f"{p.location}: {p.reason}" if p.location else p.reason
+                        for p in exc.problems
+                    )
+                    or exc.message,
+                )
+        else:
+            try:
+                programme = programme_create(actor=actor, data=dict(state.values))
+                if request.POST.get("action") == "publish":
+                    programme_publish(actor=actor, programme_id=programme.id)
+            except FullvalueError as exc:
+                state.absorb(exc)
+            else:
+                messages.success(request, f"{programme.title} has been saved.")
+                return redirect("programme-detail", slug=programme.slug)
+    return page(
+        request,
+        "programmes/form.html",
+        "Design a programme",
+        state=state,
+        preview=preview,
+        outcomes=[(o.code, o.name) for o in OutcomeDefinition.objects.all()],
+        regions=sorted(REGIONS.items(), key=lambda kv: kv[1]),
+        templates=list(TEMPLATES.items()),
+        nav_active="programmes",
+    )

@@ -60,7 +60,7 @@ def _datetime(value: Any, name: str, problems: list[Problem]) -> dt.datetime | N
         problems.append(Problem("Enter a date and time like 2027-01-31T12:00", column=name))
         return None
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, dt.UTC)
+        parsed = timezone.make_aware(parsed)  # a time without an offset is UK time
     return parsed
 
 

@@ -13,12 +13,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from fullvalue.domain.evaluation import SCALE
+from fullvalue.domain.organisations import REGIONS
 from fullvalue.domain.roles import Role
 from fullvalue.errors import FullvalueError, NotFound
+from fullvalue.web.accounts.models import Membership
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
 from fullvalue.web.organisations.models import Organisation
+from fullvalue.web.programmes.models import Programme
 from fullvalue.web.tendering import selectors
 from fullvalue.web.tendering import services as svc
 from fullvalue.web.tendering.feedback import feedback_letter, feedback_pdf
@@ -99,6 +102,18 @@ def tender_detail(request: HttpRequest, tender_id: int) -> HttpResponse:
         state = _tender_action(request, tender, state)
         if not state.errors:
             return redirect("tender-detail", tender_id=tender.id)
+    evaluators = (
+        [
+            (str(m.id), m.user.full_name)
+            for m in Membership.objects.filter(
+                organisation_id=tender.commissioner_id, role=Role.EVALUATOR, is_active=True
+            )
+            .select_related("user")
+            .exclude(assignments__tender=tender)
+        ]
+        if selectors.is_commissioner_side(actor, tender)
+        else []
+    )
     return page(
         request,
         "tendering/detail.html",
@@ -106,6 +121,8 @@ def tender_detail(request: HttpRequest, tender_id: int) -> HttpResponse:
         state=state,
         tender=tender,
         lots=lots,
+        evaluators=evaluators,
+        panel=list(tender.panel.select_related("evaluator__user")),
         passed=passed,
         commissioner_side=commissioner_side,
         clarifications=list(selectors.published_clarifications(tender)),
@@ -156,6 +173,13 @@ def _tender_action(request: HttpRequest, tender: Any, state: FormState) -> FormS
         elif action == "publish":
             svc.tender_publish(actor=actor, tender_id=tender.id)
             messages.success(request, "The tender is published.")
+        elif action == "panel":
+            svc.panel_assign(
+                actor=actor,
+                tender_id=tender.id,
+                evaluator_membership_id=int(state.values.get("evaluator") or 0),
+            )
+            messages.success(request, "The evaluator has been added to the panel.")
         elif action == "close":
             svc.tender_close(actor=actor, tender_id=tender.id)
             messages.success(request, "Bids are unsealed: evaluation has started.")
@@ -393,8 +417,7 @@ def moderation(request: HttpRequest, tender_id: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     tender = selectors.tender_get(actor, tender_id)
     if not (
-        selectors.is_commissioner_side(actor, tender)
-        and actor.role == Role.COMMISSIONER
+        (selectors.is_commissioner_side(actor, tender) and actor.role == Role.COMMISSIONER)
         or actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN)
     ):
         raise FullvalueError(
@@ -477,3 +500,89 @@ def partners(request: HttpRequest) -> HttpResponse:
 def my_bids(request: HttpRequest) -> list[Bid]:
     """Bids of the actor's organisation (for the dashboard)."""
     return list(selectors.my_bids(request.actor))  # type: ignore[attr-defined]
+
+
+LOT_ROWS = 3
+DEFAULT_CRITERIA = [
+    ("Price", "price", "30"),
+    ("Service design and outcomes", "quality", "40"),
+    ("Local knowledge and lived experience", "quality", "15"),
+    ("Social value", "social_value", "15"),
+]
+
+
+@signin_required
+def tender_create_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Draft a tender for a programme: procedure, timeline, lots and weighted criteria."""
+    actor = request.actor  # type: ignore[attr-defined]
+    programme = Programme.objects.filter(slug=slug).first()
+    if programme is None:
+        raise NotFound("No such programme.")
+    values: dict[str, Any] = {"procedure": "open"}
+    for i, (name, kind, weight) in enumerate(DEFAULT_CRITERIA):
+        values.update(
+            {
+                f"criterion_name_{i}": name,
+                f"criterion_kind_{i}": kind,
+                f"criterion_weight_{i}": weight,
+            }
+        )
+    state = FormState(values=values)
+    if request.method == "POST":
+        state = FormState.from_post(request.POST)
+        v = state.values
+        data = {
+            "title": v.get("title", ""),
+            "description": v.get("description", ""),
+            "procedure": v.get("procedure", ""),
+            "consortium_deadline": v.get("consortium_deadline", ""),
+            "clarification_deadline": v.get("clarification_deadline", ""),
+            "submission_deadline": v.get("submission_deadline", ""),
+            "social_value_reason": v.get("social_value_reason", ""),
+            "lots": [
+                {
+                    "title": v.get(f"lot_title_{i}", ""),
+                    "area": v.get(f"lot_area_{i}", ""),
+                    "value": v.get(f"lot_value_{i}", ""),
+                    "cohort": v.get(f"lot_cohort_{i}", ""),
+                    "reserved_for_small": v.get(f"lot_reserved_{i}") == "yes",
+                }
+                for i in range(LOT_ROWS)
+                if v.get(f"lot_title_{i}")
+            ],
+            "criteria": [
+                {
+                    "name": v.get(f"criterion_name_{i}", ""),
+                    "kind": v.get(f"criterion_kind_{i}", ""),
+                    "weight": v.get(f"criterion_weight_{i}", ""),
+                    "question": v.get(f"criterion_question_{i}", ""),
+                }
+                for i in range(len(DEFAULT_CRITERIA))
+                if v.get(f"criterion_name_{i}")
+            ],
+            "pass_fail": [v.get(f"pass_fail_{i}", "") for i in range(2)],
+        }
+        try:
+            tender = svc.tender_create(actor=actor, programme_id=programme.id, data=data)
+        except FullvalueError as exc:
+            for p in exc.problems:
+                column = p.column or "__all__"
+                if column in ("weights", "social_value_weight"):
+                    column = "criterion_weight_0"
+                if column == "lots":
+                    column = "lot_title_0"
+                state.add_error(column, p.reason if not p.location else f"{p.location}: {p.reason}")
+        else:
+            messages.success(request, "The tender is saved as a draft. Check it, then publish.")
+            return redirect("tender-detail", tender_id=tender.id)
+    return page(
+        request,
+        "tendering/form.html",
+        f"Tender {programme.title}",
+        state=state,
+        programme=programme,
+        lot_rows=range(LOT_ROWS),
+        criteria_rows=range(len(DEFAULT_CRITERIA)),
+        regions=sorted(REGIONS.items(), key=lambda kv: kv[1]),
+        nav_active="tenders",
+    )

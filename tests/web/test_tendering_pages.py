@@ -154,3 +154,54 @@ def test_programme_pages(client, world):
     assert b"<svg" in svg.content[:500]
     csv = client.get(reverse("programme-list") + "?format=csv").content.decode()
     assert programme.title in csv
+
+
+def test_commissioner_adds_a_document_and_amends_the_deadline(signed_in, world, published, clock):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fullvalue.web.tendering.models import Amendment, Tender
+
+    commissioner = signed_in(member(world, "commissioner"))
+    url = reverse("tender-detail", args=[published.id])
+    bad = commissioner.post(
+        url,
+        {
+            "action": "document",
+            "title": "Spec",
+            "document_type": "technicalSpecifications",
+            "file": SimpleUploadedFile("spec.pdf", b"not a pdf"),
+        },
+    )
+    assert bad.status_code == 400 and "not a real .pdf file" in bad.content.decode()
+    ok = commissioner.post(
+        url,
+        {
+            "action": "document",
+            "title": "Spec",
+            "document_type": "technicalSpecifications",
+            "file": SimpleUploadedFile("spec.pdf", b"%PDF-1.4 spec"),
+        },
+    )
+    assert ok.status_code == 302
+    assert "Spec" in commissioner.get(url).content.decode()
+    earlier = commissioner.post(
+        url,
+        {
+            "action": "amend",
+            "summary": "Earlier deadline",
+            "new_submission_deadline": "2027-02-05T12:00",
+        },
+    )
+    assert earlier.status_code == 400 and "only move later" in earlier.content.decode()
+    later = commissioner.post(
+        url,
+        {
+            "action": "amend",
+            "summary": "One more week",
+            "new_submission_deadline": "2027-02-17T12:00",
+        },
+    )
+    assert later.status_code == 302
+    tender = Tender.objects.get(id=published.id)
+    assert tender.submission_deadline.date().isoformat() == "2027-02-17"
+    assert Amendment.objects.filter(tender=tender).count() == 2  # the document and the deadline

@@ -69,6 +69,7 @@ urlpatterns = [
     path("tenders/<int:tender_id>/moderation/", tendering.moderation, name="tender-moderation"),
     path("lots/<int:lot_id>/bid/", tendering.bid_form, name="bid-form"),
     path("bids/<int:bid_id>/", tendering.bid_detail, name="bid-detail"),
+    path("documents/<int:document_id>", tendering.document_download, name="document-download"),
     path("bids/<int:bid_id>/feedback/", tendering.feedback, name="bid-feedback"),
     path("api/v1/", api.urls),
 ]

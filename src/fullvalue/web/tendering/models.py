@@ -314,3 +314,26 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return f"Award of {self.lot}"
+
+
+class TenderDocument(models.Model):
+    """A tender document (specification, contract terms, pricing schedule), public once published.
+
+    Stored in the database so web workers stay stateless; limited in type and size.
+    """
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=200)
+    document_type = models.CharField(max_length=40)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from fullvalue.web.contracts.models import Contract
@@ -50,6 +51,7 @@ from fullvalue.web.tendering.models import (
     BidParty,
     Lot,
     Tender,
+    TenderDocument,
 )
 from fullvalue.web.tendering.sealing import unseal
 from fullvalue.web.tendering.selectors import PUBLIC_STATUSES, deadline_passed
@@ -119,6 +121,7 @@ class Process:
     unsealed: bool
     bids: list[Bid] = field(default_factory=list)
     awards: dict[int, Award] = field(default_factory=dict)
+    documents: list[TenderDocument] = field(default_factory=list)
 
     @property
     def ocid(self) -> str:
@@ -139,7 +142,13 @@ def public_processes() -> QuerySet[Tender]:
             status__in=[*PUBLIC_STATUSES, Tender.Status.CANCELLED],
         )
         .select_related("programme", "commissioner")
-        .prefetch_related("commissioner__identifiers", "lots", "criteria", "amendments")
+        .prefetch_related(
+            "commissioner__identifiers",
+            "lots",
+            "criteria",
+            "amendments",
+            Prefetch("documents", queryset=TenderDocument.objects.defer("content")),
+        )
     )
 
 
@@ -164,6 +173,7 @@ def load_processes(tenders: Iterable[Tender], now: dt.datetime | None = None) ->
             criteria=list(t.criteria.all()),
             amendments=list(t.amendments.all()),
             unsealed=deadline_passed(t, now),
+            documents=list(t.documents.all()),
         )
         for t in tenders
     ]
@@ -429,6 +439,21 @@ class _Builder:
             "awardCriteria": "ratedCriteria",
             "awardCriteriaDetails": self.criteria_details(),
             "submissionMethod": ["electronicSubmission"],
+            "documents": [
+                {
+                    "id": f"doc-{d.id}",
+                    "documentType": d.document_type,
+                    "title": d.title,
+                    "url": settings.SITE_URL.rstrip("/")
+                    + reverse("document-download", args=[d.id]),
+                    "format": d.content_type,
+                    "datePublished": _when(
+                        max(d.uploaded_at, published) if published else d.uploaded_at
+                    ),
+                }
+                for d in self.p.documents
+            ]
+            or None,
             "tenderPeriod": {
                 "startDate": _when(published) if published else None,
                 "endDate": _when(f["submission_deadline"]) if f["submission_deadline"] else None,

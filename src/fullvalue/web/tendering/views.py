@@ -24,6 +24,12 @@ from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.programmes.models import Programme
 from fullvalue.web.tendering import selectors
 from fullvalue.web.tendering import services as svc
+from fullvalue.web.tendering.documents import (
+    DOCUMENT_TYPES,
+    MAX_BYTES,
+    document_add,
+    document_get,
+)
 from fullvalue.web.tendering.feedback import feedback_letter, feedback_pdf
 from fullvalue.web.tendering.models import (
     Award,
@@ -122,6 +128,8 @@ def tender_detail(request: HttpRequest, tender_id: int) -> HttpResponse:
         tender=tender,
         lots=lots,
         evaluators=evaluators,
+        documents=list(tender.documents.defer("content")),
+        document_types=list(DOCUMENT_TYPES.items()),
         panel=list(tender.panel.select_related("evaluator__user")),
         passed=passed,
         commissioner_side=commissioner_side,
@@ -173,6 +181,29 @@ def _tender_action(request: HttpRequest, tender: Any, state: FormState) -> FormS
         elif action == "publish":
             svc.tender_publish(actor=actor, tender_id=tender.id)
             messages.success(request, "The tender is published.")
+        elif action == "document":
+            upload = request.FILES.get("file")
+            if upload is None:
+                state.add_error("file", "Choose a file to upload")
+                return state
+            document_add(
+                actor=actor,
+                tender_id=tender.id,
+                title=state.values.get("title", ""),
+                document_type=state.values.get("document_type", ""),
+                filename=upload.name or "",
+                content=upload.read(MAX_BYTES + 1),
+            )
+            messages.success(request, "The document has been added.")
+        elif action == "amend":
+            new_deadline = state.values.get("new_submission_deadline", "")
+            svc.tender_amend(
+                actor=actor,
+                tender_id=tender.id,
+                summary=state.values.get("summary", ""),
+                changes={"submission_deadline": new_deadline} if new_deadline else {},
+            )
+            messages.success(request, "The amendment is published and bidders are told.")
         elif action == "panel":
             svc.panel_assign(
                 actor=actor,
@@ -586,3 +617,11 @@ def tender_create_view(request: HttpRequest, slug: str) -> HttpResponse:
         regions=sorted(REGIONS.items(), key=lambda kv: kv[1]),
         nav_active="tenders",
     )
+
+
+def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
+    """Download a tender document (as an attachment, never rendered inline)."""
+    document = document_get(request.actor, document_id)  # type: ignore[attr-defined]
+    response = HttpResponse(bytes(document.content), content_type=document.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    return response

@@ -286,3 +286,48 @@ def test_feedback_letters_for_every_bidder(world, clock):
         feedback_letter(world["women"], loser.id)  # a rival's letter
     pdf = feedback_pdf(letter)
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+
+
+def test_custom_outcomes_and_engagement_notices(world, client, api_token):
+    from fullvalue.web.accounts.models import Membership
+    from fullvalue.web.programmes.models import OutcomeDefinition
+
+    data = {
+        **programme_data(),
+        "outcomes": [],
+        "custom_outcomes": [
+            {
+                "name": "Reconnected with children",
+                "definition": "",
+                "evidence_rule": "Social worker confirmation",
+            }
+        ],
+    }
+    with pytest.raises(FullvalueError) as exc:
+        programme_create(actor=world["commissioner"], data=data)
+    assert [p.column for p in exc.value.problems] == ["custom_outcome_definition"]
+    data["custom_outcomes"][0]["definition"] = "Regular contact restored within 6 months"
+    programme = programme_create(actor=world["commissioner"], data=data)
+    custom = OutcomeDefinition.objects.get(is_catalogue=False)
+    assert list(programme.outcomes.all()) == [custom]
+    assert custom.organisation_id == world["commissioner"].organisation_id
+    token = api_token(Membership.objects.get(id=world["commissioner"].membership_id))
+    r = client.post(
+        f"/api/v1/programmes/{programme.id}/notices",
+        {"title": "Market event", "body": "Come and meet us", "event_date": "2027-02-01"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert r.status_code == 201
+    assert programme.notices.get().event_date.isoformat() == "2027-02-01"
+
+
+def test_consortium_formation_period_is_configurable(world, settings):
+    settings.CONSORTIUM_MIN_DAYS = 30
+    programme = programme_create(actor=world["commissioner"], data=programme_data())
+    tender = tender_create(
+        actor=world["commissioner"], programme_id=programme.id, data=tender_data()
+    )
+    with pytest.raises(FullvalueError) as exc:
+        tender_publish(actor=world["commissioner"], tender_id=tender.id, now=START)
+    assert any("at least 30 days" in p.reason for p in exc.value.problems)

@@ -242,6 +242,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 SERVICE_NAME = os.environ.get("SERVICE_NAME", "Fullvalue")
 OCID_PREFIX = os.environ.get("OCID_PREFIX", "ocds-fullvalue")
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
+#: Minimum days from a tender's publication for consortia to form (the consortium deadline).
+CONSORTIUM_MIN_DAYS = int(os.environ.get("CONSORTIUM_MIN_DAYS", "14"))
 DEMO_TOTP_HINT = env_bool("DEMO_TOTP_HINT", False)
 
 LOGGING = {

@@ -527,3 +527,24 @@ def feedback(request: HttpRequest, bid_id: int, format: str = "json") -> Any:
             for line in letter.lines
         ],
     }
+
+
+class NoticeIn(Schema):
+    """A pre-market engagement notice."""
+
+    title: str
+    body: str
+    event_date: dt.date | None = None
+
+
+@router.post("/programmes/{programme_id}/notices", response={201: dict})
+def notice(request: HttpRequest, programme_id: int, payload: NoticeIn) -> Any:
+    """Publish a pre-market engagement notice for a programme."""
+    n = programmes.engagement_notice_create(
+        actor=_actor(request),
+        programme_id=programme_id,
+        title=payload.title,
+        body=payload.body,
+        event_date=payload.event_date,
+    )
+    return Status(201, {"id": n.id, "title": n.title, "published_at": n.published_at})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -130,8 +131,38 @@ def _parse(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         problems.append(Problem("Choose urban, rural or mixed", column="delivery_setting"))
     out["delivery_setting"] = setting
     codes = [str(c) for c in (data.get("outcomes") or [])]
-    found = list(OutcomeDefinition.objects.filter(code__in=codes))
-    if not codes:
+    found = list(OutcomeDefinition.objects.filter(code__in=codes, is_catalogue=True))
+    custom = []
+    for i, row in enumerate(data.get("custom_outcomes") or []):
+        name = str(row.get("name") or "").strip()
+        definition = str(row.get("definition") or "").strip()
+        evidence = str(row.get("evidence_rule") or "").strip()
+        if not (name or definition or evidence):
+            continue
+        where = f"custom_outcomes[{i}]"
+        if not name:
+            problems.append(
+                Problem("Name the custom outcome", location=where, column="custom_outcome_name")
+            )
+        if not definition:
+            problems.append(
+                Problem(
+                    "Write the custom outcome's definition: what counts",
+                    location=where,
+                    column="custom_outcome_definition",
+                )
+            )
+        if not evidence:
+            problems.append(
+                Problem(
+                    "Write the evidence rule: what proves the outcome",
+                    location=where,
+                    column="custom_outcome_evidence",
+                )
+            )
+        custom.append({"name": name[:200], "definition": definition, "evidence_rule": evidence})
+    out["custom_outcomes"] = custom
+    if not codes and not custom:
         problems.append(
             Problem("Choose at least one outcome the programme pays for", column="outcomes")
         )
@@ -168,6 +199,21 @@ def programme_create(*, actor: Actor, data: dict[str, Any]) -> Programme:
     if problems:
         raise FullvalueError.from_problems("The programme needs correcting.", problems)
     outcomes, areas = values.pop("outcomes"), values.pop("areas")
+    for row in values.pop("custom_outcomes"):
+        base_code = slugify(f"{actor.organisation_id}-{row['name']}")[:50] or "outcome"
+        code, n = base_code, 1
+        while OutcomeDefinition.objects.filter(code=code).exists():
+            n += 1
+            code = f"{base_code}-{n}"
+        outcomes.append(
+            OutcomeDefinition.objects.create(
+                code=code,
+                is_catalogue=False,
+                organisation_id=actor.organisation_id,
+                pathway="Custom",
+                **row,
+            )
+        )
     base = slugify(values["title"])[:200] or "programme"
     slug, n = base, 1
     while Programme.objects.filter(slug=slug).exists():
@@ -229,6 +275,12 @@ def engagement_notice_create(
     _require_commissioner(actor)
     programme = _own_programme(actor, programme_id)
     problems = []
+    if isinstance(event_date, str):
+        try:
+            event_date = dt.date.fromisoformat(event_date)
+        except ValueError:
+            problems.append(Problem("Enter a date like 2027-03-01", column="event_date"))
+            event_date = None
     if not title.strip():
         problems.append(Problem("Enter a title", column="title"))
     if not body.strip():

@@ -18,6 +18,7 @@ from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
 from fullvalue.web.programmes.models import OutcomeDefinition, Programme
 from fullvalue.web.programmes.services import (
+    engagement_notice_create,
     programme_create,
     programme_publish,
     risk_chart,
@@ -84,12 +85,30 @@ def _cached(key: str, builder, timeout: int = 3600):
 def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A programme: outcomes, cohort, volumes, areas, what must change, and the risk preview."""
     programme = _get(request, slug)
+    actor = request.actor  # type: ignore[attr-defined]
+    state = FormState()
+    if request.method == "POST":
+        state = FormState.from_post(request.POST)
+        try:
+            engagement_notice_create(
+                actor=actor,
+                programme_id=programme.id,
+                title=state.values.get("title", ""),
+                body=state.values.get("body", ""),
+                event_date=state.values.get("event_date") or None,
+            )
+        except FullvalueError as exc:
+            state.absorb(exc)
+        else:
+            messages.success(request, "The engagement notice is published.")
+            return redirect("programme-detail", slug=programme.slug)
     digest = hashlib.sha256(programme.mechanism_toml.encode()).hexdigest()
     preview = _cached(f"risk:{digest}", lambda: risk_preview(programme.mechanism_toml))
     return page(
         request,
         "programmes/detail.html",
         programme.title,
+        state=state,
         programme=programme,
         preview=preview,
         tenders=list(programme.tenders.exclude(status="draft")),
@@ -155,8 +174,16 @@ def programme_create_view(request: HttpRequest) -> HttpResponse:
                     or exc.message,
                 )
         else:
+            data = dict(state.values)
+            data["custom_outcomes"] = [
+                {
+                    "name": data.get("custom_outcome_name", ""),
+                    "definition": data.get("custom_outcome_definition", ""),
+                    "evidence_rule": data.get("custom_outcome_evidence", ""),
+                }
+            ]
             try:
-                programme = programme_create(actor=actor, data=dict(state.values))
+                programme = programme_create(actor=actor, data=data)
                 if request.POST.get("action") == "publish":
                     programme_publish(actor=actor, programme_id=programme.id)
             except FullvalueError as exc:

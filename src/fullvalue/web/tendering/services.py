@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -291,7 +292,11 @@ def tender_publish(*, actor: Actor, tender_id: int, now: dt.datetime | None = No
             )
         )
     else:
-        problems += check_timeline(tender.procedure, Timeline(now, *dates))  # type: ignore[arg-type]
+        problems += check_timeline(
+            tender.procedure,
+            Timeline(now, *dates),  # type: ignore[arg-type]
+            consortium_days=settings.CONSORTIUM_MIN_DAYS,
+        )
     criteria = [Criterion(c.name, c.kind, c.weight) for c in tender.criteria.all()]
     problems += check_criteria(criteria, tender.social_value_reason)
     _fail("The tender cannot be published yet.", problems)

@@ -125,7 +125,7 @@ def test_invitation_flow(client, make_member, actor_for):
     assert client.get(reverse("invitation-accept", args=[token])).status_code == 404
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_invitation_email_is_sent_by_the_worker(
     make_member, actor_for, django_capture_on_commit_callbacks
 ):

@@ -154,7 +154,7 @@ def test_reordered_rows_are_named():
     assert "reordered" in result.problem
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_verify_audit_command_exit_codes(tmp_path):
     """``fullvalue verify-audit`` exits 0 when intact and 1 naming the row when not."""
     db_path = tmp_path / "audit.sqlite3"

@@ -8,7 +8,7 @@ from django_tasks_db.models import DBTaskResult
 from fullvalue.domain.roles import Role
 from tests.web import flaky_tasks
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_failed_task_is_retried_then_succeeds(settings):

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "fullvalue.web.programmes",
     "fullvalue.web.tendering",
     "fullvalue.web.contracts",
+    "fullvalue.web.delivery",
+    "fullvalue.web.payruns",
     "fullvalue.web.demo",
 ]
 

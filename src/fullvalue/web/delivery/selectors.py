@@ -1,0 +1,75 @@
+"""Reads for delivery, filtered per role: providers see only their own participants."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.db.models import QuerySet
+
+from fullvalue.domain.roles import Role
+from fullvalue.errors import PermissionDenied
+from fullvalue.web.contracts.models import Contract
+from fullvalue.web.core.actor import Actor
+from fullvalue.web.delivery.models import Claim, Participant
+
+#: Counts below this are shown as "fewer than 5" so nobody can be singled out.
+SUPPRESS_BELOW = 5
+
+
+def participants_for(actor: Actor, contract: Contract) -> QuerySet[Participant]:
+    """A provider sees its own participants; the commissioner, auditors and admins see all."""
+    qs = Participant.objects.filter(contract=contract)
+    if actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN) or (
+        actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)
+    ):
+        return qs
+    if actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF) and actor.organisation_id:
+        return qs.filter(provider_id=actor.organisation_id)
+    raise PermissionDenied("Participants are visible to the providers delivering to them.")
+
+
+def can_read_identity(actor: Actor, participant: Participant) -> bool:
+    """Identifying details: the delivering provider's staff and the commissioner only."""
+    if actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF):
+        return actor.belongs_to(participant.provider_id)
+    return actor.role == Role.COMMISSIONER and actor.belongs_to(
+        participant.contract.commissioner_id
+    )
+
+
+def equality_summary(actor: Actor, contract: Contract) -> dict[str, list[tuple[str, str]]]:
+    """Counts by sex, ethnicity and age band, with small numbers suppressed.
+
+    Any count from 1 to 4 is shown as "fewer than 5"; so that a suppressed count cannot be
+    worked out from the total, when exactly one count in a table is suppressed the next
+    smallest is suppressed too.
+    """
+    qs = participants_for(actor, contract)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for field in ("sex", "ethnicity", "age_band"):
+        counts = Counter(v or "not stated" for v in qs.values_list(field, flat=True))
+        small = {k for k, n in counts.items() if 0 < n < SUPPRESS_BELOW}
+        if len(small) == 1 and len(counts) > 1:
+            rest = sorted((n, k) for k, n in counts.items() if k not in small)
+            small.add(rest[0][1])
+        out[field] = [
+            (k, "fewer than 5" if k in small else str(n)) for k, n in sorted(counts.items())
+        ]
+    return out
+
+
+def claims_for(actor: Actor, contract: Contract) -> QuerySet[Claim]:
+    """Claims on the contract the actor may see (providers: their own)."""
+    people = participants_for(actor, contract)
+    return Claim.objects.filter(event__participant__in=people).select_related("event__participant")
+
+
+def summary_counts(actor: Actor, contract: Contract) -> dict[str, Any]:
+    """Referrals, starts and leavers the actor may see."""
+    qs = participants_for(actor, contract)
+    return {
+        "referrals": qs.count(),
+        "starts": qs.filter(started_on__isnull=False).count(),
+        "leavers": qs.filter(left_on__isnull=False).count(),
+    }

@@ -1,0 +1,242 @@
+"""Payment runs and flow-down.
+
+A run settles a contract up to a period with the engine (``fullvalue.engine.payments.settle``)
+from the contract's delivery data — starts, accepted outcome claims and reoffending results —
+net of every approved run before it, so re-running a period pays nothing twice. One person
+prepares a run and a different person approves it (two-person rule); an approved run never
+changes. Approval creates what the prime owes each sub-contractor (its share of the payment,
+allocated by largest remainder so the parts add up to the whole), due within its terms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fullvalue.domain.roles import Role
+from fullvalue.engine.payments import allocate_largest_remainder, load_spec, settle
+from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
+from fullvalue.web.audit.services import audit_record
+from fullvalue.web.contracts.models import Contract
+from fullvalue.web.core.actor import Actor
+from fullvalue.web.delivery.models import Claim, Participant
+from fullvalue.web.delivery.services import contract_measures
+from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
+
+
+def _commissioner(actor: Actor, contract: Contract) -> int:
+    """Check the actor is the contract's commissioner; return the person's user id."""
+    actor.require_can_write()
+    if not (actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)):
+        raise PermissionDenied("Only the contract's commissioner runs payments.")
+    if actor.user_id is None:
+        raise PermissionDenied("Payment runs are prepared and approved by people.")
+    return actor.user_id
+
+
+def delivery_results(contract: Contract, spec: Any, upto: str) -> list[dict[str, Any]]:
+    """Results rows (period, cohort, measure, group, count) from the contract's delivery data."""
+    periods = sorted(spec.periods, key=lambda p: p.start)
+    names = [p.name for p in periods]
+    if upto not in names:
+        raise FullvalueError.from_problems(
+            "Unknown period.", [Problem(f"choose one of {', '.join(names)}", column="period")]
+        )
+    wanted = periods[: names.index(upto) + 1]
+
+    def period_of(day: dt.date) -> str | None:
+        for p in wanted:
+            if p.start <= day <= p.end:
+                return p.name
+        return None
+
+    counts: Counter[tuple[str, str]] = Counter()
+    for started in Participant.objects.filter(
+        contract=contract, started_on__isnull=False
+    ).values_list("started_on", flat=True):
+        if started is not None and (name := period_of(started)) is not None:
+            counts[(name, "starts")] += 1
+    accepted = Claim.objects.filter(
+        event__participant__contract=contract, status=Claim.Status.ACCEPTED
+    )
+    for outcome, day in accepted.values_list("event__outcome", "event__occurred_on"):
+        if (name := period_of(day)) is not None:
+            counts[(name, outcome)] += 1
+        known = contract_measures(contract)
+    return [
+        {"period": p, "cohort": "", "measure": m, "group": "", "count": n}
+        for (p, m), n in sorted(counts.items())
+        if m in known
+    ]
+
+
+def _paid(contract: Contract) -> list[dict[str, Any]]:
+    rows = []
+    for run in PaymentRun.objects.filter(contract=contract, status=PaymentRun.Status.APPROVED):
+        rows += [
+            {
+                "period": line["period"],
+                "cohort": line["cohort"],
+                "component": line["component"],
+                "amount": line["amount"],
+            }
+            for line in run.lines
+        ]
+    return rows
+
+
+@transaction.atomic
+def payrun_prepare(*, actor: Actor, contract_id: int, period: str) -> PaymentRun:
+    """Prepare the run for a period: what is payable now, line by line with reasons."""
+    contract = Contract.objects.select_for_update().filter(id=contract_id).first()
+    if contract is None:
+        raise NotFound("No such contract.")
+    user_id = _commissioner(actor, contract)
+    if not contract.mechanism_toml.strip():
+        raise Conflict("The contract has no payment mechanism to settle.")
+    spec = load_spec(contract.mechanism_toml + "\n")
+    results = delivery_results(contract, spec, period)
+    paid = _paid(contract)
+    settlement = settle(spec, results, paid=paid or None)  # type: ignore[arg-type]
+    upto = {
+        p.name
+        for p in spec.periods
+        if p.start <= next(q.end for q in spec.periods if q.name == period)
+    }
+    lines = [
+        {
+            "period": line.period,
+            "cohort": line.cohort,
+            "component": line.component,
+            "amount": str(line.amount or 0),
+            "reason": line.reason,
+        }
+        for line in settlement.lines
+        if line.period in upto and line.amount != 0
+    ]
+    total = sum((Decimal(str(line["amount"])) for line in lines), Decimal(0))
+    PaymentRun.objects.filter(
+        contract=contract, period=period, status=PaymentRun.Status.PREPARED
+    ).delete()
+    run = PaymentRun.objects.create(
+        contract=contract, period=period, total=total, lines=lines, prepared_by_id=user_id
+    )
+    audit_record(
+        actor=actor,
+        action="payrun.prepare",
+        object_type="payment_run",
+        object_id=run.id,
+        object_repr=f"{contract.title} {period}",
+        after={"total": total, "lines": len(lines)},
+        organisation_id=contract.commissioner_id,
+    )
+    return run
+
+
+@transaction.atomic
+def payrun_approve(*, actor: Actor, run_id: int, paid_on: dt.date | None = None) -> PaymentRun:
+    """Approve a prepared run (a different person from the preparer); create the flow-down."""
+    run = (
+        PaymentRun.objects.select_for_update().select_related("contract").filter(id=run_id).first()
+    )
+    if run is None:
+        raise NotFound("No such payment run.")
+    _commissioner(actor, run.contract)
+    if run.status == PaymentRun.Status.APPROVED:
+        raise Conflict("This run is already approved and cannot change.")
+    if run.prepared_by_id == actor.user_id:
+        raise PermissionDenied(
+            "Two-person rule: a run is approved by someone other than the person who prepared it."
+        )
+    run.status, run.approved_by_id = PaymentRun.Status.APPROVED, actor.user_id
+    run.approved_at, run.paid_on = timezone.now(), paid_on or timezone.localdate()
+    try:
+        with transaction.atomic():
+            run.save(update_fields=["status", "approved_by", "approved_at", "paid_on"])
+    except IntegrityError as exc:
+        raise Conflict("A run for this period has already been approved.") from exc
+    payments = flow_down(run)
+    audit_record(
+        actor=actor,
+        action="payrun.approve",
+        object_type="payment_run",
+        object_id=run.id,
+        object_repr=f"{run.contract.title} {run.period}",
+        before={"status": "prepared"},
+        after={
+            "status": "approved",
+            "total": run.total,
+            "flow_down": {str(p.member.organisation_id): p.amount for p in payments},
+        },
+        organisation_id=run.contract.commissioner_id,
+    )
+    return run
+
+
+def flow_down(run: PaymentRun) -> list[FlowDownPayment]:
+    """Split an approved payment among the supply chain by share of value (largest remainder).
+
+    The prime's own part stays with it; each sub-contractor's part is due ``payment_terms_days``
+    after the prime was paid (and never later than 30 days).
+    """
+    members = list(run.contract.supply_chain.select_related("organisation").order_by("id"))
+    subs = [m for m in members if m.organisation_id != run.contract.provider_id]
+    if not subs or run.total <= 0:
+        return []
+    weights = [m.share_of_value for m in members]
+    parts = allocate_largest_remainder(run.total, weights)
+    paid_on = run.paid_on or timezone.localdate()
+    out = []
+    for member, amount in zip(members, parts, strict=True):
+        if member.organisation_id == run.contract.provider_id or amount == 0:
+            continue
+        out.append(
+            FlowDownPayment.objects.create(
+                run=run,
+                member=member,
+                amount=amount,
+                due_on=paid_on + dt.timedelta(days=min(member.payment_terms_days, 30)),
+            )
+        )
+    return out
+
+
+@transaction.atomic
+def flowdown_confirm(*, actor: Actor, payment_id: int, paid_on: dt.date) -> FlowDownPayment:
+    """A sub-contractor confirms it received a payment from the prime, and when."""
+    payment = (
+        FlowDownPayment.objects.select_for_update()
+        .select_related("member", "run")
+        .filter(id=payment_id)
+        .first()
+    )
+    if payment is None:
+        raise NotFound("No such payment.")
+    actor.require_can_write()
+    if not (actor.role == Role.PROVIDER_ADMIN and actor.belongs_to(payment.member.organisation_id)):
+        raise PermissionDenied("Only the receiving organisation confirms receipt.")
+    if payment.confirmed_at is not None:
+        raise Conflict("Receipt is already confirmed.")
+    problems = []
+    if (run_paid := payment.run.paid_on) and paid_on < run_paid:
+        problems.append(Problem("The date is before the prime was paid", column="paid_on"))
+    if paid_on > timezone.localdate():
+        problems.append(Problem("The date is in the future", column="paid_on"))
+    if problems:
+        raise FullvalueError.from_problems("Check the date.", problems)
+    payment.paid_on, payment.confirmed_at = paid_on, timezone.now()
+    payment.save(update_fields=["paid_on", "confirmed_at"])
+    audit_record(
+        actor=actor,
+        action="flowdown.confirm",
+        object_type="flow_down_payment",
+        object_id=payment.id,
+        object_repr=str(payment),
+        after={"paid_on": paid_on, "due_on": payment.due_on},
+    )
+    return payment

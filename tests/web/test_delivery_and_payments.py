@@ -1,0 +1,347 @@
+"""Contracts in delivery: supply chain, pseudonymised participants and imports, claims,
+payment runs with the two-person rule, and flow-down to sub-contractors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fullvalue.domain.roles import Role
+from fullvalue.errors import Conflict, FullvalueError, PermissionDenied
+from fullvalue.web.audit.models import AuditEvent
+from fullvalue.web.contracts.services import contract_create, supply_chain_set
+from fullvalue.web.delivery import selectors as delivery
+from fullvalue.web.delivery.models import Claim, OutcomeEvent, Participant, ParticipantIdentity
+from fullvalue.web.delivery.services import (
+    claim_decide,
+    claim_dispute,
+    claim_submit,
+    import_preview,
+    import_run,
+    import_start,
+)
+from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
+from fullvalue.web.payruns.selectors import payment_record
+from fullvalue.web.payruns.services import (
+    flowdown_confirm,
+    payrun_approve,
+    payrun_prepare,
+)
+from tests.web.cycle import EXAMPLES
+
+pytestmark = pytest.mark.django_db
+
+MECHANISM = (EXAMPLES / "womens-centre" / "contract.toml").read_text()
+
+PEOPLE = """case_reference,full_name,date_of_birth,referred_on,started_on,left_on,sex,ethnicity,age_band,cohort
+W001,Ann Example,1990-02-01,2025-04-03,2025-04-10,,female,caribbean,35-44,2025
+W002,Bea Example,,2025-05-01,2025-05-02,,female,not stated,25-34,2025
+W003,Cat Example,,03/06/2025,04/06/2025,,female,irish,18-24,2025
+BAD 4,Dee,,2025-06-01,,,female,,,
+W005,Eve,,2025-02-30,,,female,,,
+W006,Fay,,2025-07-01,2025-06-01,,female,,,
+W007,Gil,,2025-07-01,,,alien,,,
+W001,Dup,,2025-07-01,,,female,,,
+"""
+
+
+@pytest.fixture
+def chain(make_member, actor_for):
+    c = make_member(Role.COMMISSIONER, legal_form="pcc", sector="public", annual_income=None)
+    c2 = make_member(Role.COMMISSIONER, organisation=c.organisation)
+    prime = make_member(Role.PROVIDER_ADMIN, annual_income=420_000)
+    sub = make_member(Role.PROVIDER_ADMIN, annual_income=86_000)
+    sub_staff = make_member(Role.PROVIDER_STAFF, organisation=sub.organisation)
+    other = make_member(Role.PROVIDER_ADMIN)
+    contract = contract_create(
+        actor=actor_for(c),
+        data={
+            "title": "Women's centre",
+            "provider_id": prime.organisation_id,
+            "value": "450000",
+            "mechanism_toml": MECHANISM,
+            "start_date": "2025-04-01",
+            "end_date": "2028-03-31",
+        },
+    )
+    return {
+        "contract": contract,
+        **{
+            k: actor_for(v)
+            for k, v in dict(
+                c=c, c2=c2, prime=prime, sub=sub, sub_staff=sub_staff, other=other
+            ).items()
+        },
+        "sub_org": sub.organisation,
+    }
+
+
+def test_supply_chain_rules_and_variation(chain):
+    contract, prime = chain["contract"], chain["prime"]
+    with pytest.raises(FullvalueError) as exc:
+        supply_chain_set(
+            actor=prime,
+            contract_id=contract.id,
+            reason="Add partner",
+            members=[
+                {
+                    "organisation_id": chain["sub_org"].id,
+                    "share_of_value": "1.2",
+                    "share_of_work": "0.4",
+                    "payment_terms_days": 45,
+                }
+            ],
+        )
+    reasons = " ".join(p.reason for p in exc.value.problems)
+    assert "within 30 days" in reasons and "between 0 and 1" in reasons
+    with pytest.raises(PermissionDenied):
+        supply_chain_set(actor=chain["other"], contract_id=contract.id, reason="x", members=[])
+    supply_chain_set(
+        actor=prime,
+        contract_id=contract.id,
+        reason="Women's mentoring partner",
+        members=[
+            {
+                "organisation_id": chain["sub_org"].id,
+                "share_of_value": "0.3",
+                "share_of_work": "0.4",
+                "payment_terms_days": 14,
+            }
+        ],
+    )
+    shares = {m.organisation_id: m.share_of_value for m in contract.supply_chain.all()}
+    assert shares == {
+        prime.organisation_id: Decimal("0.7000"),
+        chain["sub_org"].id: Decimal("0.3000"),
+    }
+    variation = contract.variations.get()
+    assert variation.reason == "Women's mentoring partner" and variation.changes["supply_chain"]
+
+
+def _import(chain, actor, text, valid_only=True, name="people.csv"):
+    job, parsed = import_preview(
+        actor=actor, contract_id=chain["contract"].id, filename=name, content=text.encode()
+    )
+    import_start(actor=actor, job_id=job.id, valid_rows_only=valid_only)
+    return job, parsed, import_run(job.id)
+
+
+def test_participant_import_names_every_bad_row_and_is_idempotent(chain):
+    supply_chain_set(
+        actor=chain["prime"],
+        contract_id=chain["contract"].id,
+        reason="partner",
+        members=[
+            {
+                "organisation_id": chain["sub_org"].id,
+                "share_of_value": "0.3",
+                "share_of_work": "0.4",
+            }
+        ],
+    )
+    job, parsed = import_preview(
+        actor=chain["sub"],
+        contract_id=chain["contract"].id,
+        filename="people.csv",
+        content=PEOPLE.encode(),
+    )
+    by_row = {}
+    for p in parsed.problems:
+        by_row.setdefault(p.row, []).append((p.column, p.reason))
+    assert by_row[5][0][0] == "case_reference"
+    assert by_row[6] == [
+        ("referred_on", "'2025-02-30' is not a real date (use 2026-03-31 or 31/03/2026)")
+    ]
+    assert by_row[7][0] == ("started_on", "started_on is before referred_on")
+    assert by_row[8][0][0] == "sex"
+    assert "also appears in row 2" in by_row[9][0][1]
+    assert len(parsed.valid) == 3 and parsed.bad_rows == 5
+    with pytest.raises(FullvalueError, match="nothing was imported"):
+        import_start(actor=chain["sub"], job_id=job.id, valid_rows_only=False)
+    assert Participant.objects.count() == 0
+    import_start(actor=chain["sub"], job_id=job.id, valid_rows_only=True)
+    result = import_run(job.id)
+    assert result["created"] == 3 and Participant.objects.count() == 3
+    assert import_run(job.id) == result  # the worker crashing and retrying writes nothing twice
+    _, _, again = _import(chain, chain["sub"], PEOPLE)
+    assert again["created"] == 0 and again["already_there"] == 3
+    person = Participant.objects.first()
+    assert len(person.pseudonym) == 64 and "W00" not in person.pseudonym
+    assert ParticipantIdentity.objects.get(participant=person).case_reference.startswith("W00")
+
+
+def test_providers_see_only_their_own_participants_and_identities(chain):
+    supply_chain_set(
+        actor=chain["prime"],
+        contract_id=chain["contract"].id,
+        reason="partner",
+        members=[
+            {
+                "organisation_id": chain["sub_org"].id,
+                "share_of_value": "0.3",
+                "share_of_work": "0.4",
+            }
+        ],
+    )
+    _import(chain, chain["sub"], PEOPLE)
+    _import(chain, chain["prime"], "case_reference,referred_on\nP1,2025-04-01\n")
+    contract = chain["contract"]
+    assert delivery.participants_for(chain["sub_staff"], contract).count() == 3
+    assert delivery.participants_for(chain["prime"], contract).count() == 1
+    assert delivery.participants_for(chain["c"], contract).count() == 4
+    sub_person = delivery.participants_for(chain["sub"], contract).first()
+    assert delivery.can_read_identity(chain["sub_staff"], sub_person)
+    assert not delivery.can_read_identity(chain["prime"], sub_person)
+    with pytest.raises(PermissionDenied):
+        import_preview(
+            actor=chain["other"],
+            contract_id=contract.id,
+            filename="x.csv",
+            content=b"case_reference,referred_on\nX,2025-04-01\n",
+        )
+    summary = delivery.equality_summary(chain["c"], contract)
+    assert ("female", "fewer than 5") in summary["sex"]
+
+
+def test_claims_accept_reject_dispute(chain):
+    _import(chain, chain["prime"], PEOPLE)
+    _, parsed, result = _import(
+        chain,
+        chain["prime"],
+        "case_reference,outcome,occurred_on,evidence\nW001,settled_accommodation,2025-09-01,"
+        "tenancy\nW002,settled_accommodation,2025-10-01,tenancy\nW404,settled_accommodation,"
+        "2025-10-01,x\nW003,jobs,2025-10-01,x\n",
+        name="events.csv",
+    )
+    assert result["created"] == 2 and result["unknown_participant"] == 1
+    assert any("pays for" in p.reason for p in parsed.problems)
+    first, second = OutcomeEvent.objects.order_by("id")
+    c1 = claim_submit(actor=chain["prime"], event_id=first.id)
+    c2 = claim_submit(actor=chain["prime"], event_id=second.id)
+    with pytest.raises(Conflict):
+        claim_submit(actor=chain["prime"], event_id=first.id)
+    with pytest.raises(FullvalueError, match="reason"):
+        claim_decide(actor=chain["c"], claim_id=c2.id, accept=False)
+    claim_decide(actor=chain["c"], claim_id=c1.id, accept=True)
+    claim_decide(actor=chain["c"], claim_id=c2.id, accept=False, reason="No tenancy evidence")
+    claim_dispute(actor=chain["prime"], claim_id=c2.id, grounds="Tenancy uploaded now")
+    assert Claim.objects.get(id=c2.id).status == "disputed"
+    claim_decide(actor=chain["c"], claim_id=c2.id, accept=True)
+    assert Claim.objects.filter(status="accepted").count() == 2
+
+
+def test_payment_run_two_person_rule_flow_down_and_no_double_payment(chain):
+    contract = chain["contract"]
+    supply_chain_set(
+        actor=chain["prime"],
+        contract_id=contract.id,
+        reason="partner",
+        members=[
+            {
+                "organisation_id": chain["sub_org"].id,
+                "share_of_value": "0.3",
+                "share_of_work": "0.4",
+                "payment_terms_days": 14,
+            }
+        ],
+    )
+    _import(chain, chain["prime"], PEOPLE)
+    _import(
+        chain,
+        chain["prime"],
+        "case_reference,outcome,occurred_on\n"
+        "W001,settled_accommodation,2025-09-01\nW002,settled_accommodation,2025-10-01\n",
+        name="events.csv",
+    )
+    for event in OutcomeEvent.objects.all():
+        claim_decide(
+            actor=chain["c"],
+            claim_id=claim_submit(actor=chain["prime"], event_id=event.id).id,
+            accept=True,
+        )
+    run = payrun_prepare(actor=chain["c"], contract_id=contract.id, period="2025-26")
+    # 70% of £450,000 over 3 years = £105,000 guaranteed; 2 accommodation outcomes × £250.
+    assert run.total == Decimal("105500.00")
+    with pytest.raises(PermissionDenied, match="Two-person"):
+        payrun_approve(actor=chain["c"], run_id=run.id)
+    payrun_approve(actor=chain["c2"], run_id=run.id, paid_on=dt.date(2026, 4, 10))
+    owed = FlowDownPayment.objects.get()
+    # 30% of £105,500.00 = £31,650.00, due 14 days after the prime was paid.
+    assert owed.amount == Decimal("31650.00") and owed.due_on == dt.date(2026, 4, 24)
+    with pytest.raises(Conflict):
+        payrun_approve(actor=chain["c2"], run_id=run.id)
+    again = payrun_prepare(actor=chain["c"], contract_id=contract.id, period="2025-26")
+    assert again.total == Decimal("0") and again.lines == []  # nothing is paid twice
+    with pytest.raises(Conflict):
+        payrun_approve(actor=chain["c2"], run_id=again.id)  # one approved run per period
+    assert PaymentRun.objects.filter(status="approved").count() == 1
+    with pytest.raises(PermissionDenied):
+        flowdown_confirm(actor=chain["prime"], payment_id=owed.id, paid_on=dt.date(2026, 4, 20))
+    flowdown_confirm(actor=chain["sub"], payment_id=owed.id, paid_on=dt.date(2026, 4, 20))
+    record = payment_record(contract, today=dt.date(2026, 5, 1))
+    assert record.average_days_to_pay == 10 and record.share_within_30_days == 1
+    assert AuditEvent.objects.filter(action="payrun.approve").exists()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    total=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("10000000"), places=2),
+    shares=st.lists(st.integers(min_value=1, max_value=1000), min_size=2, max_size=6),
+)
+def test_flow_down_parts_always_sum_to_the_payment(chain, total, shares):
+    """Whatever the shares, what the prime keeps plus what it owes equals the payment."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        _check_flow_down(chain, total, shares)
+        transaction.set_rollback(True)  # each example starts from the same contract
+
+
+def _check_flow_down(chain, total, shares):
+    from fullvalue.web.contracts.models import SupplyChainMember
+    from fullvalue.web.organisations.models import Organisation
+    from fullvalue.web.payruns.services import flow_down
+
+    contract = chain["contract"]
+    SupplyChainMember.objects.filter(contract=contract).exclude(
+        organisation_id=contract.provider_id
+    ).delete()
+    weight_sum = sum(shares)
+    members = list(SupplyChainMember.objects.filter(contract=contract))
+    members[0].share_of_value = Decimal(shares[0]) / weight_sum
+    members[0].save()
+    for i, s in enumerate(shares[1:]):
+        org = Organisation.objects.create(
+            name=f"Sub {i}", slug=f"sub-{i}-{s}-{total}", legal_form="cic", sector="voluntary"
+        )
+        SupplyChainMember.objects.create(
+            contract=contract,
+            organisation=org,
+            role="subcontractor",
+            share_of_value=(Decimal(s) / weight_sum).quantize(Decimal("0.0001")),
+            share_of_work=Decimal(0),
+        )
+    run = PaymentRun.objects.create(
+        contract=contract,
+        period=f"p{total}",
+        total=total,
+        lines=[],
+        prepared_by_id=chain["c"].user_id,
+        status="approved",
+        paid_on=dt.date(2026, 1, 1),
+    )
+    payments = flow_down(run)
+    from fullvalue.engine.payments import allocate_largest_remainder
+
+    weights = [
+        m.share_of_value for m in SupplyChainMember.objects.filter(contract=contract).order_by("id")
+    ]
+    parts = allocate_largest_remainder(total, weights)
+    assert sum(parts) == total
+    assert sum(p.amount for p in payments) == total - parts[0]

@@ -37,8 +37,10 @@ pytestmark = pytest.mark.django_db
 
 MECHANISM = (EXAMPLES / "womens-centre" / "contract.toml").read_text()
 
-PEOPLE = """case_reference,full_name,date_of_birth,referred_on,started_on,left_on,sex,ethnicity,age_band,cohort
-W001,Ann Example,1990-02-01,2025-04-03,2025-04-10,,female,caribbean,35-44,2025
+PEOPLE = (
+    "case_reference,full_name,date_of_birth,referred_on,started_on,left_on,sex,ethnicity,"
+    "age_band,cohort\n"
+) + """W001,Ann Example,1990-02-01,2025-04-03,2025-04-10,,female,caribbean,35-44,2025
 W002,Bea Example,,2025-05-01,2025-05-02,,female,not stated,25-34,2025
 W003,Cat Example,,03/06/2025,04/06/2025,,female,irish,18-24,2025
 BAD 4,Dee,,2025-06-01,,,female,,,
@@ -72,9 +74,14 @@ def chain(make_member, actor_for):
         "contract": contract,
         **{
             k: actor_for(v)
-            for k, v in dict(
-                c=c, c2=c2, prime=prime, sub=sub, sub_staff=sub_staff, other=other
-            ).items()
+            for k, v in {
+                "c": c,
+                "c2": c2,
+                "prime": prime,
+                "sub": sub,
+                "sub_staff": sub_staff,
+                "other": other,
+            }.items()
         },
         "sub_org": sub.organisation,
     }

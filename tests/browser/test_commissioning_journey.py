@@ -18,7 +18,10 @@ from fullvalue.domain.roles import Role
 from tests.browser.test_journeys import sign_in
 from tests.web.factories import totp_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 START = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)
 

@@ -8,7 +8,10 @@ from django_otp.oath import totp
 from fullvalue.domain.roles import Role
 from tests.web.factories import PASSWORD, totp_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def sign_in(page, axe, email, password=PASSWORD):
@@ -127,7 +130,7 @@ def test_commissioning_pages_in_the_demo_world_pass_axe(page, axe):
     from fullvalue.web.tendering.models import Bid, Tender
 
     build_demo_world()
-    for path in ("/programmes/", "/tenders/", "/tenders/partners/"):
+    for path in ("/programmes/", "/tenders/", "/tenders/partners/", "/contracts/"):
         page.goto(path)
         axe.check()
     page.goto("/programmes/")
@@ -145,6 +148,11 @@ def test_commissioning_pages_in_the_demo_world_pass_axe(page, axe):
     axe.check()
     own = Bid.objects.filter(lead__name="Moss Side Women's Centre").first()
     page.goto(f"/bids/{own.id}/")
+    axe.check()
+    from fullvalue.web.contracts.models import Contract
+
+    page.goto(f"/contracts/{Contract.objects.get(award__isnull=True).id}/")
+    assert page.get_by_role("heading", name="Outcome claims").is_visible()
     axe.check()
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, axe, "tenders@demo.fullvalue.test", DEMO_PASSWORD)  # Calder's bid manager

@@ -27,12 +27,47 @@ D = Decimal
 @pytest.mark.parametrize(
     ("year", "expected"),
     [
-        (2022, ["2022-01-03", "2022-04-15", "2022-04-18", "2022-05-02", "2022-06-02",
-                "2022-06-03", "2022-08-29", "2022-09-19", "2022-12-26", "2022-12-27"]),
-        (2020, ["2020-01-01", "2020-04-10", "2020-04-13", "2020-05-08", "2020-05-25",
-                "2020-08-31", "2020-12-25", "2020-12-28"]),
-        (2026, ["2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25",
-                "2026-08-31", "2026-12-25", "2026-12-28"]),
+        (
+            2022,
+            [
+                "2022-01-03",
+                "2022-04-15",
+                "2022-04-18",
+                "2022-05-02",
+                "2022-06-02",
+                "2022-06-03",
+                "2022-08-29",
+                "2022-09-19",
+                "2022-12-26",
+                "2022-12-27",
+            ],
+        ),
+        (
+            2020,
+            [
+                "2020-01-01",
+                "2020-04-10",
+                "2020-04-13",
+                "2020-05-08",
+                "2020-05-25",
+                "2020-08-31",
+                "2020-12-25",
+                "2020-12-28",
+            ],
+        ),
+        (
+            2026,
+            [
+                "2026-01-01",
+                "2026-04-03",
+                "2026-04-06",
+                "2026-05-04",
+                "2026-05-25",
+                "2026-08-31",
+                "2026-12-25",
+                "2026-12-28",
+            ],
+        ),
     ],
 )
 def test_bank_holidays_match_the_published_lists(year, expected):
@@ -51,8 +86,10 @@ def test_standstill_published_at_a_weekend_starts_on_monday():
     assert standstill_end(dt.date(2026, 11, 28)) == dt.date(2026, 12, 9)
 
 
-@given(st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2035, 12, 31)),
-       st.integers(min_value=1, max_value=20))
+@given(
+    st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2035, 12, 31)),
+    st.integers(min_value=1, max_value=20),
+)
 def test_standstill_always_spans_exactly_n_working_days(start, n):
     end = standstill_end(start, n)
     first = start
@@ -71,8 +108,11 @@ def test_every_year_has_at_least_eight_holidays_on_weekdays(day):
 
 
 def criteria(price=30, quality=60, sv=10):
-    return [Criterion("Price", "price", D(price)), Criterion("Quality", "quality", D(quality)),
-            Criterion("Social value", "social_value", D(sv))]
+    return [
+        Criterion("Price", "price", D(price)),
+        Criterion("Quality", "quality", D(quality)),
+        Criterion("Social value", "social_value", D(sv)),
+    ]
 
 
 def test_valid_criteria():
@@ -98,10 +138,12 @@ def test_price_and_quality_points():
 
 
 def test_ranking_tie_break_quality_then_price():
-    ranked = rank_bids([
-        (1, D(80), D(50), D(900)),
-        (2, D(80), D(50), D(800)),
-        (3, D(85), D(40), D(700)),
-        (4, D(80), D(50), D(800)),
-    ])
+    ranked = rank_bids(
+        [
+            (1, D(80), D(50), D(900)),
+            (2, D(80), D(50), D(800)),
+            (3, D(85), D(40), D(700)),
+            (4, D(80), D(50), D(800)),
+        ]
+    )
     assert [(r.bid_id, r.rank) for r in ranked] == [(3, 1), (2, 2), (4, 2), (1, 4)]

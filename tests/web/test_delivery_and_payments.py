@@ -38,9 +38,11 @@ pytestmark = pytest.mark.django_db
 MECHANISM = (EXAMPLES / "womens-centre" / "contract.toml").read_text()
 
 PEOPLE = (
-    "case_reference,full_name,date_of_birth,referred_on,started_on,left_on,sex,ethnicity,"
-    "age_band,cohort\n"
-) + """W001,Ann Example,1990-02-01,2025-04-03,2025-04-10,,female,caribbean,35-44,2025
+    (
+        "case_reference,full_name,date_of_birth,referred_on,started_on,left_on,sex,ethnicity,"
+        "age_band,cohort\n"
+    )
+    + """W001,Ann Example,1990-02-01,2025-04-03,2025-04-10,,female,caribbean,35-44,2025
 W002,Bea Example,,2025-05-01,2025-05-02,,female,not stated,25-34,2025
 W003,Cat Example,,03/06/2025,04/06/2025,,female,irish,18-24,2025
 BAD 4,Dee,,2025-06-01,,,female,,,
@@ -49,6 +51,7 @@ W006,Fay,,2025-07-01,2025-06-01,,female,,,
 W007,Gil,,2025-07-01,,,alien,,,
 W001,Dup,,2025-07-01,,,female,,,
 """
+)
 
 
 @pytest.fixture
@@ -352,3 +355,27 @@ def _check_flow_down(chain, total, shares):
     parts = allocate_largest_remainder(total, weights)
     assert sum(parts) == total
     assert sum(p.amount for p in payments) == total - parts[0]
+
+
+def test_contract_pages(client, signed_in, chain):
+    """Public sees the supply chain and its payment record; insiders see delivery and runs;
+    the page enforces the two-person rule too."""
+    from django.urls import reverse
+
+    from fullvalue.web.accounts.models import Membership
+
+    contract = chain["contract"]
+    url = reverse("contract-detail", args=[contract.id])
+    public = client.get(url).content.decode()
+    assert "Supply chain" in public and "Payment runs" not in public
+    from django.utils.html import escape
+
+    assert escape(contract.title) in client.get(reverse("contract-list")).content.decode()
+    assert contract.title in client.get(reverse("contract-list") + "?format=csv").content.decode()
+    commissioner = signed_in(Membership.objects.get(id=chain["c"].membership_id))
+    r = commissioner.post(url, {"action": "prepare", "period": "2025-26"})
+    assert r.status_code == 302
+    run = PaymentRun.objects.get()
+    r = commissioner.post(url, {"action": "approve", "run": str(run.id)})
+    assert r.status_code == 400 and "Two-person rule" in r.content.decode()
+    assert PaymentRun.objects.get().status == "prepared"

@@ -74,5 +74,22 @@ def test_demo_world_has_tenders_at_every_stage():
     }
     assert Bid.objects.filter(parties__role="member").distinct().count() >= 2  # consortia
     assert Bid.objects.filter(parties__role="subcontractor").exists()
-    assert Consensus.objects.exists() and Contract.objects.count() == 1
+    assert Consensus.objects.exists() and Contract.objects.filter(award__isnull=False).count() == 1
     assert verify_audit().ok
+
+
+def test_demo_world_has_a_contract_in_delivery():
+    from fullvalue.web.delivery.models import Claim, Participant
+    from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
+
+    build_demo_world()
+    assert Participant.objects.count() == 50
+    assert set(Claim.objects.values_list("status", flat=True)) == {
+        "submitted",
+        "accepted",
+        "rejected",
+        "disputed",
+    }
+    assert set(PaymentRun.objects.values_list("status", flat=True)) == {"prepared", "approved"}
+    late = FlowDownPayment.objects.get()
+    assert late.paid_on > late.due_on  # a sub-contractor paid late, for the commissioner to see

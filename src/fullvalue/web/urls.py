@@ -5,6 +5,7 @@ from django.urls import path
 from fullvalue.web.accounts import views as accounts
 from fullvalue.web.api.app import api
 from fullvalue.web.audit import views as audit
+from fullvalue.web.contracts import views as contracts
 from fullvalue.web.core import views as core
 from fullvalue.web.organisations import views as orgs
 from fullvalue.web.programmes import views as programmes
@@ -55,6 +56,8 @@ urlpatterns = [
         name="organisation-members",
     ),
     path("audit/", audit.audit_list, name="audit-list"),
+    path("contracts/", contracts.contract_list, name="contract-list"),
+    path("contracts/<int:contract_id>/", contracts.contract_detail, name="contract-detail"),
     path("programmes/", programmes.programme_list, name="programme-list"),
     path("programmes/new/", programmes.programme_create_view, name="programme-create"),
     path("programmes/<slug:slug>/", programmes.programme_detail, name="programme-detail"),

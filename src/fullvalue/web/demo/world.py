@@ -17,6 +17,7 @@ from fullvalue.domain.roles import SECOND_FACTOR_ROLES, Role
 from fullvalue.web.accounts.models import Membership, User
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.demo.commissioning import build_commissioning_demo
+from fullvalue.web.demo.delivery import build_delivery_demo
 from fullvalue.web.demo.models import DemoMarker
 from fullvalue.web.organisations.services import organisation_create
 
@@ -434,5 +435,6 @@ def build_demo_world() -> list[DemoLogin]:
         role=Role.COMMISSIONER.value,
     )
     build_commissioning_demo(by_name, DEMO_PASSWORD)
+    build_delivery_demo(by_name, DEMO_PASSWORD)
     DemoMarker.objects.create()
     return LOGINS

@@ -368,9 +368,7 @@ def test_contract_pages(client, signed_in, chain):
     url = reverse("contract-detail", args=[contract.id])
     public = client.get(url).content.decode()
     assert "Supply chain" in public and "Payment runs" not in public
-    from django.utils.html import escape
-
-    assert escape(contract.title) in client.get(reverse("contract-list")).content.decode()
+    assert "Women&#39;s centre" in client.get(reverse("contract-list")).content.decode()
     assert contract.title in client.get(reverse("contract-list") + "?format=csv").content.decode()
     commissioner = signed_in(Membership.objects.get(id=chain["c"].membership_id))
     r = commissioner.post(url, {"action": "prepare", "period": "2025-26"})

@@ -6,7 +6,14 @@
    a cohort cap, payment seven quarters after each cohort), vectorised with NumPy, against a
    straightforward per-run Python loop of the same model in the same process.
 2. Settlement of 1,000,000 outcome lines (person-level Work Programme events: starts, job
-   outcomes and sustainment payments in nine payment groups over 20 quarters), from CSV.
+   outcomes and sustainment payments in nine payment groups over 20 quarters), from CSV, in
+   two shapes measured in the same run:
+   - aggregated: the rows sum into a few hundred settlement lines;
+   - one line per row: every row is its own settlement line with its own reason, either
+     20 quarters x 50,000 cohorts, or 1,000,000 events each paid on its own (a participant id in
+     the cohort column of a contract that lists no cohorts). Each is settled against an empty
+     ledger and against a ledger that pays half the lines, and reading every line is timed too
+     (lines are made when they are read).
 
 Writes benchmarks/results/payments.json. Run with `script/bench payments`, or directly:
 `python benchmarks/payments/run.py [--loop-runs N] [--repeat R]`.
@@ -258,9 +265,51 @@ def bench_settlement(rows: int, repeat: int) -> dict:
     }
 
 
-def bench_distinct_lines(rows: int) -> dict:
-    """A stress case: every input row is its own settlement line (20 quarters × rows/20
-    cohorts), so the engine builds ``rows`` lines each with its own Decimal amount and reason."""
+def timed(work, repeat: int) -> tuple[object, list[float]]:
+    """Run ``work`` ``repeat`` times; return its last result and each run's seconds."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - start)
+    return result, times
+
+
+def half_paid_ledger(settlement) -> pl.DataFrame:
+    """A payments ledger that pays every other line in full (not timed)."""
+    lines = settlement.lines[::2]
+    return pl.DataFrame(
+        {
+            "period": [line.period for line in lines],
+            "cohort": [line.cohort or "" for line in lines],
+            "component": [line.component for line in lines],
+            "amount": [f"{line.due:.2f}" for line in lines],
+        }
+    )
+
+
+def bench_one_line_per_row(spec, frame: pl.DataFrame, repeat: int) -> dict:
+    """Settle ``frame`` (every row its own line) unpaid and half paid; read every line."""
+    unpaid, unpaid_times = timed(lambda: settle(spec, frame), repeat)
+    ledger = half_paid_ledger(unpaid)
+    paid, paid_times = timed(lambda: settle(spec, frame, ledger), repeat)
+    _, read_times = timed(lambda: sum(1 for _ in paid.lines), repeat)
+    return {
+        "input_rows": frame.height,
+        "settlement_lines": len(unpaid.lines),
+        "total_payable": f"{unpaid.total_payable:.2f}",
+        "seconds": round(min(unpaid_times), 3),
+        "seconds_all_repeats": [round(t, 3) for t in unpaid_times],
+        "paid_ledger_rows": ledger.height,
+        "half_paid_total_payable": f"{paid.total_payable:.2f}",
+        "half_paid_seconds": round(min(paid_times), 3),
+        "half_paid_seconds_all_repeats": [round(t, 3) for t in paid_times],
+        "read_every_line_seconds": round(min(read_times), 3),
+    }
+
+
+def bench_distinct_cohorts(rows: int, repeat: int) -> dict:
+    """Every input row is its own settlement line: 20 quarters × rows/20 cohorts."""
     cohorts = rows // len(QUARTERS)
     spec = load_spec(
         SETTLEMENT_CONTRACT + "".join(f'\n[[cohorts]]\nname = "c{i}"\n' for i in range(cohorts))
@@ -274,15 +323,26 @@ def bench_distinct_lines(rows: int) -> dict:
             "count": ["3"] * (cohorts * len(QUARTERS)),
         }
     )
-    start = time.perf_counter()
-    settlement = settle(spec, frame)
-    seconds = time.perf_counter() - start
-    return {
-        "input_rows": frame.height,
-        "settlement_lines": len(settlement.lines),
-        "total_payable": f"{settlement.total_payable:.2f}",
-        "seconds": round(seconds, 3),
-    }
+    return bench_one_line_per_row(spec, frame, repeat)
+
+
+def bench_events_paid_one_by_one(rows: int, repeat: int, seed: int = 7) -> dict:
+    """Every outcome event is its own line: the cohort column holds a participant id."""
+    rng = np.random.default_rng(seed)
+    periods = np.array([f"{y}-Q{q}" for y, q in QUARTERS])
+    kinds = rng.choice(3, size=rows, p=[0.3, 0.15, 0.55])
+    measure = np.array(["starts", "job_outcomes", "sustainment_payments"])[kinds]
+    group = np.where(kinds == 0, "", np.char.add("group ", rng.integers(1, 10, rows).astype(str)))
+    frame = pl.DataFrame(
+        {
+            "period": periods[rng.integers(0, 20, rows)],
+            "cohort": [f"participant {i}" for i in range(rows)],
+            "measure": measure,
+            "group": group,
+            "count": rng.integers(1, 5, rows).astype(str),
+        }
+    )
+    return bench_one_line_per_row(load_spec(SETTLEMENT_CONTRACT), frame, repeat)
 
 
 def main() -> None:
@@ -300,7 +360,12 @@ def main() -> None:
         print(json.dumps(simulation, indent=2))
         settlement = bench_settlement(args.lines, args.repeat)
         print(json.dumps(settlement, indent=2))
-        distinct = bench_distinct_lines(args.distinct_lines)
+        distinct = {
+            "cohorts": bench_distinct_cohorts(args.distinct_lines, args.repeat),
+            "events_paid_one_by_one": bench_events_paid_one_by_one(
+                args.distinct_lines, args.repeat
+            ),
+        }
         print(json.dumps(distinct, indent=2))
     report = {
         "benchmark": "payments",

@@ -22,7 +22,7 @@ a settlement's own CSV output can be appended to it once paid.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -73,15 +73,68 @@ class ReoffendingResult:
     row: int
 
 
+CountKey = tuple[str, str, str, str]
+#: The columns of a table of summed counts (see :func:`counts_table`).
+COUNT_COLUMNS = ("period", "cohort", "measure", "group", "count")
+
+
+class Counts(Mapping[CountKey, int]):
+    """Counts summed by ``(period, cohort, measure, group)``, kept as a polars table.
+
+    A million counts make a million keys; the settlement works on :attr:`table` directly, and
+    the mapping is only made if someone looks a count up.
+    """
+
+    __slots__ = ("_mapping", "table")
+
+    def __init__(self, table: pl.DataFrame) -> None:
+        self.table = table.select(COUNT_COLUMNS)
+        self._mapping: dict[CountKey, int] | None = None
+
+    def _dict(self) -> dict[CountKey, int]:
+        if self._mapping is None:
+            self._mapping = {(p, c, m, g): n for p, c, m, g, n in self.table.iter_rows()}
+        return self._mapping
+
+    def __getitem__(self, key: CountKey) -> int:
+        return self._dict()[key]
+
+    def __iter__(self) -> Iterator[CountKey]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return self.table.height
+
+    def __repr__(self) -> str:
+        return f"Counts({self._dict()!r})"
+
+
+def counts_table(counts: Mapping[CountKey, int]) -> pl.DataFrame:
+    """Return counts as a table with :data:`COUNT_COLUMNS`, in the mapping's order."""
+    if isinstance(counts, Counts):
+        return counts.table
+    keys = list(counts)
+    return pl.DataFrame(
+        {
+            "period": [k[0] for k in keys],
+            "cohort": [k[1] for k in keys],
+            "measure": [k[2] for k in keys],
+            "group": [k[3] for k in keys],
+            "count": [counts[k] for k in keys],
+        },
+        schema={**dict.fromkeys(COUNT_COLUMNS[:4], pl.String), "count": pl.Int64},
+    )
+
+
 @dataclass(frozen=True)
 class Results:
     """Checked results: tariff and volume counts summed by key, and reoffending results.
 
     ``counts`` maps ``(period, cohort, measure, group)`` to a whole-number count (``cohort`` and
-    ``group`` are ``""`` when not given).
+    ``group`` are ``""`` when not given), in the order the keys first appear in the results.
     """
 
-    counts: Mapping[tuple[str, str, str, str], int]
+    counts: Mapping[CountKey, int]
     reoffending: tuple[ReoffendingResult, ...]
     rows: int
 
@@ -233,20 +286,14 @@ def load_results(
         found, more = _flag(frame, mask, origin, column, reason)
         problems.extend(found)
         extra += more
-    counts: dict[tuple[str, str, str, str], int] = {}
+    counts = Counts(counts_table({}))
     if not problems:
-        summed = (
+        counts = Counts(
             frame.filter(is_count_row)
-            .group_by("period", "cohort", "measure", "group")
+            .group_by("period", "cohort", "measure", "group", maintain_order=True)
             .agg(pl.col("count").cast(pl.Int64).sum())
         )
-        counts = {
-            (p, c, m, g): int(n)
-            for p, c, m, g, n in summed.select(
-                "period", "cohort", "measure", "group", "count"
-            ).iter_rows()
-        }
-    problems.extend(_sustainment_problems(spec, counts, origin))
+    problems.extend(_sustainment_problems(spec, counts.table, origin))
     results: list[ReoffendingResult] = []
     seen: dict[tuple[str, str, str], int] = {}
     rows = frame.with_row_index("_row").filter(pl.col("measure").is_in(sorted(reoffending)))
@@ -274,22 +321,23 @@ def load_results(
     return Results(counts=counts, reoffending=tuple(results), rows=frame.height)
 
 
-def _sustainment_problems(
-    spec: ContractSpec, counts: Mapping[tuple[str, str, str, str], int], origin: str
-) -> list[Problem]:
+def _sustainment_problems(spec: ContractSpec, counts: pl.DataFrame, origin: str) -> list[Problem]:
     """Sustainment payments cannot outnumber ``max_payments`` for each outcome in a group."""
     problems = []
+    by_group = {
+        (measure, group): count
+        for measure, group, count in counts.group_by("measure", "group")
+        .agg(pl.col("count").cast(pl.Int128).sum())
+        .iter_rows()
+    }
     for component in spec.components:
         if not isinstance(component, Tariff) or component.sustainment is None:
             continue
         sus = component.sustainment
-        outcomes: dict[str, int] = {}
-        sustained: dict[str, int] = {}
-        for (_, _, measure, group), count in counts.items():
-            if measure == component.measure:
-                outcomes[group] = outcomes.get(group, 0) + count
-            elif measure == sus.measure:
-                sustained[group] = sustained.get(group, 0) + count
+        outcomes = {g: n for (m, g), n in by_group.items() if m == component.measure}
+        sustained = {
+            g: n for (m, g), n in by_group.items() if m == sus.measure and m != component.measure
+        }
         for group, count in sorted(sustained.items()):
             most = sus.max_payments * outcomes.get(group, 0)
             if count > most:
@@ -397,10 +445,15 @@ class Payment:
     amount: Decimal
 
 
-def load_paid(
-    spec: ContractSpec,
-    source: str | Path | pl.DataFrame | Sequence[Mapping[str, Any]] | Iterable[Payment],
-) -> dict[tuple[str, str, str], Decimal]:
+PaidSource = str | Path | pl.DataFrame | Sequence[Mapping[str, Any]] | Iterable[Payment]
+#: A plain decimal amount; anything else (``1e3``, ``1_000``) is read by :class:`~decimal.Decimal`.
+_PLAIN_AMOUNT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$"
+#: Payments are added up exactly as whole numbers of ``10**-scale`` pounds in 128-bit integers;
+#: an amount with more digits than this (whole digits plus the ledger's scale) is refused.
+MAX_PAID_DIGITS = 36
+
+
+def load_paid(spec: ContractSpec, source: PaidSource) -> dict[tuple[str, str, str], Decimal]:
     """Read the payments already made and sum them by ``(period, cohort, component)``.
 
     Raises
@@ -409,8 +462,68 @@ def load_paid(
         If a row names an unknown period or component, or its amount is not a number.
 
     """
+    checked = _checked_paid(spec, source)
+    totals: dict[tuple[str, str, str], Decimal] = {}
+    for period, cohort, component, amount in checked.select(
+        "period", "cohort", "component", "cleaned"
+    ).iter_rows():
+        key = (period, cohort, component)
+        totals[key] = totals.get(key, Decimal(0)) + Decimal(amount)
+    return totals
+
+
+def paid_table(spec: ContractSpec, source: PaidSource) -> tuple[pl.DataFrame, int]:
+    """Read the payments already made and sum them by key, exactly, as whole numbers.
+
+    Returns
+    -------
+    (polars.DataFrame, int)
+        The columns ``period``, ``cohort``, ``component`` and ``paid``, one row per key in the
+        order keys first appear; ``paid`` is the total in units of ``10**-scale`` GBP
+        (a 128-bit integer), and ``scale`` (2 or more) is the second item.
+
+    Raises
+    ------
+    FullvalueError
+        As :func:`load_paid`.
+
+    """
+    checked = _checked_paid(spec, source)
+    body = pl.col("number").str.strip_chars_start("+-").str.split_exact(".", 1)
+    parts = checked.select(
+        "period",
+        "cohort",
+        "component",
+        negative=pl.col("number").str.starts_with("-"),
+        whole=body.struct.field("field_0"),
+        fraction=body.struct.field("field_1").fill_null(""),
+    )
+    scale = max(2, int(parts.select(pl.col("fraction").str.len_chars().max()).item() or 0))
+    whole = pl.when(pl.col("whole") == "").then(pl.lit("0")).otherwise(pl.col("whole"))
+    magnitude = whole.cast(pl.Int128) * 10**scale + pl.col("fraction").str.pad_end(scale, "0").cast(
+        pl.Int128
+    )
+    table = (
+        parts.select(
+            "period",
+            "cohort",
+            "component",
+            paid=pl.when(pl.col("negative")).then(0 - magnitude).otherwise(magnitude),
+        )
+        .group_by("period", "cohort", "component", maintain_order=True)
+        .agg(pl.col("paid").sum())
+    )
+    return table, scale
+
+
+def _checked_paid(spec: ContractSpec, source: PaidSource) -> pl.DataFrame:
+    """Check a ledger of payments, listing every bad row.
+
+    Returns its rows with two more columns: ``cleaned``, the amount without ``£`` or ``,``, and
+    ``number``, the amount as plain fixed-point text.
+    """
     if not isinstance(source, str | Path | pl.DataFrame):
-        source = [
+        rows = [
             {
                 "period": p.period,
                 "cohort": p.cohort,
@@ -421,17 +534,31 @@ def load_paid(
             else p
             for p in source
         ]
-        if not source:
-            return {}
+        source = rows or pl.DataFrame(schema=dict.fromkeys(PAID_COLUMNS, pl.String))
     frame, origin = _frame_from(source, PAID_COLUMNS)
-    periods = set(spec.period_names())
-    components = {c.name for c in spec.components}
+    cleaned = pl.col("amount").str.replace_all(",", "", literal=True)
+    frame = frame.with_columns(cleaned=cleaned.str.replace_all("£", "", literal=True))
+    number = frame["cleaned"].alias("number")
+    odd = (~number.str.contains(_PLAIN_AMOUNT)).arg_true()
+    if len(odd):
+        number = number.scatter(odd, [_fixed_point(number[i]) for i in odd.to_list()])
+    frame = frame.with_columns(number).with_row_index("_row")
+    whole_digits = pl.col("number").str.extract(r"^[+-]?0*([0-9]*)").str.len_chars()
+    scale = max(2, frame["number"].str.extract(r"\.([0-9]*)$").str.len_chars().max() or 0)
+    periods = sorted(spec.period_names())
+    components = sorted(c.name for c in spec.components)
+    too_long = whole_digits + scale > MAX_PAID_DIGITS
+    bad = frame.filter(
+        ~pl.col("period").is_in(periods)
+        | ~pl.col("component").is_in(components)
+        | pl.col("number").is_null()
+        | too_long
+    ).with_columns(too_long=too_long)
     problems: list[Problem] = []
-    totals: dict[tuple[str, str, str], Decimal] = {}
-    for index, row in enumerate(frame.iter_rows(named=True)):
-        line = index + 2
+    for row in bad.iter_rows(named=True):
+        line = row["_row"] + 2
 
-        def bad(column: str, reason: str, line: int = line) -> None:
+        def problem(column: str, reason: str, line: int = line) -> None:
             problems.append(
                 Problem(
                     reason=reason,
@@ -443,15 +570,29 @@ def load_paid(
             )
 
         if row["period"] not in periods:
-            bad("period", f"{row['period']!r} is not one of the contract's periods.")
+            problem("period", f"{row['period']!r} is not one of the contract's periods.")
         if row["component"] not in components:
-            bad("component", f"{row['component']!r} is not one of the contract's components.")
-        try:
-            amount = Decimal(row["amount"].replace(",", "").replace("£", ""))
-        except InvalidOperation:
-            bad("amount", f"This must be an amount of money; got {row['amount']!r}.")
-            continue
-        key = (row["period"], row["cohort"], row["component"])
-        totals[key] = totals.get(key, Decimal(0)) + amount
+            problem("component", f"{row['component']!r} is not one of the contract's components.")
+        if row["number"] is None:
+            problem("amount", f"This must be an amount of money; got {row['amount']!r}.")
+        elif row["too_long"]:
+            problem(
+                "amount",
+                f"This amount has more than {MAX_PAID_DIGITS} digits, too many to add up "
+                f"exactly; got {row['amount']!r}.",
+            )
     _raise_if(problems, "paid")
-    return totals
+    return frame.drop("_row")
+
+
+def _fixed_point(text: str) -> str | None:
+    """Return an amount that is not plain decimal text as plain text, or None if it is not one.
+
+    >>> _fixed_point("1e3"), _fixed_point("1_000.5"), _fixed_point("NaN"), _fixed_point("x")
+    ('1000', '1000.5', None, None)
+    """
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return f"{value:f}" if value.is_finite() else None

@@ -11,6 +11,10 @@ The steps, in order (each in its own function below):
 Rounding rule: each line is rounded half-up to the penny where it is worked out (a price times
 a whole-number count is exact; a price times a fractional improvement is rounded); totals are
 sums of rounded lines, so the lines always add up to the total.
+
+Tariff lines (a price per event: there can be a million of them) are worked out as a polars
+table in whole pennies (:mod:`~fullvalue.engine.payments.table`); the few other lines are worked
+out one by one in Decimal here. Both go through the same steps in the same order.
 """
 
 from __future__ import annotations
@@ -18,26 +22,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from fullvalue.engine.payments.allocation import Allocation, allocate
+from fullvalue.engine.payments.lines import LINE_COLUMNS, SettlementLine, SettlementLines
 from fullvalue.engine.payments.money import (
     ZERO,
     allocate_largest_remainder,
     format_gbp,
     format_percent,
+    from_pennies,
     round_half_up,
+    to_pennies,
 )
 from fullvalue.engine.payments.results import (
     Payment,
     ReoffendingResult,
     Results,
-    load_paid,
+    counts_table,
     load_results,
+    paid_table,
 )
 from fullvalue.engine.payments.spec import (
     ALL_COHORTS,
@@ -48,48 +55,30 @@ from fullvalue.engine.payments.spec import (
     Reoffending,
     Tariff,
 )
+from fullvalue.engine.payments.table import (
+    DUE_SCHEMA,
+    PENNIES,
+    cap_running,
+    in_order,
+    orphan_table,
+    reconcile_table,
+    tariff_table,
+)
 
-
-@dataclass(frozen=True, slots=True)
-class SettlementLine:
-    """One line of a settlement.
-
-    ``due`` is what the contract says is owed for this line (GBP), ``paid`` what was already paid
-    against it, and ``amount = due - paid`` what is payable now (negative: to be recovered).
-    ``cohort`` is ``None`` for lines that do not belong to a cohort (fees, foundation payments).
-    ``detail`` tells apart lines of the same component (a payment group, "sustainment",
-    "volume reconciliation").
-    """
-
-    period: str
-    cohort: str | None
-    component: str
-    detail: str
-    due: Decimal
-    paid: Decimal
-    amount: Decimal
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the line as JSON-ready data (amounts as decimal strings)."""
-        return {
-            "period": self.period,
-            "cohort": self.cohort,
-            "component": self.component,
-            "detail": self.detail,
-            "amount": f"{self.amount:.2f}",
-            "due": f"{self.due:.2f}",
-            "paid": f"{self.paid:.2f}",
-            "reason": self.reason,
-        }
+__all__ = ["Settlement", "SettlementLine", "settle"]
 
 
 @dataclass(frozen=True)
 class Settlement:
-    """The settlement of a contract against its results: lines and totals in GBP."""
+    """The settlement of a contract against its results: lines and totals in GBP.
+
+    ``lines`` is a read-only sequence of :class:`SettlementLine` (from :func:`settle`, a
+    :class:`~fullvalue.engine.payments.lines.SettlementLines`, which makes each line when it is
+    read and compares equal to a tuple of the same lines).
+    """
 
     contract: str
-    lines: tuple[SettlementLine, ...]
+    lines: Sequence[SettlementLine]
     total_due: Decimal
     total_paid: Decimal
     total_payable: Decimal
@@ -124,22 +113,20 @@ class _Draft:
     amount: Decimal
     reason: str
     at_risk: bool = False
-    order: tuple[int | str, ...] = field(default_factory=tuple)
+    order: tuple[int, ...] = field(default_factory=tuple)
 
 
 class _Context:
     def __init__(self, spec: ContractSpec, results: Results) -> None:
         self.spec = spec
-        self.counts_by_measure: dict[str, list[tuple[str, str, str, int]]] = {}
-        for (period, cohort, measure, group), count in results.counts.items():
-            self.counts_by_measure.setdefault(measure, []).append((period, cohort, group, count))
+        self.counts = counts_table(results.counts).with_row_index("seq")
         self.period_index = {name: i for i, name in enumerate(spec.period_names())}
         self.cohort_index = {c.name: i for i, c in enumerate(spec.cohorts)}
         self.component_index = {c.name: i for i, c in enumerate(spec.components)}
 
     def order(
         self, period: str, component: str, cohort: str | None, position: int = 0
-    ) -> tuple[int | str, ...]:
+    ) -> tuple[int, ...]:
         cohort_rank = -1 if not cohort else self.cohort_index.get(cohort, len(self.cohort_index))
         return (self.period_index[period], self.component_index[component], cohort_rank, position)
 
@@ -202,33 +189,37 @@ def settle(
     """
     checked = results if isinstance(results, Results) else load_results(spec, results)
     if isinstance(paid, Mapping):
-        paid = [
-            Payment(period, cohort, component, Decimal(amount))
-            for (period, cohort, component), amount in paid.items()
-        ]
-    ledger = load_paid(spec, paid) if paid is not None else {}
+        paid = _mapping_ledger(paid)
+    ledger, scale = paid_table(spec, paid) if paid is not None else (_NO_PAYMENTS, 2)
     context = _Context(spec, checked)
     drafts: list[_Draft] = []
+    tariffs: list[pl.DataFrame] = []
     for component in spec.components:
         if isinstance(component, FeeForService):
-            drafts.extend(_fee_lines(component, checked, context))
+            drafts.extend(_fee_lines(component, context))
         elif isinstance(component, Guaranteed):
             drafts.extend(_guaranteed_lines(component, context))
         elif isinstance(component, Foundation):
             drafts.extend(_foundation_lines(component, context))
         elif isinstance(component, Tariff):
-            drafts.extend(_tariff_lines(component, checked, context))
+            tariffs.append(
+                tariff_table(
+                    component,
+                    context.counts,
+                    period_index=context.period_index,
+                    cohort_index=context.cohort_index,
+                    component_rank=context.component_index[component.name],
+                )
+            )
         else:
             drafts.extend(_reoffending_lines(component, checked, context))
-    drafts.sort(key=_order)
-    _apply_guaranteed_cap(spec, drafts)
-    offsets = _foundation_offsets(spec, drafts, context)
+    due = in_order(pl.concat([_draft_table(drafts), *tariffs]))
+    due = _apply_caps(spec, due, drafts)
+    offsets = _foundation_offsets(spec, due, context)
     if offsets:
+        due = in_order(pl.concat([due, _draft_table(offsets, start=len(drafts))]))
         drafts.extend(offsets)
-        drafts.sort(key=_order)
-    lines = _reconcile(drafts, ledger, context)
-    total_due = sum([line.due for line in lines], ZERO)
-    total_paid = sum([line.paid for line in lines], ZERO)
+    lines, total_due, total_paid = _reconcile(due, drafts, ledger, scale, context)
     total_payable = total_due - total_paid
     allocation = None
     if spec.supply_chain is not None:
@@ -242,7 +233,7 @@ def settle(
         )
     return Settlement(
         contract=spec.name,
-        lines=tuple(lines),
+        lines=lines,
         total_due=total_due,
         total_paid=total_paid,
         total_payable=total_payable,
@@ -250,15 +241,57 @@ def settle(
     )
 
 
+_NO_PAYMENTS = pl.DataFrame(
+    schema={"period": pl.String, "cohort": pl.String, "component": pl.String, "paid": PENNIES}
+)
+
+
+def _mapping_ledger(paid: Mapping[tuple[str, str, str], Decimal]) -> pl.DataFrame:
+    keys = list(paid)
+    return pl.DataFrame(
+        {
+            "period": [k[0] for k in keys],
+            "cohort": [k[1] for k in keys],
+            "component": [k[2] for k in keys],
+            "amount": [str(Decimal(paid[k])) for k in keys],
+        },
+        schema=dict.fromkeys(("period", "cohort", "component", "amount"), pl.String),
+    )
+
+
+def _draft_table(drafts: Sequence[_Draft], start: int = 0) -> pl.DataFrame:
+    """Return drafts as rows of a due table (``draft`` and ``seq``: position in the drafts)."""
+    positions = list(range(start, start + len(drafts)))
+    return pl.DataFrame(
+        {
+            "period": [d.period for d in drafts],
+            "cohort": [d.cohort for d in drafts],
+            "component": [d.component for d in drafts],
+            "detail": [d.detail for d in drafts],
+            "due": [to_pennies(d.amount) for d in drafts],
+            "reason": [d.reason for d in drafts],
+            "at_risk": [d.at_risk for d in drafts],
+            "o_period": [d.order[0] for d in drafts],
+            "o_component": [d.order[1] for d in drafts],
+            "o_cohort": [d.order[2] for d in drafts],
+            "o_position": [d.order[3] for d in drafts],
+            "o_group": [""] * len(drafts),
+            "seq": positions,
+            "draft": positions,
+        },
+        schema=DUE_SCHEMA,
+    )
+
+
 # --- due lines, one function per kind of component -------------------------------------------
 
 
-def _fee_lines(component: FeeForService, results: Results, context: _Context) -> list[_Draft]:
+def _fee_lines(component: FeeForService, context: _Context) -> list[_Draft]:
     lines = []
     volumes: dict[str, int] = {}
     if component.volume is not None:
-        for period, _, _, count in context.counts_by_measure.get(component.volume.measure, ()):
-            volumes[period] = volumes.get(period, 0) + count
+        counts = context.counts.filter(pl.col("measure") == component.volume.measure)
+        volumes = dict(counts.group_by("period").agg(pl.col("count").sum()).iter_rows())
     for period in context.periods_of(component.periods):
         lines.append(
             _Draft(
@@ -343,55 +376,6 @@ def _foundation_lines(component: Foundation, context: _Context) -> list[_Draft]:
         )
         for period in context.periods_of(component.periods)
     ]
-
-
-def _tariff_lines(component: Tariff, results: Results, context: _Context) -> list[_Draft]:
-    at_risk = component.kind == "outcome"
-    lines = []
-    measures = [(component.measure, "", component.price, component.prices)]
-    if component.sustainment is not None:
-        sus = component.sustainment
-        measures.append((sus.measure, "sustainment", sus.price, sus.prices))
-    period_index, cohort_index = context.period_index, context.cohort_index
-    component_rank = context.component_index[component.name]
-    unknown_cohort = len(cohort_index)
-    for position, (measure, label, price, prices) in enumerate(measures):
-        words = measure.replace("_", " ")
-        unit_text: dict[str, tuple[Decimal, str, str, str]] = {}
-        for period, cohort, group, count in context.counts_by_measure.get(measure, ()):
-            if group not in unit_text:
-                unit = price if price is not None else prices[group]
-                detail = " ".join(part for part in (group, label) if part)
-                unit_text[group] = (unit, format_gbp(unit), detail, f"{group}: " if group else "")
-            unit, unit_gbp, detail, who = unit_text[group]
-            amount = round_half_up(unit * count)
-            rank = -1 if not cohort else cohort_index.get(cohort, unknown_cohort)
-            lines.append(
-                _Draft(
-                    period,
-                    cohort or None,
-                    component.name,
-                    detail,
-                    amount,
-                    f"{who}{count:,} {words} × {unit_gbp} = {_gbp(amount)}",
-                    at_risk,
-                    (period_index[period], component_rank, rank, position, group),
-                )
-            )
-    if component.cap is not None:
-        lines.sort(key=_order)
-        _cap_running(
-            lines, component.cap, f"the {format_gbp(component.cap)} cap on {component.name}"
-        )
-    return lines
-
-
-def _gbp(amount: Decimal) -> str:
-    """Format an amount already rounded to the penny (a faster :func:`format_gbp`)."""
-    return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
-
-
-_order = attrgetter("order")
 
 
 def _reoffending_lines(component: Reoffending, results: Results, context: _Context) -> list[_Draft]:
@@ -604,32 +588,50 @@ def _cap_running(lines: list[_Draft], cap: Decimal, what: str) -> None:
         running += line.amount
 
 
-def _apply_guaranteed_cap(spec: ContractSpec, drafts: list[_Draft]) -> None:
+def _apply_caps(spec: ContractSpec, due: pl.DataFrame, drafts: list[_Draft]) -> pl.DataFrame:
+    """Cap each tariff's total, then the at-risk lines; ``due`` is in line order.
+
+    Drafts that the guaranteed share's cap cuts are updated.
+    """
+    for component in spec.components:
+        if isinstance(component, Tariff) and component.cap is not None:
+            due = cap_running(
+                due,
+                component.cap,
+                f"the {format_gbp(component.cap)} cap on {component.name}",
+                among=pl.col("component") == component.name,
+            )
     for component in spec.components:
         if isinstance(component, Guaranteed):
-            at_risk = [d for d in drafts if d.at_risk]
-            _cap_running(
-                at_risk,
+            before = due["due"]
+            due = cap_running(
+                due,
                 component.at_risk,
                 f"the {format_gbp(component.at_risk)} at risk "
                 f"({format_percent(1 - component.share)} of the contract value)",
+                among=pl.col("at_risk"),
             )
+            cut = due.filter(pl.col("draft").is_not_null() & (pl.col("due") != before))
+            for index, amount, reason in cut.select("draft", "due", "reason").iter_rows():
+                drafts[index].amount = from_pennies(amount)
+                drafts[index].reason = reason
+    return due
 
 
-def _foundation_offsets(
-    spec: ContractSpec, drafts: list[_Draft], context: _Context
-) -> list[_Draft]:
+def _foundation_offsets(spec: ContractSpec, due: pl.DataFrame, context: _Context) -> list[_Draft]:
     offsets: list[_Draft] = []
     foundations = [c for c in spec.components if isinstance(c, Foundation)]
     if not foundations:
         return offsets
     paid_in: dict[tuple[str, str], Decimal] = {}
     earned_in: dict[tuple[str, str], Decimal] = {}
-    for d in drafts:
-        key = (d.component, d.period)
-        paid_in[key] = paid_in.get(key, ZERO) + d.amount
-        if d.amount > 0:
-            earned_in[key] = earned_in.get(key, ZERO) + d.amount
+    sums = due.group_by("component", "period").agg(
+        pl.col("due").sum().alias("net"), pl.col("due").clip(lower_bound=0).sum().alias("earned")
+    )
+    for component, period, net, earned in sums.iter_rows():
+        paid_in[component, period] = from_pennies(net)
+        if earned > 0:
+            earned_in[component, period] = from_pennies(earned)
     for foundation in foundations:
         outstanding = ZERO
         for period in spec.period_names():
@@ -658,26 +660,84 @@ def _foundation_offsets(
 
 
 def _reconcile(
-    drafts: list[_Draft], ledger: Mapping[tuple[str, str, str], Decimal], context: _Context
+    due: pl.DataFrame,
+    drafts: list[_Draft],
+    ledger: pl.DataFrame,
+    scale: int,
+    context: _Context,
+) -> tuple[SettlementLines, Decimal, Decimal]:
+    """Take what was already paid off the due lines, key by key, so nothing is paid twice.
+
+    ``due`` is in line order; ``ledger`` holds payments in units of ``10**-scale`` GBP. Returns
+    the lines, with lines for payments against keys where nothing is due at the end, and the
+    totals due and paid.
+    """
+    keys = ["period", "cohort", "component"]
+    ledger = ledger.with_row_index("key")
+    draft_keys = pl.DataFrame(
+        [(d.period, d.cohort or "", d.component) for d in drafts],
+        schema=dict.fromkeys(keys, pl.String),
+        orient="row",
+    ).unique()
+    draft_payments = ledger.join(draft_keys, on=keys, how="semi")
+    draft_ledger = {
+        (period, cohort, component): Decimal(paid).scaleb(-scale)
+        for period, cohort, component, paid in draft_payments.select(*keys, "paid").iter_rows()
+    }
+    ordered = [drafts[i] for i in due.filter(pl.col("draft").is_not_null())["draft"].to_list()]
+    made_drafts = _reconcile_drafts(ordered, draft_ledger)
+    table, minus_zero, matched = reconcile_table(due, ledger, scale)
+    orphans, orphan_minus_zero = orphan_table(
+        ledger.filter(
+            ~pl.col("key").is_in(matched.implode()),
+            ~pl.col("key").is_in(draft_payments["key"].implode()),
+        ).drop("key"),
+        scale,
+        context.period_index,
+    )
+    positions = table.with_row_index("_line").filter(pl.col("draft").is_not_null())["_line"]
+    made = dict(zip(positions.to_list(), made_drafts, strict=True))
+    for position, (amount, share) in minus_zero.items():
+        row = table.row(position, named=True)
+        made[position] = _line(
+            row["period"],
+            row["cohort"],
+            row["component"],
+            row["detail"],
+            amount,
+            share,
+            row["reason"],
+        )
+    for position, share in orphan_minus_zero.items():
+        period, cohort, component = orphans.row(position)[:3]
+        made[table.height + position] = _line(
+            period, cohort, component, "", ZERO, share, "nothing is due for this line"
+        )
+    tariff_rows = table.filter(pl.col("draft").is_null()).select("due", "paid")
+    sums = pl.concat([tariff_rows, orphans.select("due", "paid")]).sum()
+    total_due = sum([line.due for line in made_drafts], from_pennies(int(sums["due"][0] or 0)))
+    total_paid = sum([line.paid for line in made_drafts], from_pennies(int(sums["paid"][0] or 0)))
+    lines = SettlementLines(
+        pl.concat([table.select(LINE_COLUMNS), orphans.select(LINE_COLUMNS)]), made
+    )
+    return lines, total_due, total_paid
+
+
+def _reconcile_drafts(
+    drafts: list[_Draft], ledger: Mapping[tuple[str, str, str], Decimal]
 ) -> list[SettlementLine]:
-    """Take what was already paid off the due lines, key by key, so nothing is paid twice."""
+    """Make the lines for drafts (in line order), net of the payments against their keys."""
     by_key: dict[tuple[str, str, str], list[_Draft]] = {}
-    if ledger:
-        for draft in drafts:
-            key = (draft.period, draft.cohort or "", draft.component)
-            if key in ledger:
-                by_key.setdefault(key, []).append(draft)
+    for draft in drafts:
+        key = (draft.period, draft.cohort or "", draft.component)
+        if key in ledger:
+            by_key.setdefault(key, []).append(draft)
     paid_for: dict[int, Decimal] = {}
-    orphans: list[tuple[tuple[str, str, str], Decimal]] = []
-    for key, paid in ledger.items():
-        group = by_key.get(key)
-        if not group:
-            orphans.append((key, paid))
-            continue
+    for key, group in by_key.items():
         # Credits first, so a payment of the net amount settles every line of the key exactly;
         # anything left over (an over- or under-payment) is put against the last line.
         ordered = [d for d in group if d.amount < 0] + [d for d in group if d.amount >= 0]
-        remaining = paid
+        remaining = ledger[key]
         for position, draft in enumerate(ordered):
             if position == len(ordered) - 1:
                 share = remaining
@@ -687,32 +747,18 @@ def _reconcile(
                 share = max(remaining, ZERO)
             paid_for[id(draft)] = share
             remaining -= share
-    if paid_for:
-        lines = [
-            _line(
-                d.period,
-                d.cohort,
-                d.component,
-                d.detail,
-                d.amount,
-                paid_for.get(id(d), ZERO),
-                d.reason,
-            )
-            for d in drafts
-        ]
-    else:
-        line = SettlementLine
-        lines = [
-            line(d.period, d.cohort, d.component, d.detail, d.amount, ZERO, d.amount, d.reason)
-            for d in drafts
-        ]
-    for (period, cohort, component), paid in sorted(
-        orphans, key=lambda item: (context.period_index.get(item[0][0], -1), item[0][1], item[0][2])
-    ):
-        lines.append(
-            _line(period, cohort or None, component, "", ZERO, paid, "nothing is due for this line")
+    return [
+        _line(
+            d.period,
+            d.cohort,
+            d.component,
+            d.detail,
+            d.amount,
+            paid_for.get(id(d), ZERO),
+            d.reason,
         )
-    return lines
+        for d in drafts
+    ]
 
 
 def _line(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,6 +19,8 @@ from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.organisations.models import Area
 from fullvalue.web.programmes.models import EngagementNotice, OutcomeDefinition, Programme
+
+_CHART_LOCK = threading.Lock()
 
 #: Above this share of expected income paid on results, small cohorts get a warning.
 PBR_SHARE_WARNING = 0.3
@@ -313,7 +316,8 @@ def risk_chart(mechanism_toml: str, fmt: str = "png", *, runs: int = 2000, seed:
     from fullvalue.engine.payments.charts import plot_simulations
 
     result = simulate(load_spec(mechanism_toml), runs=runs, seed=seed)
-    with tempfile.TemporaryDirectory() as tmp:
+    # matplotlib's pyplot keeps global state: draw one chart at a time in threaded servers.
+    with _CHART_LOCK, tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"risk.{fmt}"
         plot_simulations([result], path)
         return path.read_bytes()

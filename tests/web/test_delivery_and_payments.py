@@ -377,3 +377,27 @@ def test_contract_pages(client, signed_in, chain):
     r = commissioner.post(url, {"action": "approve", "run": str(run.id)})
     assert r.status_code == 400 and "Two-person rule" in r.content.decode()
     assert PaymentRun.objects.get().status == "prepared"
+
+
+def test_import_pages_check_then_import_in_the_background(signed_in, chain):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from fullvalue.web.accounts.models import Membership
+    from fullvalue.web.delivery.models import ImportJob
+
+    client = signed_in(Membership.objects.get(id=chain["prime"].membership_id))
+    url = reverse("import-upload", args=[chain["contract"].id])
+    assert client.get(url).status_code == 200
+    r = client.post(url, {"file": SimpleUploadedFile("people.csv", PEOPLE.encode())})
+    assert r.status_code == 302
+    page = client.get(r.url).content.decode()
+    assert "5 with problems" in page and "is not a real date" in page
+    client.post(r.url, {"valid_rows_only": "yes"})
+    job = ImportJob.objects.get()
+    assert job.status == "queued"
+    progress = client.get(reverse("import-progress", args=[job.id])).json()
+    assert progress == {"status": "queued", "processed": 0, "total": 8}
+    import_run(job.id)  # what the worker does
+    assert "Import complete" in client.get(r.url).content.decode()
+    assert Participant.objects.count() == 3

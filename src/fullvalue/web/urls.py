@@ -7,6 +7,7 @@ from fullvalue.web.api.app import api
 from fullvalue.web.audit import views as audit
 from fullvalue.web.contracts import views as contracts
 from fullvalue.web.core import views as core
+from fullvalue.web.delivery import views as delivery
 from fullvalue.web.organisations import views as orgs
 from fullvalue.web.programmes import views as programmes
 from fullvalue.web.tendering import views as tendering
@@ -58,6 +59,9 @@ urlpatterns = [
     path("audit/", audit.audit_list, name="audit-list"),
     path("contracts/", contracts.contract_list, name="contract-list"),
     path("contracts/<int:contract_id>/", contracts.contract_detail, name="contract-detail"),
+    path("contracts/<int:contract_id>/import/", delivery.import_upload, name="import-upload"),
+    path("imports/<int:job_id>/", delivery.import_detail, name="import-detail"),
+    path("imports/<int:job_id>/progress", delivery.import_progress, name="import-progress"),
     path("programmes/", programmes.programme_list, name="programme-list"),
     path("programmes/new/", programmes.programme_create_view, name="programme-create"),
     path("programmes/<slug:slug>/", programmes.programme_detail, name="programme-detail"),

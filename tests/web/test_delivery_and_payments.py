@@ -401,3 +401,19 @@ def test_import_pages_check_then_import_in_the_background(signed_in, chain):
     import_run(job.id)  # what the worker does
     assert "Import complete" in client.get(r.url).content.decode()
     assert Participant.objects.count() == 3
+
+
+def test_remittance_statement_page_csv_pdf(signed_in, chain):
+    from django.urls import reverse
+
+    from fullvalue.web.accounts.models import Membership
+
+    run = payrun_prepare(actor=chain["c"], contract_id=chain["contract"].id, period="2025-26")
+    prime = signed_in(Membership.objects.get(id=chain["prime"].membership_id))
+    url = reverse("remittance", args=[run.id])
+    assert "£105,000.00" in prime.get(url).content.decode()
+    assert "guaranteed" in prime.get(url + "?format=csv").content.decode()
+    assert prime.get(url + "?format=pdf").content.startswith(b"%PDF")
+    prime.logout()
+    other = signed_in(Membership.objects.get(id=chain["other"].membership_id))
+    assert other.get(url).status_code == 403

@@ -9,6 +9,7 @@ from fullvalue.web.contracts import views as contracts
 from fullvalue.web.core import views as core
 from fullvalue.web.delivery import views as delivery
 from fullvalue.web.organisations import views as orgs
+from fullvalue.web.payruns import views as payruns
 from fullvalue.web.programmes import views as programmes
 from fullvalue.web.tendering import views as tendering
 
@@ -61,6 +62,7 @@ urlpatterns = [
     path("contracts/<int:contract_id>/", contracts.contract_detail, name="contract-detail"),
     path("contracts/<int:contract_id>/import/", delivery.import_upload, name="import-upload"),
     path("imports/<int:job_id>/", delivery.import_detail, name="import-detail"),
+    path("payment-runs/<int:run_id>/", payruns.remittance, name="remittance"),
     path("imports/<int:job_id>/progress", delivery.import_progress, name="import-progress"),
     path("programmes/", programmes.programme_list, name="programme-list"),
     path("programmes/new/", programmes.programme_create_view, name="programme-create"),

@@ -417,3 +417,74 @@ def test_remittance_statement_page_csv_pdf(signed_in, chain):
     prime.logout()
     other = signed_in(Membership.objects.get(id=chain["other"].membership_id))
     assert other.get(url).status_code == 403
+
+
+def test_delivery_through_the_api(client, chain, api_token):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fullvalue.web.accounts.models import Membership
+
+    def auth(key):
+        token = api_token(Membership.objects.get(id=chain[key].membership_id))
+        return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    contract = chain["contract"]
+    r = client.put(
+        f"/api/v1/contracts/{contract.id}/supply-chain",
+        {
+            "reason": "partner",
+            "members": [
+                {
+                    "organisation_id": chain["sub_org"].id,
+                    "share_of_value": "0.3",
+                    "share_of_work": "0.3",
+                    "payment_terms_days": 60,
+                }
+            ],
+        },
+        content_type="application/json",
+        **auth("prime"),
+    )
+    assert r.status_code == 422 and "within 30 days" in str(r.json()["errors"])
+    r = client.post(
+        f"/api/v1/contracts/{contract.id}/imports",
+        {"file": SimpleUploadedFile("p.csv", PEOPLE.encode())},
+        **auth("prime"),
+    )
+    assert r.status_code == 201 and r.json()["bad_rows"] == 5
+    job = r.json()["id"]
+    r = client.post(f"/api/v1/imports/{job}/start", **auth("prime"))
+    assert r.status_code == 422  # bad rows and not asked for valid rows only
+    r = client.post(f"/api/v1/imports/{job}/start?valid_rows_only=true", **auth("prime"))
+    assert r.json()["status"] == "queued"
+    import_run(job)
+    people = client.get(f"/api/v1/contracts/{contract.id}/participants", **auth("prime")).json()
+    assert len(people["items"]) == 3 and "full_name" not in people["items"][0]
+    assert (
+        client.get(f"/api/v1/contracts/{contract.id}/participants", **auth("other")).status_code
+        == 403
+    )
+    r = client.post(
+        f"/api/v1/contracts/{contract.id}/payment-runs",
+        {"period": "2025-26"},
+        content_type="application/json",
+        **auth("c"),
+    )
+    run = r.json()
+    assert r.status_code == 201 and run["total"] == "105000.00"
+    r = client.post(
+        f"/api/v1/payment-runs/{run['id']}/approve",
+        {},
+        content_type="application/json",
+        **auth("c"),
+    )
+    assert r.status_code == 403 and r["Content-Type"] == "application/problem+json"
+    r = client.post(
+        f"/api/v1/payment-runs/{run['id']}/approve",
+        {"paid_on": "2026-04-10"},
+        content_type="application/json",
+        **auth("c2"),
+    )
+    assert r.json()["status"] == "approved"
+    public = client.get(f"/api/v1/contracts/{contract.id}").json()
+    assert public["payment_record"]["payments"] == 0  # the prime has no sub-contractor yet

@@ -17,6 +17,7 @@ from fullvalue.web.accounts.selectors import memberships_for_user, organisation_
 from fullvalue.web.api import problems
 from fullvalue.web.api.auth import SessionActorAuth, TokenAuth, optional_actor
 from fullvalue.web.api.commissioning import router as commissioning_router
+from fullvalue.web.api.delivery import router as delivery_router
 from fullvalue.web.api.pagination import paginate
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.organisations import services as org_services
@@ -46,6 +47,7 @@ api = NinjaAPI(
 )
 problems.install(api)
 api.add_router("", commissioning_router)
+api.add_router("", delivery_router)
 
 
 class ProblemOut(Schema):

@@ -18,13 +18,21 @@ SUPPRESS_BELOW = 5
 
 
 def participants_for(actor: Actor, contract: Contract) -> QuerySet[Participant]:
-    """A provider sees its own participants; the commissioner, auditors and admins see all."""
+    """Participants the actor may see.
+
+    A provider in the supply chain sees its own; the commissioner, auditors and administrators
+    see all; anyone else is refused.
+    """
     qs = Participant.objects.filter(contract=contract)
     if actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN) or (
         actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)
     ):
         return qs
-    if actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF) and actor.organisation_id:
+    if (
+        actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
+        and actor.organisation_id
+        and contract.supply_chain.filter(organisation_id=actor.organisation_id).exists()
+    ):
         return qs.filter(provider_id=actor.organisation_id)
     raise PermissionDenied("Participants are visible to the providers delivering to them.")
 

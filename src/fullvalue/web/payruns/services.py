@@ -67,7 +67,7 @@ def delivery_results(contract: Contract, spec: Any, upto: str) -> list[dict[str,
     for outcome, day in accepted.values_list("event__outcome", "event__occurred_on"):
         if (name := period_of(day)) is not None:
             counts[(name, outcome)] += 1
-        known = contract_measures(contract)
+    known = contract_measures(contract)
     return [
         {"period": p, "cohort": "", "measure": m, "group": "", "count": n}
         for (p, m), n in sorted(counts.items())

@@ -16,6 +16,7 @@ import math
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from fullvalue.errors import FullvalueError
@@ -71,6 +72,19 @@ class Progress:
         """Clear the progress line."""
         if self.enabled:
             print("\r" + " " * 100 + "\r", end="", file=sys.stderr, flush=True)
+
+
+def single_threaded_blas() -> AbstractContextManager[object]:
+    """Run NumPy's BLAS on one thread for the rest of a command.
+
+    The engine's matrices are thin (a million rows, about ten columns): a second BLAS thread gains
+    little, and OpenBLAS's idle threads spin, taking a core from Polars and from the main thread
+    (about 0.25 s of CPU in the largest benchmark comparison). The model fits limit themselves
+    anyway; this covers the scores, sums and balance statistics around them.
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1)
 
 
 def parse_date(text: str) -> dt.date:
@@ -266,9 +280,14 @@ def run_reoffending(args: argparse.Namespace) -> int:
     progress("reading offences")
     offences = read_offences(args.offences)
     progress("measuring")
-    result = measure_reoffending(
-        people.frame, offences.frame, by=args.by, as_of=args.as_of, definition=_definition(args)
-    )
+    with single_threaded_blas():
+        result = measure_reoffending(
+            people.frame,
+            offences.frame,
+            by=args.by,
+            as_of=args.as_of,
+            definition=_definition(args),
+        )
     progress.finish()
     if args.format == "json":
         print(to_json(result.as_dict()))
@@ -289,21 +308,22 @@ def run_compare(args: argparse.Namespace) -> int:
     people = read_people(args.people, extra=[args.treated, *args.covariates])
     progress("reading offences")
     offences = read_offences(args.offences)
-    result = compare_matched(
-        people,
-        offences.frame,
-        treated=args.treated,
-        covariates=args.covariates,
-        caliper=args.caliper,
-        ratio=args.ratio,
-        replacement=not args.no_replacement,
-        min_treated=args.min_treated,
-        as_of=args.as_of,
-        seed=args.seed,
-        alternative=args.alternative,
-        definition=_definition(args),
-        progress=progress,
-    )
+    with single_threaded_blas():
+        result = compare_matched(
+            people,
+            offences.frame,
+            treated=args.treated,
+            covariates=args.covariates,
+            caliper=args.caliper,
+            ratio=args.ratio,
+            replacement=not args.no_replacement,
+            min_treated=args.min_treated,
+            as_of=args.as_of,
+            seed=args.seed,
+            alternative=args.alternative,
+            definition=_definition(args),
+            progress=progress,
+        )
     progress.finish()
     print(to_json(result.as_dict()) if args.format == "json" else compare_table(result))
     if not result.balanced:
@@ -327,17 +347,18 @@ def run_baseline(args: argparse.Namespace) -> int:
     people = read_people(args.people, extra=extra)
     progress("reading offences")
     offences = read_offences(args.offences)
-    result = compare_baseline(
-        people,
-        offences.frame,
-        baseline=args.baseline,
-        covariates=args.covariates,
-        by=args.by,
-        alternative=args.alternative,
-        as_of=args.as_of,
-        definition=_definition(args),
-        progress=progress,
-    )
+    with single_threaded_blas():
+        result = compare_baseline(
+            people,
+            offences.frame,
+            baseline=args.baseline,
+            covariates=args.covariates,
+            by=args.by,
+            alternative=args.alternative,
+            as_of=args.as_of,
+            definition=_definition(args),
+            progress=progress,
+        )
     progress.finish()
     print(to_json(result.as_dict()) if args.format == "json" else baseline_table(result))
     return 0

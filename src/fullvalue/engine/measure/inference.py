@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from fullvalue.engine.measure.distributions import NORMAL_975, student_t_cdf, student_t_quantile
 from fullvalue.errors import FullvalueError, Problem
 
 Alternative = Literal["two-sided", "less", "greater"]
@@ -77,16 +78,11 @@ def p_value(statistic: float, alternative: Alternative, df: float = math.inf) ->
     0.05
 
     """
-    from scipy import special
-
-    def cdf(x: float) -> float:
-        return float(special.ndtr(x)) if math.isinf(df) else float(special.stdtr(df, x))
-
     if alternative == "two-sided":
-        return min(1.0, 2.0 * cdf(-abs(statistic)))
+        return min(1.0, 2.0 * student_t_cdf(-abs(statistic), df))
     if alternative == "less":
-        return cdf(statistic)
-    return cdf(-statistic)
+        return student_t_cdf(statistic, df)
+    return student_t_cdf(-statistic, df)
 
 
 def critical_value(df: float = math.inf) -> float:
@@ -109,10 +105,9 @@ def critical_value(df: float = math.inf) -> float:
     2.2281
 
     """
-    from scipy import special
-
-    upper = 1.0 - (1.0 - LEVEL) / 2.0
-    return float(special.ndtri(upper)) if math.isinf(df) else float(special.stdtrit(df, upper))
+    if math.isinf(df):
+        return NORMAL_975
+    return student_t_quantile(1.0 - (1.0 - LEVEL) / 2.0, df)
 
 
 def neighbour_variance(

@@ -29,7 +29,11 @@ from fullvalue.engine.measure.inference import (
 )
 from fullvalue.engine.measure.io import Table, missing_column_problem, parse_flag
 from fullvalue.engine.measure.matching import Matches, match_nearest, sort_order
-from fullvalue.engine.measure.models import check_covariates, design_matrix, fit_logistic
+from fullvalue.engine.measure.models import (
+    check_covariates,
+    design_matrix,
+    logistic_coefficients,
+)
 from fullvalue.engine.measure.reoffending import Definition, person_outcomes
 from fullvalue.engine.measure.summary import matched_summary
 from fullvalue.errors import FullvalueError, InsufficientDataError, Problem
@@ -152,11 +156,41 @@ def standardised_mean_difference(
     """
     w = np.ones(len(comparison)) if weights is None else np.asarray(weights, dtype=np.float64)
     mean_c = w @ comparison / w.sum()
-    mean_t = treated.mean(axis=0)
     if scale is None:
         scale = np.sqrt((treated.var(axis=0, ddof=1) + comparison.var(axis=0, ddof=1)) / 2.0)
+    return _smd(treated.mean(axis=0), mean_c, scale)
+
+
+def _smd(mean_t: FloatArray, mean_c: FloatArray, scale: FloatArray) -> FloatArray:
     safe = np.where(scale > 0, scale, 1.0)
-    return np.where(scale > 0, (mean_t - mean_c) / safe, 0.0)
+    return np.asarray(np.where(scale > 0, (mean_t - mean_c) / safe, 0.0), dtype=np.float64)
+
+
+def _rest_moments(raw: FloatArray, rows: npt.NDArray[np.int64]) -> tuple[FloatArray, FloatArray]:
+    """Column means and variances (``ddof=1``) of the rows of ``raw`` not in ``rows``.
+
+    The comparison pool is most of the table, so rather than copy it, its sums are the whole
+    column's less the (few) given rows', and its sum of squared deviations about its own mean
+    ``m`` is ``sum_all (x - m)^2 - sum_rows (x - m)^2``.
+
+    Examples
+    --------
+    The rows other than row 3 are 1, 2 and 4: mean 7/3, variance (16/9 + 1/9 + 25/9) / 2 = 7/3.
+
+    >>> raw = np.array([[1.0], [2.0], [4.0], [9.0]])
+    >>> mean, var = _rest_moments(raw, np.array([3]))
+    >>> np.round(mean, 12).tolist(), np.round(var, 12).tolist()
+    ([2.333333333333], [2.333333333333])
+
+    """
+    given = raw[rows]
+    rest = raw.shape[0] - len(rows)
+    mean = (raw.sum(axis=0) - given.sum(axis=0)) / rest
+    variance = np.empty(raw.shape[1])
+    for j in range(raw.shape[1]):
+        deviation, given_deviation = raw[:, j] - mean[j], given[:, j] - mean[j]
+        variance[j] = (deviation @ deviation - given_deviation @ given_deviation) / (rest - 1)
+    return mean, variance
 
 
 def _as_table(people: Table | pl.DataFrame) -> Table:
@@ -268,7 +302,8 @@ def compare_matched(
     Notes
     -----
     People with incomplete follow-up are left out (and counted). The propensity model is
-    ``logit P(treated | x) = x' beta`` (see :func:`fit_logistic`); the caliper is
+    ``logit P(treated | x) = x' beta`` (see
+    :func:`~fullvalue.engine.measure.models.fit_logistic`); the caliper is
     ``c = caliper * sqrt((var_t(x' beta) + var_c(x' beta)) / 2)``. Treated people with no pool
     member within ``c`` are off support and excluded. Estimates are of the effect on the treated:
     treated mean minus the weighted mean of their matches (see :func:`matching_weights`), with
@@ -354,12 +389,14 @@ def compare_matched(
     if n_pool == 0:
         raise InsufficientDataError("There is nobody in the comparison pool to match to.")
 
-    analysis = table.frame.filter(pl.Series(complete))
-    treat = is_treated[complete]
+    # Usually everyone's follow-up is complete: then skip copying every column and array.
+    keep: slice | npt.NDArray[np.bool_] = slice(None) if complete.all() else complete
+    analysis = table.frame if isinstance(keep, slice) else table.frame.filter(pl.Series(keep))
+    treat = is_treated[keep]
     design = design_matrix(analysis, covariates, np.ones(analysis.height, dtype=bool), table.source)
     report(f"fitting the propensity model on {analysis.height} people")
-    fit = fit_logistic(design.matrix, treat)
-    logit = design.matrix @ fit.coef
+    coef, _ = logistic_coefficients(design.matrix, treat)
+    logit = design.matrix @ coef
     t_logit, c_logit = logit[treat], logit[~treat]
     sd = float(np.sqrt((t_logit.var(ddof=1) + c_logit.var(ddof=1)) / 2.0))
     width = caliper * sd
@@ -392,9 +429,9 @@ def compare_matched(
 
     used = np.flatnonzero(weights > 0)
     report("estimating differences")
-    counts_all = outcomes.get_column("reoffences").to_numpy()[complete].astype(np.float64)
+    counts_all = outcomes.get_column("reoffences").to_numpy()[keep].astype(np.float64)
     days_all = (
-        outcomes.get_column("days_to_first").cast(pl.Float64).fill_null(np.nan).to_numpy()[complete]
+        outcomes.get_column("days_to_first").cast(pl.Float64).fill_null(np.nan).to_numpy()[keep]
     )
     t_logit_m = t_logit[matched_rows]
     w_used = weights[used]
@@ -433,10 +470,15 @@ def compare_matched(
     frequency = compare(counts_all[treat], counts_all[~treat])
     days = compare_reoffenders(days_all[treat], days_all[~treat])
 
-    raw_t, raw_c = design.raw[treat], design.raw[~treat]
-    scale = np.sqrt((raw_t.var(axis=0, ddof=1) + raw_c.var(axis=0, ddof=1)) / 2.0)
-    before = standardised_mean_difference(raw_t, raw_c, scale=scale)
-    after = standardised_mean_difference(raw_t[matched_rows], raw_c[used], w_used, scale)
+    treated_rows = np.flatnonzero(treat)
+    raw_t = design.raw[treated_rows]
+    mean_c, var_c = _rest_moments(design.raw, treated_rows)
+    scale = np.sqrt((raw_t.var(axis=0, ddof=1) + var_c) / 2.0)
+    before = _smd(raw_t.mean(axis=0), mean_c, scale)
+    pool_rows = np.flatnonzero(~treat)
+    after = standardised_mean_difference(
+        raw_t[matched_rows], design.raw[pool_rows[used]], w_used, scale
+    )
     balance = [
         Balance(covariate=term, smd_before=float(b), smd_after=float(a))
         for term, b, a in zip(design.terms, before, after, strict=True)

@@ -50,13 +50,14 @@ def sort_order(scores: npt.ArrayLike, tie_rank: npt.ArrayLike | None = None) -> 
 
     Notes
     -----
-    A stable sort by score when the tie ranks are already increasing (the default), otherwise a
-    lexicographic sort on ``(score, tie rank)``; either way the order never depends on the
-    sorting algorithm's treatment of equal keys.
+    The order by the pair ``(score, tie rank)`` is unique, so it never depends on how a sorting
+    algorithm treats equal keys. It is found with NumPy's default (unstable, vectorised) sort on
+    the score alone, several times faster than a stable sort, after which only the runs of equal
+    scores are put in tie-rank order.
 
     References
     ----------
-    NumPy, ``numpy.argsort(kind="stable")`` and ``numpy.lexsort``.
+    NumPy, ``numpy.argsort`` and ``numpy.lexsort``.
 
     Examples
     --------
@@ -67,12 +68,25 @@ def sort_order(scores: npt.ArrayLike, tie_rank: npt.ArrayLike | None = None) -> 
 
     """
     values = np.asarray(scores, dtype=np.float64)
-    if tie_rank is None:
-        return np.argsort(values, kind="stable").astype(np.int64)
-    rank = np.asarray(tie_rank, dtype=np.int64)
-    if np.all(rank[1:] > rank[:-1]):
-        return np.argsort(values, kind="stable").astype(np.int64)
-    return np.lexsort((rank, values)).astype(np.int64)
+    rank = (
+        np.arange(len(values), dtype=np.int64)
+        if tie_rank is None
+        else np.asarray(tie_rank, dtype=np.int64)
+    )
+    order = np.argsort(values).astype(np.int64)
+    ordered = values[order]
+    equal = ordered[1:] == ordered[:-1]
+    if not equal.any():
+        return order
+    # Positions inside a run of equal scores, each labelled by its run, re-sorted by (run, rank).
+    tied = np.zeros(len(values), dtype=bool)
+    tied[1:] |= equal
+    tied[:-1] |= equal
+    positions = np.flatnonzero(tied)
+    run = np.cumsum(np.concatenate([[True], ~equal]))[positions]
+    members = order[positions]
+    order[positions] = members[np.lexsort((rank[members], run))]
+    return order
 
 
 def _groups(pool: FloatArray, order: IntArray) -> _Groups:

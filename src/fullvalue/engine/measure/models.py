@@ -22,6 +22,9 @@ from fullvalue.errors import FullvalueError, Problem
 INTERCEPT = "(intercept)"
 TOLERANCE = 1e-10
 MAX_ITERATIONS = 100
+SUBSAMPLE_ROWS = 50_000
+GRAM_BLOCK_ROWS = 32_768
+SUBSAMPLE_TOLERANCE = 1e-6
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -31,13 +34,17 @@ class Design:
 
     ``terms`` names the columns after the intercept (``age``, ``sex=M``); ``raw`` holds the same
     columns unscaled (for standardised mean differences); ``matrix`` has the intercept first and
-    numeric columns centred and scaled by the fit sample's mean and standard deviation (the fitted
-    probabilities do not change; the Newton steps are better conditioned).
+    the columns centred by ``centre`` and scaled by ``scale``, the fit sample's means and standard
+    deviations (the fitted probabilities do not change; the Newton steps are better conditioned).
+    Both are column-major: each covariate is one contiguous array, which is how they are built
+    and summarised, and BLAS reads them as fast as row-major.
     """
 
     matrix: FloatArray
     raw: FloatArray
     terms: tuple[str, ...]
+    centre: FloatArray
+    scale: FloatArray
 
 
 def _no_variation(name: str, source: str) -> Problem:
@@ -128,6 +135,7 @@ def design_matrix(
     problems: list[Problem] = []
     raw_columns: list[FloatArray] = []
     terms: list[str] = []
+    every_row = bool(fit_rows.all())
     for name in covariates:
         column = frame.get_column(name)
         if _is_numeric(column.dtype):
@@ -137,7 +145,8 @@ def design_matrix(
         text = column.cast(pl.String)
         levels = sorted(text.unique().to_list())
         codes = text.cast(pl.Enum(levels)).to_physical().to_numpy()
-        fitted_levels = [levels[c] for c in np.unique(codes[fit_rows])]
+        present = np.bincount(codes if every_row else codes[fit_rows], minlength=len(levels))
+        fitted_levels = [level for level, count in zip(levels, present, strict=True) if count]
         if len(fitted_levels) < 2:
             problems.append(_no_variation(name, source))
             continue
@@ -154,10 +163,15 @@ def design_matrix(
         for code, level in enumerate(levels[1:], start=1):
             raw_columns.append((codes == code).astype(np.float64))
             terms.append(f"{name}={level}")
-    raw = np.column_stack(raw_columns) if raw_columns else np.empty((frame.height, 0))
-    fit = raw if fit_rows.all() else raw[fit_rows]
-    centre = fit.mean(axis=0) if fit.size else np.zeros(raw.shape[1])
-    scale = fit.std(axis=0) if fit.size else np.zeros(raw.shape[1])
+    # Column by column: each covariate's mean and standard deviation over one contiguous array,
+    # several times faster than reducing an (n x k) row-major array along its first axis.
+    raw = np.empty((frame.height, len(raw_columns)), order="F")
+    centre, scale = np.zeros(len(raw_columns)), np.zeros(len(raw_columns))
+    for j, values in enumerate(raw_columns):
+        raw[:, j] = values
+        fitted = values if every_row else values[fit_rows]
+        if fitted.size:
+            centre[j], scale[j] = fitted.mean(), fitted.std()
     for j, term in enumerate(terms):
         if not scale[j] > 0:
             name = term.split("=", 1)[0]
@@ -168,11 +182,12 @@ def design_matrix(
         position = {name: i for i, name in enumerate(covariates)}
         problems.sort(key=lambda p: position.get(p.column or "", 0))
         raise FullvalueError.from_problems(f"{source}: the covariates cannot be used.", problems)
-    matrix = np.empty((frame.height, raw.shape[1] + 1))
+    matrix = np.empty((frame.height, raw.shape[1] + 1), order="F")
     matrix[:, 0] = 1.0
-    np.subtract(raw, centre, out=matrix[:, 1:])
-    matrix[:, 1:] /= scale
-    return Design(matrix=matrix, raw=raw, terms=tuple(terms))
+    for j in range(raw.shape[1]):
+        np.subtract(raw[:, j], centre[j], out=matrix[:, j + 1])
+        matrix[:, j + 1] /= scale[j]
+    return Design(matrix=matrix, raw=raw, terms=tuple(terms), centre=centre, scale=scale)
 
 
 @dataclass(frozen=True)
@@ -215,19 +230,48 @@ def expit(eta: FloatArray) -> FloatArray:
     return np.exp(-_log1pexp(-eta))
 
 
+def _logistic_terms(eta: FloatArray) -> tuple[FloatArray, FloatArray]:
+    # log(1 + e^eta) = max(eta, 0) + log1p(e^-|eta|) and expit(eta) from the one exponential
+    # e^-|eta| (never overflows): half the transcendental work of logaddexp and a second exp.
+    small = np.exp(-np.abs(eta))
+    softplus = np.maximum(eta, 0.0)
+    softplus += np.log1p(small)
+    mean = np.where(eta >= 0.0, 1.0, small)
+    mean /= 1.0 + small
+    return softplus, mean
+
+
+def _weighted_gram(x: FloatArray, weight: FloatArray) -> FloatArray:
+    # X' W X as the sum over blocks of rows of (sqrt(W) X)' (sqrt(W) X), symmetric rank-k
+    # updates on a block that stays in cache, reused for every block: faster than one product
+    # over an n x p temporary, which also costs a fresh allocation each Newton step.
+    rooted = np.sqrt(weight)
+    block = np.empty((min(GRAM_BLOCK_ROWS, len(weight)), x.shape[1]), order="F")
+    gram = np.zeros((x.shape[1], x.shape[1]))
+    for start in range(0, len(weight), GRAM_BLOCK_ROWS):
+        part = block[: min(GRAM_BLOCK_ROWS, len(weight) - start)]
+        np.multiply(
+            x[start : start + GRAM_BLOCK_ROWS],
+            rooted[start : start + GRAM_BLOCK_ROWS, None],
+            out=part,
+        )
+        gram += part.T @ part
+    return gram
+
+
 def _newton(
     x: FloatArray,
     y: FloatArray,
     family: str,
     start: FloatArray,
+    tolerance: float = TOLERANCE,
 ) -> tuple[FloatArray, FloatArray, int]:
     def loglik(beta: FloatArray) -> tuple[float, FloatArray]:
-        # Returns the log-likelihood and the fitted means (for logistic,
-        # expit(eta) = exp(eta - log(1 + exp(eta))) reuses the term the likelihood needs).
+        # Returns the log-likelihood and the fitted means.
         eta = x @ beta
         if family == "logistic":
-            softplus = _log1pexp(eta)
-            return float(y @ eta - softplus.sum()), np.exp(eta - softplus)
+            softplus, mean = _logistic_terms(eta)
+            return float(y @ eta - softplus.sum()), mean
         mean = np.exp(eta)
         return float(y @ eta - mean.sum()), mean
 
@@ -235,8 +279,8 @@ def _newton(
     current, mean = loglik(beta)
     for iteration in range(1, MAX_ITERATIONS + 1):
         weight = mean * (1.0 - mean) if family == "logistic" else mean
-        gradient = x.T @ (y - mean)
-        hessian = x.T @ (x * weight[:, None])
+        gradient = (y - mean) @ x
+        hessian = _weighted_gram(x, weight)
         try:
             step = np.linalg.solve(hessian, gradient)
         except np.linalg.LinAlgError as exc:
@@ -253,7 +297,7 @@ def _newton(
                 break
             size /= 2.0
         beta, current, mean = candidate, value, candidate_mean
-        if np.max(np.abs(size * step)) < TOLERANCE * (1.0 + np.max(np.abs(beta))):
+        if np.max(np.abs(size * step)) < tolerance * (1.0 + np.max(np.abs(beta))):
             return beta, hessian, iteration
     raise FullvalueError(
         f"The {family} model did not converge in {MAX_ITERATIONS} iterations: a covariate may "
@@ -269,7 +313,50 @@ def _information(x: FloatArray, beta: FloatArray, family: str) -> FloatArray:
         weight = mean * (1.0 - mean)
     else:
         weight = np.exp(eta)
-    return x.T @ (x * weight[:, None])
+    return _weighted_gram(x, weight)
+
+
+def _logistic_start(x: FloatArray, y: FloatArray) -> FloatArray:
+    # The intercept-only fit (column 0 is ones); for a large sample, refined by a loose fit on
+    # every k-th row (about 50,000), which leaves the full fit two or three Newton steps instead
+    # of six or seven. The full fit converges to the same maximum to its own tolerance either
+    # way; a subsample that cannot be fitted (a rare level absent, say) is simply not used.
+    share = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+    start = np.zeros(x.shape[1])
+    start[0] = np.log(share / (1.0 - share))
+    stride = len(y) // SUBSAMPLE_ROWS
+    if stride < 4:
+        return start
+    sub_x, sub_y = x[::stride], y[::stride]
+    if not 0.0 < sub_y.mean() < 1.0:
+        return start
+    try:
+        beta, _, _ = _newton(
+            np.ascontiguousarray(sub_x), sub_y, "logistic", start, SUBSAMPLE_TOLERANCE
+        )
+    except FullvalueError:
+        return start
+    return beta if np.all(np.isfinite(beta)) else start
+
+
+def logistic_coefficients(x: FloatArray, y: npt.ArrayLike) -> tuple[FloatArray, int]:
+    """Return the maximum-likelihood logistic coefficients and the Newton steps taken.
+
+    :func:`fit_logistic` without the covariance (one pass over the data fewer), for callers
+    that need only the fitted scores, as the propensity model does.
+
+    Examples
+    --------
+    >>> x = np.column_stack([np.ones(6), [0, 0, 0, 1, 1, 1]])
+    >>> coef, _ = logistic_coefficients(x, [0, 0, 1, 0, 1, 1])
+    >>> np.round(coef, 6).tolist()
+    [-0.693147, 1.386294]
+
+    """
+    y_arr = np.asarray(y, dtype=np.float64)
+    with threadpool_limits(1):
+        beta, _, iterations = _newton(x, y_arr, "logistic", _logistic_start(x, y_arr))
+    return beta, iterations
 
 
 def fit_logistic(x: FloatArray, y: npt.ArrayLike) -> Fit:
@@ -292,6 +379,9 @@ def fit_logistic(x: FloatArray, y: npt.ArrayLike) -> Fit:
     ``logit P(y = 1 | x) = x' beta``. Newton-Raphson: ``beta <- beta + (X' W X)^-1 X' (y - p)``
     with ``p = expit(X beta)`` and ``W = diag(p (1 - p))``, halving the step while the
     log-likelihood falls; stops when every step component is below ``1e-10 (1 + max|beta|)``.
+    It starts from the intercept-only fit or, above 200,000 rows, from a fit to a tolerance of
+    ``1e-6`` on every k-th row (about 50,000 rows), which saves three or four passes over the
+    data and reaches the same maximum.
 
     References
     ----------
@@ -305,12 +395,8 @@ def fit_logistic(x: FloatArray, y: npt.ArrayLike) -> Fit:
     [-0.693147, 1.386294]
 
     """
-    y_arr = np.asarray(y, dtype=np.float64)
-    share = float(np.clip(y_arr.mean(), 1e-6, 1 - 1e-6))
-    start = np.zeros(x.shape[1])
-    start[0] = np.log(share / (1.0 - share))  # the intercept-only fit, when column 0 is ones
+    beta, iterations = logistic_coefficients(x, y)
     with threadpool_limits(1):
-        beta, _, iterations = _newton(x, y_arr, "logistic", start)
         covariance = np.asarray(np.linalg.inv(_information(x, beta, "logistic")), np.float64)
     return Fit(coef=beta, covariance=covariance, dispersion=1.0, iterations=iterations)
 

@@ -73,3 +73,22 @@ def page(browser, live_server):
 @pytest.fixture
 def axe(page):
     return Axe(page)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """Reload the reference data that migrations insert (areas, the outcome catalogue).
+
+    Transactional tests empty every table afterwards; serialized rollback is meant to restore
+    it, but once Playwright's event loop runs in the main thread Django can be handed a fresh
+    connection wrapper without the serialized copy, so load it explicitly and idempotently.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    for module, loader in (
+        ("fullvalue.web.organisations.migrations.0002_areas", "load_areas"),
+        ("fullvalue.web.programmes.migrations.0002_outcome_catalogue", "load"),
+    ):
+        getattr(importlib.import_module(module), loader)(apps, None)

@@ -331,3 +331,15 @@ def test_consortium_formation_period_is_configurable(world, settings):
     with pytest.raises(FullvalueError) as exc:
         tender_publish(actor=world["commissioner"], tender_id=tender.id, now=START)
     assert any("at least 30 days" in p.reason for p in exc.value.problems)
+
+
+def test_editing_a_draft_audits_before_and_after(world):
+    programme = programme_create(actor=world["commissioner"], data=programme_data())
+    tender = tender_create(
+        actor=world["commissioner"], programme_id=programme.id, data=tender_data()
+    )
+    changed = {**tender_data(), "title": "Women's centres 2027 (revised)"}
+    tender_update(actor=world["commissioner"], tender_id=tender.id, data=changed)
+    event = AuditEvent.objects.filter(action="tender.update").get()
+    assert event.changes["title"] == ["Women's centres 2027", "Women's centres 2027 (revised)"]
+    assert "lots" not in event.changes  # unchanged lots are not reported as changes

@@ -231,23 +231,10 @@ def tender_create(*, actor: Actor, programme_id: int, data: dict[str, Any]) -> T
     _fail("The tender needs correcting.", problems)
     count = Tender.objects.filter(commissioner_id=programme.commissioner_id).count() + 1
     reference = f"FV-{programme.commissioner_id:03d}-{count:04d}"
-    tender = Tender.objects.create(
-        programme=programme,
-        commissioner_id=programme.commissioner_id,
-        reference=reference,
-        **{k: v for k, v in values.items() if k not in ("lots", "criteria", "pass_fail")},
+    tender = Tender(
+        programme=programme, commissioner_id=programme.commissioner_id, reference=reference
     )
-    _write_children(tender, values)
-    audit_record(
-        actor=actor,
-        action="tender.create",
-        object_type="tender",
-        object_id=tender.id,
-        object_repr=tender.title,
-        after=_snapshot(values),
-        organisation_id=tender.commissioner_id,
-    )
-    return tender
+    return _save_tender(actor, tender, values, "tender.create", before={})
 
 
 @transaction.atomic
@@ -258,6 +245,42 @@ def tender_update(*, actor: Actor, tender_id: int, data: dict[str, Any]) -> Tend
         raise Conflict("A published tender cannot be edited: publish an amendment instead.")
     values, problems = _tender_values(data)
     _fail("The tender needs correcting.", problems)
+    return _save_tender(actor, tender, values, "tender.update", before=_current(tender))
+
+
+def _current(tender: Tender) -> dict[str, Any]:
+    """A draft tender's fields as :func:`_snapshot` shows them, for the audit's before."""
+    return {
+        "title": tender.title,
+        "description": tender.description,
+        "procedure": tender.procedure,
+        "social_value_reason": tender.social_value_reason,
+        "consortium_deadline": tender.consortium_deadline,
+        "clarification_deadline": tender.clarification_deadline,
+        "submission_deadline": tender.submission_deadline,
+        "lots": [
+            {
+                "number": lot.number,
+                "title": lot.title,
+                "description": lot.description,
+                "area": lot.area.code if lot.area else None,
+                "cohort": lot.cohort,
+                "value": lot.value,
+                "reserved_for_small": lot.reserved_for_small,
+            }
+            for lot in tender.lots.select_related("area")
+        ],
+        "criteria": [
+            {"name": c.name, "kind": c.kind, "weight": c.weight} for c in tender.criteria.all()
+        ],
+        "pass_fail": [q.text for q in tender.pass_fail.all()],
+    }
+
+
+def _save_tender(
+    actor: Actor, tender: Tender, values: dict[str, Any], action: str, *, before: dict[str, Any]
+) -> Tender:
+    """Write a tender's fields, lots, criteria and questions, and audit the change."""
     for key, value in values.items():
         if key not in ("lots", "criteria", "pass_fail"):
             setattr(tender, key, value)
@@ -265,10 +288,11 @@ def tender_update(*, actor: Actor, tender_id: int, data: dict[str, Any]) -> Tend
     _write_children(tender, values)
     audit_record(
         actor=actor,
-        action="tender.update",
+        action=action,
         object_type="tender",
         object_id=tender.id,
         object_repr=tender.title,
+        before=before,
         after=_snapshot(values),
         organisation_id=tender.commissioner_id,
     )

@@ -122,6 +122,8 @@ class Process:
     bids: list[Bid] = field(default_factory=list)
     awards: dict[int, Award] = field(default_factory=dict)
     documents: list[TenderDocument] = field(default_factory=list)
+    runs: dict[int, list[Any]] = field(default_factory=dict)
+    milestones: dict[int, list[Any]] = field(default_factory=dict)
 
     @property
     def ocid(self) -> str:
@@ -192,8 +194,23 @@ def load_processes(tenders: Iterable[Tender], now: dt.datetime | None = None) ->
     for bid in bids:
         unsealed[bid.lot.tender_id].bids.append(bid)
     awards = Award.objects.filter(lot__tender_id__in=unsealed).select_related("lot", "contract")
+    by_contract: dict[int, Process] = {}
     for award in awards:
         unsealed[award.lot.tender_id].awards[award.lot_id] = award
+        if (contract := _contract(award)) is not None:
+            by_contract[contract.id] = unsealed[award.lot.tender_id]
+    if by_contract:
+        from fullvalue.web.contracts.models import Milestone
+        from fullvalue.web.payruns.models import PaymentRun
+
+        for run in PaymentRun.objects.filter(
+            contract_id__in=by_contract, status=PaymentRun.Status.APPROVED
+        ).order_by("approved_at", "id"):
+            by_contract[run.contract_id].runs.setdefault(run.contract_id, []).append(run)
+        for milestone in Milestone.objects.filter(contract_id__in=by_contract):
+            by_contract[milestone.contract_id].milestones.setdefault(
+                milestone.contract_id, []
+            ).append(milestone)
     return processes
 
 
@@ -674,7 +691,59 @@ class _Builder:
                     ),
                 )
             )
+            runs = self.p.runs.get(contract.id, [])
+            milestones = self.p.milestones.get(contract.id, [])
+            if runs or milestones:
+                at = max([r.approved_at for r in runs if r.approved_at] + [contract.created_at])
+                out.append(
+                    (
+                        at,
+                        self.release(
+                            f"implementation-{number}",
+                            at,
+                            ["implementation"],
+                            contracts=[
+                                {
+                                    "id": f"contract-{number}",
+                                    "awardID": f"award-{number}",
+                                    "implementation": self.implementation(award, runs, milestones),
+                                }
+                            ],
+                        ),
+                    )
+                )
         return out
+
+    def implementation(self, award: Award, runs: list[Any], milestones: list[Any]) -> Json:
+        """Payments made under the contract (approved runs) and its milestones."""
+        winning = next(b for b in self.p.bids if b.id == award.bid_id)
+        supplier = next(p.organisation for p in winning.parties.all() if p.role == "lead")
+        return {
+            "transactions": [
+                {
+                    "id": f"payment-run-{run.id}",
+                    "date": _when(run.approved_at),
+                    "value": _value(run.total),
+                    "payer": reference(self.t.commissioner),
+                    "payee": reference(supplier),
+                }
+                for run in runs
+                if run.approved_at and run.total > 0
+            ]
+            or None,
+            "milestones": [
+                {
+                    "id": f"milestone-{m.id}",
+                    "title": m.title,
+                    "type": "delivery",
+                    "dueDate": _when(_day_end(m.due_date)),
+                    "status": "met" if m.met_on else "scheduled",
+                    "dateMet": _when(_day_end(m.met_on)) if m.met_on else None,
+                }
+                for m in milestones
+            ]
+            or None,
+        }
 
 
 def _restore(key: str, before: str, fallback: Any) -> Any:

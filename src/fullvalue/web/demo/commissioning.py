@@ -5,7 +5,8 @@
 - under evaluation: an HMPPS North West through-the-gate tender, bids unsealed, the panel
   part-way through scoring (one evaluator declared a conflict);
 - in standstill: a Lancashire family resettlement tender awarded three days ago;
-- awarded: an HMPPS employment tender awarded two months ago, with its contract.
+- awarded: an HMPPS women's centre tender awarded in early 2025, whose contract is in delivery
+  (see ``demo/delivery.py``).
 
 Dates are relative to when the demo is loaded, so the stages stay true on a fresh install.
 """
@@ -486,21 +487,22 @@ def build_commissioning_demo(orgs: dict[str, Organisation], password: str) -> No
         (
             priya,
             [tom_moj],
-            "Employment support for prison leavers, Yorkshire",
-            "work-programme",
-            "Yorkshire",
-            "E12000003",
-            62,
-            "Workwise Futures CIC",
+            "Women's centre service, Greater Manchester",
+            "womens-centre",
+            "Greater Manchester",
+            "E12000002",
+            600,
+            "Moss Side Women's Centre",
             "Meridian Justice Services Ltd",
             {
-                "summary": "Job outcomes and sustainment for people leaving prison.",
-                "cohort": "Adults leaving Yorkshire prisons",
-                "low": 900,
-                "expected": 1200,
-                "high": 1400,
-                "budget": "3000000",
-                "outcomes": ["employment-sustained"],
+                "summary": "A women's centre for women on orders and licence, 70% guaranteed "
+                "and 30% paid on results.",
+                "cohort": "Women on community orders or licence in Greater Manchester",
+                "low": 120,
+                "expected": 150,
+                "high": 180,
+                "budget": "450000",
+                "outcomes": ["proven-reoffending-binary", "accommodation-settled"],
             },
         ),
     ):
@@ -536,13 +538,13 @@ def build_commissioning_demo(orgs: dict[str, Organisation], password: str) -> No
         t.bid_submit(
             actor=admins[lead],
             lot_id=lot.id,
-            contents=_contents(tender, "870000", 8, 900, "Local and joined-up."),
+            contents=_contents(tender, "450000", 8, 900, "Local and joined-up."),
             now=at,
         )
         t.bid_submit(
             actor=admins[rival],
             lot_id=lot.id,
-            contents=_contents(tender, "820000", 3, 0, "Efficient at scale."),
+            contents=_contents(tender, "430000", 3, 0, "Efficient at scale."),
             now=at,
         )
         t.tender_close(actor=actor, tender_id=tender.id)

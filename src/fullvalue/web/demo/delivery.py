@@ -1,6 +1,7 @@
 """The delivery half of the demo world: a women's centre contract in delivery.
 
-Moss Side Women's Centre holds an HMPPS grant with Sahara Women's Project as a sub-contractor
+Moss Side Women's Centre won an HMPPS tender (``demo/commissioning.py``) and delivers it with
+Sahara Women's Project as a sub-contractor
 (30% of value, paid within 14 days). Both have imported participants; outcomes are claimed in
 every state; the 2025-26 payment run is approved and flowed down (the sub-contractor was paid
 late); the 2026-27 run is prepared and waits for a second person to approve it.
@@ -15,7 +16,8 @@ import io
 from fullvalue.domain.roles import Role
 from fullvalue.web.accounts.models import Membership
 from fullvalue.web.accounts.services import actor_for_membership
-from fullvalue.web.contracts.services import contract_create, supply_chain_set
+from fullvalue.web.contracts.models import Contract, Milestone
+from fullvalue.web.contracts.services import supply_chain_set
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.delivery.models import OutcomeEvent
 from fullvalue.web.delivery.services import (
@@ -26,7 +28,7 @@ from fullvalue.web.delivery.services import (
     import_run,
     import_start,
 )
-from fullvalue.web.demo.commissioning import _mechanism, _member
+from fullvalue.web.demo.commissioning import _member
 from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.payruns.models import FlowDownPayment
 from fullvalue.web.payruns.services import flowdown_confirm, payrun_approve, payrun_prepare
@@ -90,17 +92,24 @@ def build_delivery_demo(orgs: dict[str, Organisation], password: str) -> None:
     prime = _actor(f"provider@{DOMAIN}", centre)
     sub = _actor(f"admin.sahara@{DOMAIN}", sahara)
 
-    contract = contract_create(
-        actor=priya,
-        data={
-            "title": "Women's centre service, Greater Manchester",
-            "kind": "grant",
-            "provider_id": centre.id,
-            "value": "450000",
-            "mechanism_toml": _mechanism("womens-centre"),
-            "start_date": "2025-04-01",
-            "end_date": "2028-03-31",
-        },
+    contract = Contract.objects.get(award__isnull=False, provider=centre)
+    Contract.objects.filter(id=contract.id).update(
+        status=Contract.Status.ACTIVE, start_date=dt.date(2025, 4, 1), end_date=dt.date(2028, 3, 31)
+    )
+    Milestone.objects.bulk_create(
+        [
+            Milestone(
+                contract=contract,
+                title="Women-only centre open five days a week",
+                due_date=dt.date(2025, 6, 30),
+                met_on=dt.date(2025, 6, 16),
+            ),
+            Milestone(
+                contract=contract,
+                title="Outreach in two probation offices",
+                due_date=dt.date(2026, 12, 31),
+            ),
+        ]
     )
     supply_chain_set(
         actor=prime,

@@ -13,6 +13,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 from fullvalue.domain.roles import Role
 from tests.browser.test_journeys import sign_in
@@ -86,7 +87,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
     page.fill("#volume_high", "180")
     page.fill("#budget", "1350000")
     page.get_by_role("button", name="Check the risk for a small provider").click()
-    assert page.get_by_text("Chance of a loss").is_visible()
+    expect(page.get_by_text("Chance of a loss")).to_be_visible()
     axe.check()
     page.get_by_role("button", name="Save and publish").click()
     page.wait_for_url("**/programmes/anytown-womens-service/")
@@ -104,7 +105,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
     page.locator("#lot_reserved_1-2").check()
     page.fill("#criterion_weight_0", "40")  # weights now add up to 110
     page.get_by_role("button", name="Save draft").click()
-    assert page.locator(".govuk-error-summary").get_by_text("add up to 110").is_visible()
+    expect(page.locator(".govuk-error-summary").get_by_text("add up to 110")).to_be_visible()
     axe.check()
     page.fill("#criterion_weight_0", "30")
     page.fill("#pass_fail_0", "Do you have a safeguarding policy?")
@@ -115,7 +116,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
         page.get_by_label("Add an evaluator").select_option(str(evaluator.id))
         page.get_by_role("button", name="Add to panel").click()
     page.get_by_role("button", name="Publish").click()
-    assert page.get_by_text("The tender is published").is_visible()
+    expect(page.get_by_text("The tender is published")).to_be_visible()
     axe.check()
     sign_out(page)
 
@@ -144,7 +145,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
         axe.check()
         page.get_by_role("button", name="Submit bid").click()
         page.wait_for_url("**/bids/*/")
-        assert page.get_by_text("sealed until the deadline").first.is_visible()
+        expect(page.get_by_text("sealed until the deadline").first).to_be_visible()
         axe.check()
 
     bid(women, "390000", partner=mentors)
@@ -161,7 +162,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
         "No: name every partner in the bid."
     )
     page.get_by_role("button", name="Publish answer").click()
-    assert page.get_by_text("name every partner in the bid").is_visible()
+    expect(page.get_by_text("name every partner in the bid")).to_be_visible()
     # Sealed: the commissioner sees no bid before the deadline.
     assert page.get_by_role("link", name="Bid 1", exact=True).count() == 0
     sign_out(page)
@@ -171,7 +172,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
     sign_in_2fa(page, axe, commissioner, devices[commissioner.id])
     page.goto(tender_url)
     page.get_by_role("button", name="Close and unseal bids").click()
-    assert page.get_by_text("Bids are unsealed").is_visible()
+    expect(page.get_by_text("Bids are unsealed")).to_be_visible()
     sign_out(page)
 
     for evaluator, mark in ((ev1, "4"), (ev2, "3")):
@@ -186,7 +187,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
             for reason in form.locator("textarea").all():
                 reason.fill("Scored against the descriptors with evidence from the answer.")
             form.get_by_role("button").click()
-            assert page.get_by_text("Your scores are saved").is_visible()
+            expect(page.get_by_text("Your scores are saved")).to_be_visible()
         axe.check()
         sign_out(page)
 
@@ -200,8 +201,8 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
         form.get_by_role("button", name="Record consensus").click()
     page.goto(tender_url)
     page.get_by_role("button", name="Award North Anytown").click()
-    assert page.get_by_text("The standstill period has started").is_visible()
-    assert page.get_by_text("Standstill until").is_visible()
+    expect(page.get_by_text("The standstill period has started")).to_be_visible()
+    expect(page.get_by_text("Standstill until")).to_be_visible()
     axe.check()
     sign_out(page)
 
@@ -211,6 +212,6 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
         page.wait_for_url("**/dashboard/")
         page.get_by_role("link", name="North Anytown").first.click()
         page.get_by_role("link", name="Read the feedback letter").click()
-        assert page.get_by_text(f"your bid was {outcome}").is_visible()
+        expect(page.get_by_text(f"your bid was {outcome}")).to_be_visible()
         axe.check()
         sign_out(page)

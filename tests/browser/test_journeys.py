@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 from fullvalue.domain.roles import Role
 from tests.web.factories import PASSWORD, totp_for
@@ -29,12 +30,12 @@ def test_provider_signs_in_edits_with_an_error_and_fixes_it(page, axe, make_memb
     page.get_by_role("button", name="Hide cookie message").click()
     # A wrong password first: the error summary links to the field.
     sign_in(page, axe, admin.user.email, "not-the-password")
-    assert page.get_by_role("alert").get_by_text("There is a problem").is_visible()
+    expect(page.get_by_role("alert").get_by_text("There is a problem")).to_be_visible()
     axe.check()
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/dashboard/")
-    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     axe.check()
 
     page.get_by_role("link", name="Update your organisation's details").click()
@@ -43,7 +44,7 @@ def test_provider_signs_in_edits_with_an_error_and_fixes_it(page, axe, make_memb
     page.get_by_label("Annual income").fill("a lot")
     page.get_by_role("button", name="Save").click()
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     assert page.title().startswith("Error:")
     axe.check()
     # The summary links move focus to the field.
@@ -55,15 +56,15 @@ def test_provider_signs_in_edits_with_an_error_and_fixes_it(page, axe, make_memb
     page.get_by_label("Led by and for women").check()
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/organisations/harbour-lights-recovery-trust/")
-    assert page.get_by_text("has been updated").is_visible()
-    assert page.get_by_role("heading", name="Harbour Lights Recovery Trust").is_visible()
+    expect(page.get_by_text("has been updated")).to_be_visible()
+    expect(page.get_by_role("heading", name="Harbour Lights Recovery Trust")).to_be_visible()
     axe.check()
 
     page.get_by_role("link", name="Organisations", exact=True).click()
     axe.check()
     page.get_by_label("Led by and for women").check()
     page.get_by_role("button", name="Apply filters").click()
-    assert page.get_by_role("link", name="Harbour Lights Recovery Trust").is_visible()
+    expect(page.get_by_role("link", name="Harbour Lights Recovery Trust")).to_be_visible()
     axe.check()
     page.goto(f"/organisations/{'harbour-lights-recovery-trust'}/members/")
     axe.check()
@@ -82,7 +83,7 @@ def test_commissioner_signs_in_with_a_second_factor(page, axe, make_member):
     page.get_by_label("Enter your security code").fill(code)
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/dashboard/")
-    assert page.get_by_role("heading", name="The market").is_visible()
+    expect(page.get_by_role("heading", name="The market")).to_be_visible()
     axe.check()
     page.goto("/organisations/import/")
     axe.check()
@@ -97,7 +98,7 @@ def test_auditor_reads_and_verifies_the_trail(page, axe, make_member):
     page.get_by_role("link", name="Audit trail", exact=True).first.click()
     axe.check()
     page.get_by_role("link", name="Check the chain now").click()
-    assert page.get_by_text("The chain is intact").is_visible()
+    expect(page.get_by_text("The chain is intact")).to_be_visible()
     axe.check()
 
 
@@ -113,7 +114,7 @@ def test_pages_work_without_javascript(browser, live_server, make_member):
     page.get_by_role("button", name="Hide cookie message").click()
     assert page.locator(".govuk-cookie-banner").count() == 0
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_text("You have been signed out").is_visible()
+    expect(page.get_by_text("You have been signed out")).to_be_visible()
     context.close()
 
 
@@ -135,7 +136,7 @@ def test_commissioning_pages_in_the_demo_world_pass_axe(page, axe):
         axe.check()
     page.goto("/programmes/")
     page.get_by_role("link", name="Women's centres and Black-led mentoring, West Midlands").click()
-    assert page.get_by_role("heading", name="Risk for a small provider").is_visible()
+    expect(page.get_by_role("heading", name="Risk for a small provider")).to_be_visible()
     axe.check()
     for tender in Tender.objects.all():
         page.goto(f"/tenders/{tender.id}/")
@@ -152,7 +153,7 @@ def test_commissioning_pages_in_the_demo_world_pass_axe(page, axe):
     from fullvalue.web.contracts.models import Contract
 
     page.goto(f"/contracts/{Contract.objects.get().id}/")
-    assert page.get_by_role("heading", name="Outcome claims").is_visible()
+    expect(page.get_by_role("heading", name="Outcome claims")).to_be_visible()
     axe.check()
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, axe, "tenders@demo.fullvalue.test", DEMO_PASSWORD)  # Calder's bid manager
@@ -161,6 +162,6 @@ def test_commissioning_pages_in_the_demo_world_pass_axe(page, axe):
     assert lost.exists()
     for bid in lost:
         page.goto(f"/bids/{bid.id}/feedback/")
-        assert page.get_by_role("heading", name="Feedback on your bid").is_visible()
-        assert page.get_by_text("not successful").is_visible()
+        expect(page.get_by_role("heading", name="Feedback on your bid")).to_be_visible()
+        expect(page.get_by_text("not successful")).to_be_visible()
         axe.check()

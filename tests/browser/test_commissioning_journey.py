@@ -186,7 +186,8 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
                 group.locator(f"input[value='{mark}']").check()
             for reason in form.locator("textarea").all():
                 reason.fill("Scored against the descriptors with evidence from the answer.")
-            form.get_by_role("button").click()
+            with page.expect_navigation():
+                form.get_by_role("button").click()
             expect(page.get_by_text("Your scores are saved")).to_be_visible()
         axe.check()
         sign_out(page)
@@ -198,7 +199,9 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
         form = page.locator("form:has(button:text('Record consensus'))").first
         form.locator("input[value='4']").check()
         form.locator("textarea").fill("Agreed after discussion of both evaluators' reasons.")
-        form.get_by_role("button", name="Record consensus").click()
+        with page.expect_navigation():
+            form.get_by_role("button", name="Record consensus").click()
+        expect(page.get_by_text("Consensus recorded")).to_be_visible()
     page.goto(tender_url)
     page.get_by_role("button", name="Award North Anytown").click()
     expect(page.get_by_text("The standstill period has started")).to_be_visible()

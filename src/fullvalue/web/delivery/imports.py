@@ -13,11 +13,12 @@ import datetime as dt
 import hashlib
 import io
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -128,10 +129,12 @@ def _date(
             problems.append(Problem(f"{column} is required", row=row, column=column))
         return None
     try:
-        if (m := _UK_DATE.match(value)) is not None:
+        if "/" not in value:  # no ISO form has a slash, so only UK dates need the pattern
+            parsed = dt.date.fromisoformat(value)
+        elif (m := _UK_DATE.match(value)) is not None:
             parsed = dt.date(int(m[3]), int(m[2]), int(m[1]))
         else:
-            parsed = dt.date.fromisoformat(value)
+            raise ValueError(value)
     except ValueError:
         problems.append(
             Problem(
@@ -166,16 +169,20 @@ def parse_participants(header: list[str], rows: list[list[str]], filename: str) 
     index = {h: i for i, h in enumerate(header)}
     seen: dict[str, int] = {}
     width = len(header)
+    # Column positions looked up once; a column the file lacks reads the blank cell that each
+    # row gets at position ``width``.
+    at = {c: index.get(c, width) for c in PARTICIPANT_COLUMNS}
+    i_ref, i_name, i_born = at["case_reference"], at["full_name"], at["date_of_birth"]
+    i_referred, i_started, i_left = at["referred_on"], at["started_on"], at["left_on"]
+    i_sex, i_ethnicity, i_band, i_cohort = at["sex"], at["ethnicity"], at["age_band"], at["cohort"]
     for offset, cells in enumerate(rows):
         row = offset + 2
-        if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-
-        def get(column: str, cells: list[str] = cells) -> str:
-            return cells[index[column]] if column in index else ""
-
+        if len(cells) == width:
+            cells = [*cells, ""]
+        else:
+            cells = [*cells[:width], *([""] * (width - len(cells))), ""]
         problems: list[Problem] = []
-        ref = get("case_reference").strip()
+        ref = cells[i_ref].strip()
         if not _REF.match(ref):
             problems.append(
                 Problem(
@@ -195,30 +202,28 @@ def parse_participants(header: list[str], rows: list[list[str]], filename: str) 
         else:
             seen[ref.upper()] = row
         referred = _date(
-            get("referred_on"), "referred_on", row, problems, required=True, today=today
+            cells[i_referred], "referred_on", row, problems, required=True, today=today
         )
-        started = _date(get("started_on"), "started_on", row, problems, required=False, today=today)
-        left = _date(get("left_on"), "left_on", row, problems, required=False, today=today)
-        born = _date(
-            get("date_of_birth"), "date_of_birth", row, problems, required=False, today=today
-        )
+        started = _date(cells[i_started], "started_on", row, problems, required=False, today=today)
+        left = _date(cells[i_left], "left_on", row, problems, required=False, today=today)
+        born = _date(cells[i_born], "date_of_birth", row, problems, required=False, today=today)
         if referred and started and started < referred:
             problems.append(
                 Problem("started_on is before referred_on", row=row, column="started_on")
             )
         if started and left and left < started:
             problems.append(Problem("left_on is before started_on", row=row, column="left_on"))
-        sex = get("sex").strip().lower()
+        sex = cells[i_sex].strip().lower()
         if sex and sex not in SEXES:
             problems.append(
                 Problem(f"sex must be one of {', '.join(sorted(SEXES))}", row=row, column="sex")
             )
-        ethnicity = get("ethnicity").strip().lower()
+        ethnicity = cells[i_ethnicity].strip().lower()
         if ethnicity and ethnicity not in ETHNICITIES:
             problems.append(
                 Problem("ethnicity must be a Census 2021 category", row=row, column="ethnicity")
             )
-        band = get("age_band").strip()
+        band = cells[i_band].strip()
         if band and band not in AGE_BANDS:
             problems.append(
                 Problem(
@@ -227,8 +232,9 @@ def parse_participants(header: list[str], rows: list[list[str]], filename: str) 
                     column="age_band",
                 )
             )
-        name = get("full_name").strip()
-        if len(name) > 200 or any(ord(ch) < 32 for ch in name):
+        name = cells[i_name].strip()
+        # isprintable() is false for every control character, so only then look closer.
+        if len(name) > 200 or (not name.isprintable() and any(ord(ch) < 32 for ch in name)):
             problems.append(
                 Problem(
                     "full_name is too long or has control characters", row=row, column="full_name"
@@ -255,7 +261,7 @@ def parse_participants(header: list[str], rows: list[list[str]], filename: str) 
                 "sex": sex,
                 "ethnicity": ethnicity,
                 "age_band": band,
-                "cohort": get("cohort").strip()[:40],
+                "cohort": cells[i_cohort].strip()[:40],
             }
         )
     return parsed
@@ -346,51 +352,174 @@ def write_participants(
 ) -> dict[str, int]:
     """Create the valid participants that do not exist yet, in batches; return counts."""
     created = skipped = 0
+    now = timezone.now()
     for start in range(0, len(parsed.valid), BATCH):
         chunk = parsed.valid[start : start + BATCH]
         keys = {pseudonym(contract_id, provider_id, r["case_reference"]): r for r in chunk}
-        existing = set(
-            Participant.objects.filter(
-                contract_id=contract_id, pseudonym__in=list(keys)
-            ).values_list("pseudonym", flat=True)
-        )
+        existing = _existing_pseudonyms(contract_id, list(keys))
         fresh = [(k, r) for k, r in keys.items() if k not in existing]
         skipped += len(chunk) - len(fresh)
-        with transaction.atomic():
-            people = Participant.objects.bulk_create(
-                [
-                    Participant(
-                        contract_id=contract_id,
-                        provider_id=provider_id,
-                        pseudonym=k,
-                        cohort=r["cohort"],
-                        sex=r["sex"],
-                        ethnicity=r["ethnicity"],
-                        age_band=r["age_band"],
-                        referred_on=r["referred_on"],
-                        started_on=r["started_on"],
-                        left_on=r["left_on"],
-                    )
-                    for k, r in fresh
-                ],
-                batch_size=BATCH,
-            )
-            ParticipantIdentity.objects.bulk_create(
-                [
-                    ParticipantIdentity(
-                        participant=p,
-                        case_reference=r["case_reference"],
-                        full_name=r["full_name"],
-                        date_of_birth=r["date_of_birth"],
-                    )
-                    for p, (_, r) in zip(people, fresh, strict=True)
-                ],
-                batch_size=BATCH,
-            )
+        if fresh:
+            with transaction.atomic():
+                _insert_participants(contract_id, provider_id, fresh, now)
         created += len(fresh)
         if progress:
             progress(min(start + BATCH, len(parsed.valid)))
     return {"created": created, "already_there": skipped}
+
+
+def _existing_pseudonyms(contract_id: int, keys: list[str]) -> set[str]:
+    """Which of these pseudonyms are already on the contract.
+
+    Plain SQL: the ORM takes longer to compile an IN list of thousands than the query takes to
+    run, and on PostgreSQL one array parameter replaces them all.
+    """
+    quote = connection.ops.quote_name
+    meta = Participant._meta
+    column = quote(meta.get_field("pseudonym").column)
+    if connection.vendor == "postgresql":
+        match, params = f"{column} = ANY(%s)", [contract_id, keys]
+    else:
+        match, params = f"{column} IN ({', '.join(['%s'] * len(keys))})", [contract_id, *keys]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column} FROM {quote(meta.db_table)} "
+            f"WHERE {quote(meta.get_field('contract').column)} = %s AND {match}",
+            params,
+        )
+        return {key for (key,) in cursor.fetchall()}
+
+
+def _insert_participants(
+    contract_id: int, provider_id: int, fresh: list[tuple[str, dict[str, Any]]], now: dt.datetime
+) -> None:
+    """Insert participants and their identities without building model instances.
+
+    ``bulk_create`` spends most of a large import building instances and compiling values
+    field by field (about 15 s for 100,000 people); the rows are already checked, so they go
+    to the database as tuples: PostgreSQL ``COPY`` with ids drawn from the table's sequence,
+    elsewhere multi-row ``INSERT ... RETURNING`` (ids matched back by pseudonym, so the order
+    the database returns them in does not matter).
+    """
+    ops = connection.ops
+    day = ops.adapt_datefield_value
+    when = ops.adapt_datetimefield_value(now)
+    rows = [
+        (
+            contract_id,
+            provider_id,
+            key,
+            r["cohort"],
+            r["sex"],
+            r["ethnicity"],
+            r["age_band"],
+            day(r["referred_on"]),
+            day(r["started_on"]),
+            day(r["left_on"]),
+            when,
+        )
+        for key, r in fresh
+    ]
+    if connection.vendor == "postgresql":
+        ids = _next_ids(Participant, len(rows))
+        _copy(
+            Participant,
+            ("id", *_PARTICIPANT_FIELDS),
+            [(i, *r) for i, r in zip(ids, rows, strict=True)],
+        )
+        by_key = {key: i for i, (key, _) in zip(ids, fresh, strict=True)}
+        write = _copy
+    else:
+        by_key = dict(_insert(Participant, _PARTICIPANT_FIELDS, rows, ("pseudonym", "id")))
+        write = _insert
+    write(
+        ParticipantIdentity,
+        _IDENTITY_FIELDS,
+        [
+            (by_key[key], r["case_reference"], r["full_name"], day(r["date_of_birth"]))
+            for key, r in fresh
+        ],
+    )
+
+
+_PARTICIPANT_FIELDS = (
+    "contract",
+    "provider",
+    "pseudonym",
+    "cohort",
+    "sex",
+    "ethnicity",
+    "age_band",
+    "referred_on",
+    "started_on",
+    "left_on",
+    "imported_at",
+)
+_IDENTITY_FIELDS = ("participant", "case_reference", "full_name", "date_of_birth")
+
+
+def _insert(
+    model: type[models.Model],
+    fields: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    returning: tuple[str, ...] = (),
+) -> list[tuple[Any, ...]]:
+    """Insert ``rows`` (values already adapted for the database); return ``returning`` columns.
+
+    As few statements as the database's limit on query parameters allows.
+    """
+    quote = connection.ops.quote_name
+    meta = model._meta
+    columns = ", ".join(quote(meta.get_field(f).column) for f in fields)
+    tail = ""
+    if returning:
+        tail = " RETURNING " + ", ".join(quote(meta.get_field(f).column) for f in returning)
+    per_statement = max(1, _max_query_params() // len(fields))
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    out: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            part = rows[start : start + per_statement]
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "
+                + ", ".join([one_row] * len(part))
+                + tail,
+                [value for row in part for value in row],
+            )
+            if returning:
+                out += cursor.fetchall()
+    return out
+
+
+def _max_query_params() -> int:
+    """How many parameters one statement may carry on this connection."""
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        return min(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), 50_000)
+    if connection.vendor == "postgresql":
+        return 65_535
+    return connection.features.max_query_params or 999
+
+
+def _next_ids(model: type[models.Model], count: int) -> list[int]:
+    """Reserve ``count`` ids from the model's id sequence (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [i for (i,) in cursor.fetchall()]
+
+
+def _copy(model: type[models.Model], fields: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Load ``rows`` with PostgreSQL ``COPY ... FROM STDIN``."""
+    quote = connection.ops.quote_name
+    meta = model._meta
+    columns = ", ".join(quote(meta.get_field(f).column) for f in fields)
+    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def write_events(

@@ -25,7 +25,7 @@ class Participant(models.Model):
     pseudonym = models.CharField(max_length=64)
     cohort = models.CharField(max_length=40, blank=True)
     sex = models.CharField(max_length=20, blank=True)
-    ethnicity = models.CharField(max_length=40, blank=True)
+    ethnicity = models.CharField(max_length=80, blank=True)
     age_band = models.CharField(max_length=10, blank=True)
     referred_on = models.DateField()
     started_on = models.DateField(null=True, blank=True)

@@ -116,26 +116,40 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8099)
     args = parser.parse_args()
     base = f"http://127.0.0.1:{args.port}"
-    env = {**os.environ, "PORT": str(args.port), "API_RATE_LIMIT": "100000000/m",
-           "AXES_FAILURE_LIMIT": "1000"}
+    env = {
+        **os.environ,
+        "PORT": str(args.port),
+        "API_RATE_LIMIT": "100000000/m",
+        "AXES_FAILURE_LIMIT": "1000",
+    }
     server = subprocess.Popen(
-        [str(ROOT / "script" / "server")], cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [str(ROOT / "script" / "server")],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for(base + "/healthz")
         secret_env = {
-            **env, "SECRET_KEY": (ROOT / "var" / "secret_key").read_text().strip(),
-            "ALLOWED_HOSTS": "127.0.0.1", "HTTPS": "false",
+            **env,
+            "SECRET_KEY": (ROOT / "var" / "secret_key").read_text().strip(),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "HTTPS": "false",
         }
         os.environ.update(secret_env)
         provider = sign_in(base, "provider@demo.fullvalue.test")
         commissioner = sign_in(base, "commissioner@demo.fullvalue.test")
         token = api_token("prime@demo.fullvalue.test")
         requests = [
-            "/", "/organisations/", "/organisations/?sector=voluntary&size_band=small",
-            "/organisations/moss-side-womens-centre/", "/api/v1/organisations?limit=50",
-            f"/dashboard/ Cookie: {provider}", f"/organisations/ Cookie: {provider}",
+            "/",
+            "/organisations/",
+            "/organisations/?sector=voluntary&size_band=small",
+            "/organisations/moss-side-womens-centre/",
+            "/api/v1/organisations?limit=50",
+            f"/dashboard/ Cookie: {provider}",
+            f"/organisations/ Cookie: {provider}",
             f"/dashboard/ Cookie: {commissioner}",
             f"/organisations/second-chance-trust/ Cookie: {commissioner}",
             f"/api/v1/organisations?limit=50 Authorization: Bearer {token}",
@@ -147,10 +161,24 @@ def main() -> int:
             lua = Path(tmp) / "rotate.lua"
             lua.write_text(LUA)
             out = subprocess.run(
-                ["wrk", "-t", "2", "-c", str(args.clients), "-d", f"{args.duration}s",
-                 "--timeout", "10s", "-s", str(lua), base],
+                [
+                    "wrk",
+                    "-t",
+                    "2",
+                    "-c",
+                    str(args.clients),
+                    "-d",
+                    f"{args.duration}s",
+                    "--timeout",
+                    "10s",
+                    "-s",
+                    str(lua),
+                    base,
+                ],
                 env={**os.environ, "FV_REQUESTS": str(req_file)},
-                capture_output=True, text=True, timeout=args.duration + 60,
+                capture_output=True,
+                text=True,
+                timeout=args.duration + 60,
             )
         line = next(x for x in out.stdout.splitlines() if x.startswith("FV "))
         stats = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}

@@ -187,7 +187,7 @@ def main() -> int:
             "clients": args.clients,
             "duration_s": args.duration,
             "database": "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (embedded)",
-            "server": "script/server: gunicorn gthread 3 workers x 4 threads + task worker",
+            "server": "script/server: gunicorn gthread, 3 workers x 1 thread, + task worker",
             "requests": stats["requests"],
             "requests_per_s": float(rps[1]) if rps else None,
             "p50_ms": stats["p50"] / 1000,

@@ -49,4 +49,28 @@ def test_loopback_demo_without_tls_is_explicit():
 @pytest.mark.django_db
 def test_sessions_time_out(settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+@pytest.mark.django_db
+def test_signed_in_sessions_are_refreshed_at_most_once_a_minute(
+    signed_in, make_member, monkeypatch
+):
+    """The idle timeout moves forward with activity, without a write on every request."""
+    from django.contrib.sessions.models import Session
+
+    from fullvalue.domain.roles import Role
+    from fullvalue.web.core import sessions
+
+    clock = {"now": 1_900_000_000}
+    monkeypatch.setattr(sessions.time, "time", lambda: clock["now"])
+    client = signed_in(make_member(Role.PROVIDER_STAFF))
+    client.get("/dashboard/")
+    key = client.session.session_key
+    first = Session.objects.get(session_key=key).expire_date
+    clock["now"] += 10
+    client.get("/dashboard/")
+    assert Session.objects.get(session_key=key).expire_date == first  # no write
+    clock["now"] += 61
+    client.get("/dashboard/")
+    assert Session.objects.get(session_key=key).expire_date > first  # refreshed

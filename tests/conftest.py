@@ -60,3 +60,13 @@ def api_token(db):
         return secret
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (pages cache fragments and summaries)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

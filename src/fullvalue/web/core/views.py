@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -51,7 +52,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if actor.organisation_id:
         context["organisation"] = Organisation.objects.get(id=actor.organisation_id)
     if actor.role in (Role.COMMISSIONER, Role.EVALUATOR, Role.INVESTOR, Role.SYSTEM_ADMIN):
-        summary = market_summary()
+        # The market view is aggregate public data: a minute's staleness is fine.
+        summary = cache.get_or_set("market-summary", market_summary, 60)
         total = sum(summary["by_sector"].values()) or 1
         context["market"] = summary
         context["market_total"] = total

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from markupsafe import Markup
 
 from fullvalue.domain.organisations import POLICE_FORCE_AREAS, REGIONS, SizeBand
 from fullvalue.domain.roles import MAY_INVITE, Role
@@ -47,6 +53,27 @@ def _choices() -> dict:
     }
 
 
+def _filter_form(request: HttpRequest, state: FormState, filters: OrganisationFilters) -> Markup:
+    """The directory's filter form, rendered once per combination of filters and cached.
+
+    It draws 57 area options through the GOV.UK macros on every view, which is most of the
+    page's cost; it holds no per-user or per-request data (it is a GET form, without CSRF).
+    """
+    key = (
+        "org-filters:"
+        + hashlib.sha256(json.dumps(state.values, sort_keys=True).encode()).hexdigest()
+    )
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "organisations/_filters.html",
+            {"state": state, "filters": filters, **_choices()},
+            request=request,
+        )
+        cache.set(key, html, 3600)
+    return Markup(html)
+
+
 def organisation_list_view(request: HttpRequest) -> HttpResponse:
     """The public directory with search, filters, pages and CSV/XLSX download."""
     actor = request.actor  # type: ignore[attr-defined]
@@ -73,6 +100,7 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
         request,
         "organisations/list.html",
         "Organisations",
+        filter_form=_filter_form(request, state, filters),
         state=state,
         page_obj=page_obj,
         filters=filters,

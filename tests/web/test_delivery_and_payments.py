@@ -488,3 +488,14 @@ def test_delivery_through_the_api(client, chain, api_token):
     assert r.json()["status"] == "approved"
     public = client.get(f"/api/v1/contracts/{contract.id}").json()
     assert public["payment_record"]["payments"] == 0  # the prime has no sub-contractor yet
+
+
+def test_participant_row_numbers_survive_blank_rows(chain):
+    text = "case_reference,referred_on\nA1,2025-04-01\n\n,\nA2,2025-02-30\n"
+    _, parsed = import_preview(
+        actor=chain["prime"],
+        contract_id=chain["contract"].id,
+        filename="gaps.csv",
+        content=text.encode(),
+    )
+    assert [p.row for p in parsed.problems] == [5] and len(parsed.valid) == 1

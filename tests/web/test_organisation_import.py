@@ -166,3 +166,13 @@ def test_row_without_identifier_matching_a_name_is_refused_not_duplicated(commis
     assert again.counts["error"] == 1
     assert "already exists" in again.problems[0].reason
     assert Organisation.objects.filter(name="Community Kitchen").count() == 1
+
+
+def test_row_numbers_match_the_spreadsheet_when_it_has_blank_rows(commissioner):
+    """A blank row 3 is skipped, and the bad row after it is still called row 4."""
+    content = (HEADER + GOOD.splitlines()[0] + "\n,,,,,,\n" + BAD.splitlines()[0] + "\n").encode()
+    _, preview = organisation_import_preview(
+        actor=commissioner, filename="gaps.csv", content=content
+    )
+    assert {p.row for p in preview.problems} == {4}
+    assert preview.counts["create"] == 1

@@ -8,10 +8,8 @@ user chose to import the valid rows. Large files run in the background worker wi
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 import sqlite3
 from collections.abc import Callable
@@ -20,9 +18,9 @@ from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from fullvalue.errors import FullvalueError, Problem
+from fullvalue.web.core.tables import header_of, is_blank, read_rows
 from fullvalue.web.delivery.models import OutcomeEvent, Participant, ParticipantIdentity
 from fullvalue.web.delivery.pseudonyms import pseudonym
 
@@ -86,38 +84,10 @@ class ParsedFile:
 
 
 def _rows(filename: str, content: bytes) -> tuple[list[str], list[list[str]]]:
-    if not content:
-        raise FullvalueError(f"{filename} is empty.")
-    lower = filename.lower()
-    try:
-        if lower.endswith(".csv"):
-            reader = csv.reader(io.StringIO(content.decode("utf-8-sig")))
-            rows = list(reader)
-        elif lower.endswith(".xlsx"):
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            rows = [
-                [
-                    ""
-                    if v is None
-                    else (v.isoformat()[:10] if isinstance(v, dt.datetime) else str(v))
-                    for v in r
-                ]
-                for r in book.worksheets[0].iter_rows(values_only=True)
-            ]
-        else:
-            raise FullvalueError(f"{filename} is not a CSV or XLSX file.")
-    except FullvalueError:
-        raise
-    except UnicodeDecodeError as exc:
-        raise FullvalueError(f"{filename} is not UTF-8 text: save it as CSV UTF-8.") from exc
-    except Exception as exc:  # openpyxl raises many types for corrupt files
-        raise FullvalueError(f"{filename} could not be read as a spreadsheet.") from exc
-    if not rows:
-        raise FullvalueError(f"{filename} has no rows.")
-    header = [h.strip().lower().replace(" ", "_") for h in rows[0]]
+    rows = read_rows(filename, content)
     if len(rows) - 1 > MAX_ROWS:
         raise FullvalueError(f"{filename} has more than {MAX_ROWS:,} rows; split it.")
-    return header, rows[1:]
+    return header_of(rows[0]), rows[1:]
 
 
 def _date(
@@ -177,6 +147,8 @@ def parse_participants(header: list[str], rows: list[list[str]], filename: str) 
     i_sex, i_ethnicity, i_band, i_cohort = at["sex"], at["ethnicity"], at["age_band"], at["cohort"]
     for offset, cells in enumerate(rows):
         row = offset + 2
+        if is_blank(cells):
+            continue
         if len(cells) == width:
             cells = [*cells, ""]
         else:
@@ -284,6 +256,8 @@ def parse_events(
     seen: dict[tuple[str, str, dt.date], int] = {}
     for offset, cells in enumerate(rows):
         row = offset + 2
+        if is_blank(cells):
+            continue
         cells = cells + [""] * (len(header) - len(cells))
         problems: list[Problem] = []
         ref = cells[index["case_reference"]].strip()

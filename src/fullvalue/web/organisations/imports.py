@@ -10,19 +10,17 @@ neither whose name matches an existing organisation is refused rather than dupli
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from openpyxl import load_workbook
 
 from fullvalue.domain.roles import Role
 from fullvalue.errors import Conflict, FullvalueError, NotFound, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.core.tables import header_of, is_blank, read_rows
 from fullvalue.web.organisations.models import Identifier, ImportBatch, Organisation
 from fullvalue.web.organisations.rules import LED_BY_FIELDS, OrganisationInput, parse_organisation
 from fullvalue.web.organisations.selectors import can_edit, organisation_values
@@ -49,6 +47,8 @@ REQUIRED = ("name", "legal_form", "sector")
 #: Columns read (slug) or tolerated in a Fullvalue export, but not organisation fields.
 IGNORED = {"size_band", "slug", "id", "internal_notes"}
 MAX_ROWS = 10_000
+#: Where each row came from in the file (spreadsheet numbering, the header being row 1).
+ROW_KEY = "__row__"
 MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -90,34 +90,10 @@ def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
     Raises :class:`FullvalueError` naming the file and the problem when it cannot be read, is
     empty, is too large, or lacks required columns (suggesting the nearest known name).
     """
-    if not content:
-        raise FullvalueError(f"{filename} is empty.")
     if len(content) > MAX_BYTES:
         raise FullvalueError(f"{filename} is larger than 5 MB; split it into smaller files.")
-    lower = filename.lower()
-    try:
-        if lower.endswith(".xlsx"):
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            sheet = book.worksheets[0]
-            raw_rows = [
-                ["" if v is None else str(v) for v in row]
-                for row in sheet.iter_rows(values_only=True)
-            ]
-        elif lower.endswith(".csv"):
-            text = content.decode("utf-8-sig")
-            raw_rows = list(csv.reader(io.StringIO(text)))
-        else:
-            raise FullvalueError(f"{filename} is not a CSV or XLSX file.")
-    except FullvalueError:
-        raise
-    except UnicodeDecodeError as exc:
-        raise FullvalueError(f"{filename} is not UTF-8 text: save it as CSV UTF-8.") from exc
-    except Exception as exc:  # openpyxl raises many types for corrupt files
-        raise FullvalueError(f"{filename} could not be read as a spreadsheet.") from exc
-    raw_rows = [r for r in raw_rows if any(cell.strip() for cell in r)]
-    if not raw_rows:
-        raise FullvalueError(f"{filename} has no rows.")
-    header = [h.strip().lower().replace(" ", "_") for h in raw_rows[0]]
+    raw_rows = read_rows(filename, content)
+    header = header_of(raw_rows[0])
     problems: list[Problem] = []
     for name in REQUIRED:
         if name not in header:
@@ -154,8 +130,12 @@ def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
     if len(raw_rows) - 1 > MAX_ROWS:
         raise FullvalueError(f"{filename} has more than {MAX_ROWS:,} rows; split it.")
     rows = []
-    for cells in raw_rows[1:]:
-        rows.append({h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h})
+    for number, cells in enumerate(raw_rows[1:], start=2):
+        if is_blank(cells):
+            continue
+        row = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
+        row[ROW_KEY] = str(number)
+        rows.append(row)
     return rows
 
 
@@ -168,8 +148,8 @@ def _outcomes(actor: Actor, filename: str, rows: list[dict[str, str]]) -> Previe
     slugs = dict(Organisation.objects.values_list("slug", "id"))
     names = {n.lower() for n in Organisation.objects.values_list("name", flat=True)}
     for offset, raw in enumerate(rows):
-        row_no = offset + 2
-        data = {k: v for k, v in raw.items() if k not in IGNORED}
+        row_no = int(raw.get(ROW_KEY, offset + 2))
+        data = {k: v for k, v in raw.items() if k not in IGNORED and k != ROW_KEY}
         parsed, problems = parse_organisation(data)
         problems = [
             Problem(

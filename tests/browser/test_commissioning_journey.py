@@ -16,7 +16,7 @@ from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from fullvalue.domain.roles import Role
-from tests.browser.test_journeys import sign_in
+from tests.browser.test_journeys import go, sign_in
 from tests.web.factories import totp_for
 
 pytestmark = [
@@ -41,12 +41,12 @@ def sign_in_2fa(page, axe, membership, device):
     device.last_t = -1
     device.save(update_fields=["last_t"])
     page.get_by_label("Enter your security code").fill(code(device))
-    page.get_by_role("button", name="Continue").click()
+    go(page, page.get_by_role("button", name="Continue"))
     page.wait_for_url("**/dashboard/")
 
 
 def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
+    go(page, page.get_by_role("button", name="Sign out"))
 
 
 def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
@@ -86,13 +86,13 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
     page.fill("#volume_expected", "150")
     page.fill("#volume_high", "180")
     page.fill("#budget", "1350000")
-    page.get_by_role("button", name="Check the risk for a small provider").click()
+    go(page, page.get_by_role("button", name="Check the risk for a small provider"))
     expect(page.get_by_text("Chance of a loss")).to_be_visible()
     axe.check()
-    page.get_by_role("button", name="Save and publish").click()
+    go(page, page.get_by_role("button", name="Save and publish"))
     page.wait_for_url("**/programmes/anytown-womens-service/")
     axe.check()
-    page.get_by_role("link", name="Tender this programme").click()
+    go(page, page.get_by_role("link", name="Tender this programme"))
     axe.check()
     page.fill("#title", "Anytown women's centres 2027")
     page.fill("#consortium_deadline", "2027-01-25T12:00")
@@ -104,18 +104,18 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
     page.fill("#lot_value_1", "300000")
     page.locator("#lot_reserved_1-2").check()
     page.fill("#criterion_weight_0", "40")  # weights now add up to 110
-    page.get_by_role("button", name="Save draft").click()
+    go(page, page.get_by_role("button", name="Save draft"))
     expect(page.locator(".govuk-error-summary").get_by_text("add up to 110")).to_be_visible()
     axe.check()
     page.fill("#criterion_weight_0", "30")
     page.fill("#pass_fail_0", "Do you have a safeguarding policy?")
-    page.get_by_role("button", name="Save draft").click()
+    go(page, page.get_by_role("button", name="Save draft"))
     page.wait_for_url("**/tenders/*/")
     tender_url = page.url
     for evaluator in (ev1, ev2):
         page.get_by_label("Add an evaluator").select_option(str(evaluator.id))
-        page.get_by_role("button", name="Add to panel").click()
-    page.get_by_role("button", name="Publish").click()
+        go(page, page.get_by_role("button", name="Add to panel"))
+    go(page, page.get_by_role("button", name="Publish"))
     expect(page.get_by_text("The tender is published")).to_be_visible()
     axe.check()
     sign_out(page)
@@ -125,7 +125,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
         sign_in(page, axe, member.user.email)
         page.wait_for_url("**/dashboard/")
         page.goto(tender_url)
-        page.get_by_role("link", name="Bid for this lot").first.click()
+        go(page, page.get_by_role("link", name="Bid for this lot").first)
         page.fill("#price", price)
         for answer in page.locator("textarea[id^=answer_]").all():
             answer.fill("Women-only spaces, co-designed with the women who use them.")
@@ -143,7 +143,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
         page.locator("input[id^=pf_]").first.check()  # "Yes" to the safeguarding question
         page.locator("#exclusion_grounds").check()
         axe.check()
-        page.get_by_role("button", name="Submit bid").click()
+        go(page, page.get_by_role("button", name="Submit bid"))
         page.wait_for_url("**/bids/*/")
         expect(page.get_by_text("sealed until the deadline").first).to_be_visible()
         axe.check()
@@ -151,7 +151,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
     bid(women, "390000", partner=mentors)
     page.goto(tender_url)
     page.get_by_label("Ask a question").fill("Can a partner be named after award?")
-    page.get_by_role("button", name="Send question").click()
+    go(page, page.get_by_role("button", name="Send question"))
     sign_out(page)
     bid(solo, "400000")
     sign_out(page)
@@ -161,7 +161,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
     page.get_by_label("Answer (published to all bidders, without saying who asked)").fill(
         "No: name every partner in the bid."
     )
-    page.get_by_role("button", name="Publish answer").click()
+    go(page, page.get_by_role("button", name="Publish answer"))
     expect(page.get_by_text("name every partner in the bid")).to_be_visible()
     # Sealed: the commissioner sees no bid before the deadline.
     assert page.get_by_role("link", name="Bid 1", exact=True).count() == 0
@@ -171,7 +171,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
     state["now"] = dt.datetime(2027, 2, 11, 9, 0, tzinfo=dt.UTC)
     sign_in_2fa(page, axe, commissioner, devices[commissioner.id])
     page.goto(tender_url)
-    page.get_by_role("button", name="Close and unseal bids").click()
+    go(page, page.get_by_role("button", name="Close and unseal bids"))
     expect(page.get_by_text("Bids are unsealed")).to_be_visible()
     sign_out(page)
 
@@ -180,7 +180,10 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
         page.goto(tender_url + "evaluation/")
         axe.check()
         page.get_by_label("No", exact=True).check()
-        page.get_by_role("button", name="Declare").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Declare").click()
+        expect(page.locator("form:has(input[name=bid])").first).to_be_visible()
+        assert page.locator("form:has(input[name=bid])").count() == 2
         for form in page.locator("form:has(input[name=bid])").all():
             for group in form.locator("fieldset:has(input[type=radio])").all():
                 group.locator(f"input[value='{mark}']").check()
@@ -203,7 +206,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
             form.get_by_role("button", name="Record consensus").click()
         expect(page.get_by_text("Consensus recorded")).to_be_visible()
     page.goto(tender_url)
-    page.get_by_role("button", name="Award North Anytown").click()
+    go(page, page.get_by_role("button", name="Award North Anytown"))
     expect(page.get_by_text("The standstill period has started")).to_be_visible()
     expect(page.get_by_text("Standstill until")).to_be_visible()
     axe.check()
@@ -213,8 +216,8 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
     for member, outcome in ((women, "successful"), (solo, "not successful")):
         sign_in(page, axe, member.user.email)
         page.wait_for_url("**/dashboard/")
-        page.get_by_role("link", name="North Anytown").first.click()
-        page.get_by_role("link", name="Read the feedback letter").click()
+        go(page, page.get_by_role("link", name="North Anytown").first)
+        go(page, page.get_by_role("link", name="Read the feedback letter"))
         expect(page.get_by_text(f"your bid was {outcome}")).to_be_visible()
         axe.check()
         sign_out(page)

@@ -15,34 +15,40 @@ pytestmark = [
 ]
 
 
+def go(page, locator):
+    """Click something that loads a new page, and wait for that page."""
+    with page.expect_navigation():
+        locator.click()
+
+
 def sign_in(page, axe, email, password=PASSWORD):
     page.goto("/sign-in/")
     axe.check()
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    go(page, page.get_by_role("button", name="Sign in"))
 
 
 def test_provider_signs_in_edits_with_an_error_and_fixes_it(page, axe, make_member):
     admin = make_member(Role.PROVIDER_ADMIN, name="Harbour Lights Trust", slug="harbour-lights")
     page.goto("/")
     axe.check()
-    page.get_by_role("button", name="Hide cookie message").click()
+    go(page, page.get_by_role("button", name="Hide cookie message"))
     # A wrong password first: the error summary links to the field.
     sign_in(page, axe, admin.user.email, "not-the-password")
     expect(page.get_by_role("alert").get_by_text("There is a problem")).to_be_visible()
     axe.check()
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    go(page, page.get_by_role("button", name="Sign in"))
     page.wait_for_url("**/dashboard/")
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     axe.check()
 
-    page.get_by_role("link", name="Update your organisation's details").click()
+    go(page, page.get_by_role("link", name="Update your organisation's details"))
     axe.check()
     page.get_by_label("Name", exact=True).fill("")
     page.get_by_label("Annual income").fill("a lot")
-    page.get_by_role("button", name="Save").click()
+    go(page, page.get_by_role("button", name="Save"))
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_visible()
     assert page.title().startswith("Error:")
@@ -54,16 +60,16 @@ def test_provider_signs_in_edits_with_an_error_and_fixes_it(page, axe, make_memb
     page.get_by_label("Name", exact=True).fill("Harbour Lights Recovery Trust")
     page.get_by_label("Annual income").fill("86000")
     page.get_by_label("Led by and for women").check()
-    page.get_by_role("button", name="Save").click()
+    go(page, page.get_by_role("button", name="Save"))
     page.wait_for_url("**/organisations/harbour-lights-recovery-trust/")
     expect(page.get_by_text("has been updated")).to_be_visible()
     expect(page.get_by_role("heading", name="Harbour Lights Recovery Trust")).to_be_visible()
     axe.check()
 
-    page.get_by_role("link", name="Organisations", exact=True).click()
+    go(page, page.get_by_role("link", name="Organisations", exact=True))
     axe.check()
     page.get_by_label("Led by and for women").check()
-    page.get_by_role("button", name="Apply filters").click()
+    go(page, page.get_by_role("button", name="Apply filters"))
     expect(page.get_by_role("link", name="Harbour Lights Recovery Trust")).to_be_visible()
     axe.check()
     page.goto(f"/organisations/{'harbour-lights-recovery-trust'}/members/")
@@ -81,7 +87,7 @@ def test_commissioner_signs_in_with_a_second_factor(page, axe, make_member):
     axe.check()
     code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=6):06d}"
     page.get_by_label("Enter your security code").fill(code)
-    page.get_by_role("button", name="Continue").click()
+    go(page, page.get_by_role("button", name="Continue"))
     page.wait_for_url("**/dashboard/")
     expect(page.get_by_role("heading", name="The market")).to_be_visible()
     axe.check()
@@ -95,9 +101,9 @@ def test_auditor_reads_and_verifies_the_trail(page, axe, make_member):
     auditor = make_member(Role.AUDITOR, legal_form="public_body", sector="public")
     sign_in(page, axe, auditor.user.email)
     page.wait_for_url("**/dashboard/")
-    page.get_by_role("link", name="Audit trail", exact=True).first.click()
+    go(page, page.get_by_role("link", name="Audit trail", exact=True).first)
     axe.check()
-    page.get_by_role("link", name="Check the chain now").click()
+    go(page, page.get_by_role("link", name="Check the chain now"))
     expect(page.get_by_text("The chain is intact")).to_be_visible()
     axe.check()
 
@@ -109,11 +115,11 @@ def test_pages_work_without_javascript(browser, live_server, make_member):
     page.goto("/sign-in/")
     page.get_by_label("Email address").fill(admin.user.email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    go(page, page.get_by_role("button", name="Sign in"))
     page.wait_for_url("**/dashboard/")
-    page.get_by_role("button", name="Hide cookie message").click()
+    go(page, page.get_by_role("button", name="Hide cookie message"))
     assert page.locator(".govuk-cookie-banner").count() == 0
-    page.get_by_role("button", name="Sign out").click()
+    go(page, page.get_by_role("button", name="Sign out"))
     expect(page.get_by_text("You have been signed out")).to_be_visible()
     context.close()
 
@@ -135,7 +141,10 @@ def test_commissioning_pages_in_the_demo_world_pass_axe(page, axe):
         page.goto(path)
         axe.check()
     page.goto("/programmes/")
-    page.get_by_role("link", name="Women's centres and Black-led mentoring, West Midlands").click()
+    go(
+        page,
+        page.get_by_role("link", name="Women's centres and Black-led mentoring, West Midlands"),
+    )
     expect(page.get_by_role("heading", name="Risk for a small provider")).to_be_visible()
     axe.check()
     for tender in Tender.objects.all():
@@ -155,7 +164,7 @@ def test_commissioning_pages_in_the_demo_world_pass_axe(page, axe):
     page.goto(f"/contracts/{Contract.objects.get().id}/")
     expect(page.get_by_role("heading", name="Outcome claims")).to_be_visible()
     axe.check()
-    page.get_by_role("button", name="Sign out").click()
+    go(page, page.get_by_role("button", name="Sign out"))
     sign_in(page, axe, "tenders@demo.fullvalue.test", DEMO_PASSWORD)  # Calder's bid manager
     page.wait_for_url("**/dashboard/")
     lost = Bid.objects.filter(lot__award__isnull=False, lead__name="Calder Rehabilitation plc")

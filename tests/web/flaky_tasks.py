@@ -3,7 +3,6 @@
 from fullvalue.web.core.tasks import retrying_task
 
 FAILURES_LEFT = {"n": 0}
-RETRY_DELAY = {"seconds": 0}
 CALLS: list[str] = []
 
 

@@ -7,7 +7,7 @@ which renders the GOV.UK error summary linking to each field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +57,3 @@ class FormState:
             {"text": message, "href": f"#{name}"} if name != "__all__" else {"text": message}
             for name, message in self.errors.items()
         ]
-
-    def update(self, values: Mapping[str, Any]) -> None:
-        """Fill in values (e.g. the current object when first showing an edit form)."""
-        self.values.update(values)

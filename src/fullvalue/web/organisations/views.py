@@ -34,7 +34,6 @@ from fullvalue.web.organisations.selectors import (
     organisation_values,
 )
 
-LIST_FIELDS = ("identifiers", "regions", "police_force_areas", *LED_BY_FIELDS)
 PAGE_SIZE = 25
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -75,8 +74,3 @@ def overdue_for_commissioner(actor: Actor) -> QuerySet[FlowDownPayment]:
         paid_on__isnull=True,
         due_on__lt=timezone.localdate(),
     ).select_related("run__contract", "member__organisation")
-
-
-def remittance_total(run: PaymentRun) -> Decimal:
-    """The run's total (the sum of its lines)."""
-    return sum((Decimal(line["amount"]) for line in run.lines), Decimal(0))

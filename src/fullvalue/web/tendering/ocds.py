@@ -41,8 +41,9 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from fullvalue.web.contracts.models import Contract
+from fullvalue.web.contracts.models import Contract, Milestone
 from fullvalue.web.organisations.models import Organisation
+from fullvalue.web.payruns.models import PaymentRun
 from fullvalue.web.tendering.models import (
     Amendment,
     Award,
@@ -200,9 +201,6 @@ def load_processes(tenders: Iterable[Tender], now: dt.datetime | None = None) ->
         if (contract := _contract(award)) is not None:
             by_contract[contract.id] = unsealed[award.lot.tender_id]
     if by_contract:
-        from fullvalue.web.contracts.models import Milestone
-        from fullvalue.web.payruns.models import PaymentRun
-
         for run in PaymentRun.objects.filter(
             contract_id__in=by_contract, status=PaymentRun.Status.APPROVED
         ).order_by("approved_at", "id"):

@@ -33,7 +33,6 @@ from fullvalue.web.tendering.documents import (
 from fullvalue.web.tendering.feedback import feedback_letter, feedback_pdf
 from fullvalue.web.tendering.models import (
     Award,
-    Bid,
     Consensus,
     EvaluatorAssignment,
     Lot,
@@ -526,11 +525,6 @@ def partners(request: HttpRequest) -> HttpResponse:
         entries=entries,
         nav_active="tenders",
     )
-
-
-def my_bids(request: HttpRequest) -> list[Bid]:
-    """Bids of the actor's organisation (for the dashboard)."""
-    return list(selectors.my_bids(request.actor))  # type: ignore[attr-defined]
 
 
 LOT_ROWS = 3

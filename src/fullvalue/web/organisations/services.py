@@ -5,25 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.text import slugify
 
 from fullvalue.domain.roles import Role
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.core.slugs import unique_slug
 from fullvalue.web.organisations.models import Area, Identifier, Organisation
 from fullvalue.web.organisations.rules import OrganisationInput, parse_organisation
 from fullvalue.web.organisations.selectors import can_edit, organisation_values
 
 
 def _unique_slug(name: str, exclude_id: int | None = None) -> str:
-    base = slugify(name)[:200] or "organisation"
-    slug, n = base, 1
     taken = Organisation.objects.exclude(id=exclude_id) if exclude_id else Organisation.objects
-    while taken.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return unique_slug(taken.all(), name, fallback="organisation")
 
 
 def _identifier_conflicts(values: tuple[str, ...], exclude_id: int | None) -> list[Problem]:

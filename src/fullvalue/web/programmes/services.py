@@ -10,13 +10,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from fullvalue.domain.roles import Role
 from fullvalue.engine.payments import load_spec, minimum_detectable_effect, simulate
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.core.slugs import unique_slug
 from fullvalue.web.organisations.models import Area
 from fullvalue.web.programmes.models import EngagementNotice, OutcomeDefinition, Programme
 
@@ -203,11 +203,13 @@ def programme_create(*, actor: Actor, data: dict[str, Any]) -> Programme:
         raise FullvalueError.from_problems("The programme needs correcting.", problems)
     outcomes, areas = values.pop("outcomes"), values.pop("areas")
     for row in values.pop("custom_outcomes"):
-        base_code = slugify(f"{actor.organisation_id}-{row['name']}")[:50] or "outcome"
-        code, n = base_code, 1
-        while OutcomeDefinition.objects.filter(code=code).exists():
-            n += 1
-            code = f"{base_code}-{n}"
+        code = unique_slug(
+            OutcomeDefinition.objects.all(),
+            f"{actor.organisation_id}-{row['name']}",
+            field="code",
+            fallback="outcome",
+            max_length=50,
+        )
         outcomes.append(
             OutcomeDefinition.objects.create(
                 code=code,
@@ -217,11 +219,7 @@ def programme_create(*, actor: Actor, data: dict[str, Any]) -> Programme:
                 **row,
             )
         )
-    base = slugify(values["title"])[:200] or "programme"
-    slug, n = base, 1
-    while Programme.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
+    slug = unique_slug(Programme.objects.all(), values["title"], fallback="programme")
     programme = Programme.objects.create(commissioner_id=actor.organisation_id, slug=slug, **values)
     programme.outcomes.set(outcomes)
     programme.areas.set(areas)

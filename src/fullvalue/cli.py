@@ -44,7 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "power": (PAYMENTS, "minimum detectable effect of a cohort, and the probability of payment"),
     "sroi": (PAYMENTS, "social return on investment of a model"),
-    "manage": (WEB, "run a Django management command (migrate, db_worker, load_demo ...)"),
+    "manage": (WEB, "run a Django management command (migrate, worker, load_demo ...)"),
     "verify-audit": (
         WEB,
         "check the audit trail's hash chain; name the first edited, deleted or reordered row",

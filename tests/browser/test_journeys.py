@@ -161,9 +161,21 @@ def test_commissioning_pages_in_the_demo_world_pass_axe(page, axe):
     axe.check()
     from fullvalue.web.contracts.models import Contract
 
-    page.goto(f"/contracts/{Contract.objects.get().id}/")
+    contract_id = Contract.objects.get().id
+    page.goto(f"/contracts/{contract_id}/")
     expect(page.get_by_role("heading", name="Outcome claims")).to_be_visible()
     axe.check()
+    for path, heading in (
+        ("participants/", "Participants"),
+        ("outcomes/", "Outcomes and claims"),
+        ("outcomes/?status=disputed", "Outcomes and claims"),
+        ("reoffending/", "Reoffending results"),
+        ("cash/", "Working capital: Moss Side Women's Centre"),
+        ("supply-chain/", "Supply chain"),
+    ):
+        page.goto(f"/contracts/{contract_id}/{path}")
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        axe.check()
     go(page, page.get_by_role("button", name="Sign out"))
     sign_in(page, axe, "tenders@demo.fullvalue.test", DEMO_PASSWORD)  # Calder's bid manager
     page.wait_for_url("**/dashboard/")

@@ -10,10 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fullvalue.domain.roles import Role
 from fullvalue.errors import Conflict, FullvalueError, PermissionDenied
 from fullvalue.web.audit.models import AuditEvent
-from fullvalue.web.contracts.services import contract_create, supply_chain_set
+from fullvalue.web.contracts.services import supply_chain_set
 from fullvalue.web.delivery import selectors as delivery
 from fullvalue.web.delivery.models import Claim, OutcomeEvent, Participant, ParticipantIdentity
 from fullvalue.web.delivery.services import (
@@ -31,63 +30,10 @@ from fullvalue.web.payruns.services import (
     payrun_approve,
     payrun_prepare,
 )
-from tests.web.cycle import EXAMPLES
+from fullvalue.web.payruns.tasks import prepare_payment_run
+from tests.web.delivery_data import PEOPLE
 
 pytestmark = pytest.mark.django_db
-
-MECHANISM = (EXAMPLES / "womens-centre" / "contract.toml").read_text()
-
-PEOPLE = (
-    (
-        "case_reference,full_name,date_of_birth,referred_on,started_on,left_on,sex,ethnicity,"
-        "age_band,cohort\n"
-    )
-    + """W001,Ann Example,1990-02-01,2025-04-03,2025-04-10,,female,caribbean,35-44,2025
-W002,Bea Example,,2025-05-01,2025-05-02,,female,not stated,25-34,2025
-W003,Cat Example,,03/06/2025,04/06/2025,,female,irish,18-24,2025
-BAD 4,Dee,,2025-06-01,,,female,,,
-W005,Eve,,2025-02-30,,,female,,,
-W006,Fay,,2025-07-01,2025-06-01,,female,,,
-W007,Gil,,2025-07-01,,,alien,,,
-W001,Dup,,2025-07-01,,,female,,,
-"""
-)
-
-
-@pytest.fixture
-def chain(make_member, actor_for):
-    c = make_member(Role.COMMISSIONER, legal_form="pcc", sector="public", annual_income=None)
-    c2 = make_member(Role.COMMISSIONER, organisation=c.organisation)
-    prime = make_member(Role.PROVIDER_ADMIN, annual_income=420_000)
-    sub = make_member(Role.PROVIDER_ADMIN, annual_income=86_000)
-    sub_staff = make_member(Role.PROVIDER_STAFF, organisation=sub.organisation)
-    other = make_member(Role.PROVIDER_ADMIN)
-    contract = contract_create(
-        actor=actor_for(c),
-        data={
-            "title": "Women's centre",
-            "provider_id": prime.organisation_id,
-            "value": "450000",
-            "mechanism_toml": MECHANISM,
-            "start_date": "2025-04-01",
-            "end_date": "2028-03-31",
-        },
-    )
-    return {
-        "contract": contract,
-        **{
-            k: actor_for(v)
-            for k, v in {
-                "c": c,
-                "c2": c2,
-                "prime": prime,
-                "sub": sub,
-                "sub_staff": sub_staff,
-                "other": other,
-            }.items()
-        },
-        "sub_org": sub.organisation,
-    }
 
 
 def test_supply_chain_rules_and_variation(chain):
@@ -374,6 +320,13 @@ def test_contract_pages(client, signed_in, chain):
     r = commissioner.post(url, {"action": "prepare", "period": "2025-26"})
     assert r.status_code == 302
     run = PaymentRun.objects.get()
+    assert run.status == "preparing" and "Being prepared" in commissioner.get(url).content.decode()
+    r = commissioner.post(url, {"action": "prepare", "period": "2025-26"})
+    assert r.status_code == 400 and "already being prepared" in r.content.decode()
+    r = commissioner.post(url, {"action": "approve", "run": str(run.id)})
+    assert r.status_code == 400 and "still being prepared" in r.content.decode()
+    prepare_payment_run.call(run.id)  # what the worker does
+    assert PaymentRun.objects.get().total == Decimal("105000.00")
     r = commissioner.post(url, {"action": "approve", "run": str(run.id)})
     assert r.status_code == 400 and "Two-person rule" in r.content.decode()
     assert PaymentRun.objects.get().status == "prepared"

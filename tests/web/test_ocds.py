@@ -554,7 +554,7 @@ def test_queries_do_not_grow_with_the_number_of_processes(client, cycle):
         get_package(client, RELEASES + "?limit=4")
     # Tenders, their lots, criteria, amendments and buyer ids; bids, parties, party ids, awards.
     # Constant in the number of processes (bids, awards, runs and milestones: one query each).
-    assert len(four) == len(one) <= 12
+    assert len(four) == len(one) <= 13
 
 
 def release(**changes):
@@ -667,12 +667,13 @@ def test_a_cancelled_tender_publishes_its_cancellation_and_never_its_bids(
     assert check_record_package(response.json(), ocid_prefix=prefix) == []
 
 
-def test_implementation_carries_payments_and_milestones(client, world, clock):
-    """A confirmed contract's approved payment runs and milestones appear as implementation."""
+def test_implementation_carries_payments_milestones_and_metrics(client, world, clock):
+    """A confirmed contract's approved payment runs, milestones and KPI values appear as
+    implementation; KPI targets as agreed metrics."""
     import datetime as dt
     from decimal import Decimal
 
-    from fullvalue.web.contracts.models import Contract, Milestone
+    from fullvalue.web.contracts.models import Contract, Kpi, KpiObservation, Milestone
     from fullvalue.web.payruns.models import PaymentRun
     from fullvalue.web.programmes.services import programme_create
     from fullvalue.web.tendering.models import Tender
@@ -722,11 +723,31 @@ def test_implementation_carries_payments_and_milestones(client, world, clock):
         prepared_by_id=world["commissioner"].user_id,
         approved_at=dt.datetime(2027, 4, 30, tzinfo=dt.UTC),
     )
+    kpi = Kpi.objects.create(
+        contract=contract, name="Starts within 10 days", unit="%", target=Decimal("85")
+    )
+    KpiObservation.objects.create(
+        kpi=kpi,
+        period_start=dt.date(2027, 4, 1),
+        period_end=dt.date(2027, 6, 30),
+        value=Decimal("87.50"),
+    )
     ocid = f"ocds-fullvalue-{Tender.objects.get(id=tender.id).reference}"
     package = client.get(f"/api/v1/ocds/records/{ocid}").json()
     assert check_record_package(package, ocid_prefix="ocds-fullvalue") == []
+    assert any("ocds_metrics_extension" in url for url in package["extensions"])
     compiled = package["records"][0]["compiledRelease"]
     implementation = compiled["contracts"][0]["implementation"]
     assert implementation["transactions"][0]["value"] == {"amount": 37500, "currency": "GBP"}
     assert implementation["milestones"][0]["status"] == "met"
+    (metric,) = implementation["metrics"]
+    assert metric["title"] == "Starts within 10 days"
+    assert metric["observations"][0]["measure"] == 87.5
+    assert metric["observations"][0]["period"]["endDate"] == "2027-06-30T22:59:59Z"
+    (agreed,) = compiled["contracts"][0]["agreedMetrics"]
+    assert agreed["observations"][0] == {
+        "id": f"kpi-{kpi.id}-target",
+        "measure": 85,
+        "unit": {"name": "%"},
+    }
     assert Contract.objects.count() == 1

@@ -48,7 +48,7 @@ def register(subparsers: Any) -> None:
     """Add the web commands."""
     manage = subparsers.add_parser(
         "manage",
-        help="run a Django management command (migrate, db_worker, load_demo ...)",
+        help="run a Django management command (migrate, worker, load_demo ...)",
         add_help=False,
     )
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -21,11 +21,21 @@ def url(name: str, *args: Any, **kwargs: Any) -> str:
 
 
 def money(value: Decimal | int | None, pence: bool = False) -> str:
-    """Format GBP the GOV.UK way: £1,234 (or £1,234.56 with ``pence``)."""
+    """Format GBP the GOV.UK way: £1,234 (or £1,234.56 with ``pence``); minus as −£1,234."""
     if value is None:
         return "Not known"
     amount = Decimal(value)
-    return f"£{amount:,.2f}" if pence else f"£{amount:,.0f}"
+    text = f"£{abs(amount):,.2f}" if pence else f"£{abs(amount):,.0f}"
+    return f"\u2212{text}" if amount < 0 and text.strip("£0.,") else text
+
+
+def trim_number(value: Decimal | int | float | None) -> str:
+    """A number without needless trailing zeros: 85.00 as 85, 12.50 as 12.5, with commas."""
+    if value is None:
+        return ""
+    amount = Decimal(str(value))
+    text = f"{amount:,.2f}".rstrip("0").rstrip(".")
+    return text if text not in ("-0", "") else "0"
 
 
 def uk_date(value: dt.date | dt.datetime | None, with_time: bool = False) -> str:
@@ -70,6 +80,9 @@ def environment(**options: Any) -> Environment:
         settings=settings,
     )
     env.filters.update(
-        money=money, uk_date=uk_date, extract=lambda key, mapping: mapping.get(key, key)
+        money=money,
+        uk_date=uk_date,
+        trim_number=trim_number,
+        extract=lambda key, mapping: mapping.get(key, key),
     )
     return env

@@ -62,6 +62,7 @@ class SimulationResult:
     cumulative cash position (income - cost) at the end of each period in ``periods``;
     ``working_capital`` the peak need (the lowest cash position below zero, as a positive
     amount) and ``trough`` the index of the period when the cash position is lowest.
+    ``income_by_period`` and ``cost_by_period`` (runs x periods) are the flows behind ``cash``.
     """
 
     contract: str
@@ -76,6 +77,8 @@ class SimulationResult:
     cash: Array
     working_capital: Array
     trough: NDArray[np.int64]
+    income_by_period: Array | None = None
+    cost_by_period: Array | None = None
 
     def percentiles(self, values: Array) -> dict[str, Decimal]:
         """P5, P50 and P95 of an array of amounts, in GBP rounded half-up to the penny."""
@@ -270,6 +273,8 @@ def simulate(spec: ContractSpec, runs: int = 10_000, seed: int = 20120601) -> Si
         cash=cash,
         working_capital=np.maximum(-lowest, 0.0),
         trough=cash.argmin(axis=1),
+        income_by_period=income,
+        cost_by_period=costs,
     )
 
 

@@ -1,4 +1,8 @@
-"""API for contracts in delivery: supply chains, imports, participants, claims, payment runs."""
+"""API for contracts in delivery.
+
+Supply chains, KPIs, milestones, imports, participants, evidence, claims, reoffending results,
+payment runs and working-capital timelines.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +18,28 @@ from fullvalue.errors import NotFound
 from fullvalue.web.api.auth import optional_actor
 from fullvalue.web.api.pagination import paginate
 from fullvalue.web.contracts.models import Contract
-from fullvalue.web.contracts.services import contract_create, supply_chain_set
+from fullvalue.web.contracts.services import (
+    contract_create,
+    kpi_add,
+    kpi_observe,
+    milestone_add,
+    milestone_met,
+    supply_chain_set,
+)
 from fullvalue.web.delivery import selectors as delivery
-from fullvalue.web.delivery.models import ImportJob
+from fullvalue.web.delivery.models import ImportJob, ReoffendingResult
+from fullvalue.web.delivery.reoffending import extract_measure, results_upload
 from fullvalue.web.delivery.services import (
+    MAX_EVIDENCE_BYTES,
     claim_decide,
     claim_dispute,
     claim_submit,
+    evidence_attach,
     import_preview,
     import_start,
 )
 from fullvalue.web.payruns import selectors as payments
+from fullvalue.web.payruns.cash import cash_timeline
 from fullvalue.web.payruns.models import PaymentRun
 from fullvalue.web.payruns.services import flowdown_confirm, payrun_approve, payrun_prepare
 
@@ -79,6 +94,37 @@ class ReceiptIn(Schema):
     """When the sub-contractor was paid."""
 
     paid_on: dt.date
+
+
+class KpiIn(Schema):
+    """A KPI and its target."""
+
+    name: str
+    unit: str
+    target: str
+    higher_is_better: bool = True
+
+
+class ObservationIn(Schema):
+    """A KPI's actual value for a period."""
+
+    period_start: dt.date
+    period_end: dt.date
+    value: str
+    note: str = ""
+
+
+class MilestoneIn(Schema):
+    """A milestone and its due date."""
+
+    title: str
+    due_date: dt.date
+
+
+class MetIn(Schema):
+    """When a milestone was met."""
+
+    met_on: dt.date
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -297,3 +343,137 @@ def owed(request: HttpRequest) -> Any:
         }
         for p in payments.owed_to(_actor(request))
     ]
+
+
+@router.post("/contracts/{contract_id}/kpis", response={201: dict})
+def add_kpi(request: HttpRequest, contract_id: int, payload: KpiIn) -> Any:
+    """Add a KPI with its target (the commissioner)."""
+    k = kpi_add(actor=_actor(request), contract_id=contract_id, data=payload.dict())
+    return Status(201, {"id": k.id, "name": k.name, "target": str(k.target), "unit": k.unit})
+
+
+@router.post("/kpis/{kpi_id}/observations", response={201: dict})
+def observe_kpi(request: HttpRequest, kpi_id: int, payload: ObservationIn) -> Any:
+    """Record a KPI's value for a period (the commissioner or the prime); replaces that period's."""
+    data = {**payload.dict(), "period_start": str(payload.period_start)}
+    data["period_end"] = str(payload.period_end)
+    o = kpi_observe(actor=_actor(request), kpi_id=kpi_id, data=data)
+    return Status(201, {"id": o.id, "value": str(o.value), "on_target": o.on_target})
+
+
+@router.post("/contracts/{contract_id}/milestones", response={201: dict})
+def add_milestone(request: HttpRequest, contract_id: int, payload: MilestoneIn) -> Any:
+    """Add a milestone (the commissioner)."""
+    m = milestone_add(
+        actor=_actor(request),
+        contract_id=contract_id,
+        title=payload.title,
+        due_date=str(payload.due_date),
+    )
+    return Status(201, {"id": m.id, "title": m.title, "due_date": m.due_date})
+
+
+@router.post("/milestones/{milestone_id}/met", response=dict)
+def met_milestone(request: HttpRequest, milestone_id: int, payload: MetIn) -> Any:
+    """Record that a milestone was met (the commissioner)."""
+    m = milestone_met(actor=_actor(request), milestone_id=milestone_id, met_on=str(payload.met_on))
+    return {"id": m.id, "met_on": m.met_on}
+
+
+@router.post("/events/{event_id}/evidence", response=dict)
+def add_evidence(request: HttpRequest, event_id: int, file: File[UploadedFile]) -> Any:
+    """Attach a PDF, PNG, JPEG or DOCX file as an outcome's evidence (the delivering provider)."""
+    e = evidence_attach(
+        actor=_actor(request),
+        event_id=event_id,
+        filename=file.name or "evidence",
+        content=file.read(MAX_EVIDENCE_BYTES + 1),
+    )
+    return {"id": e.id, "evidence": e.evidence}
+
+
+def _result_out(r: ReoffendingResult) -> dict[str, Any]:
+    return {
+        "period": r.period,
+        "cohort": r.cohort,
+        "measure": r.measure,
+        "size": r.size,
+        "treated": str(r.treated),
+        "comparison": str(r.comparison),
+        "ci_low": None if r.ci_low is None else str(r.ci_low),
+        "ci_high": None if r.ci_high is None else str(r.ci_high),
+        "p_value": None if r.p_value is None else str(r.p_value),
+        "source": r.source,
+        "note": r.note,
+    }
+
+
+@router.get("/contracts/{contract_id}/reoffending-results", response=list[dict])
+def reoffending_list(request: HttpRequest, contract_id: int) -> Any:
+    """Reoffending results recorded for the contract (those who may see its delivery data)."""
+    contract = _contract(contract_id)
+    delivery.participants_for(_actor(request), contract)
+    return [_result_out(r) for r in ReoffendingResult.objects.filter(contract=contract)]
+
+
+@router.post("/contracts/{contract_id}/reoffending-results", response={201: list[dict]})
+def reoffending_upload(request: HttpRequest, contract_id: int, file: File[UploadedFile]) -> Any:
+    """Record matched-comparison results from CSV/XLSX (all rows or none; the commissioner)."""
+    saved = results_upload(
+        actor=_actor(request),
+        contract_id=contract_id,
+        filename=file.name or "results.csv",
+        content=file.read(),
+    )
+    return Status(201, [_result_out(r) for r in saved])
+
+
+@router.post("/contracts/{contract_id}/reoffending-extract", response={201: list[dict]})
+def reoffending_extract(
+    request: HttpRequest,
+    contract_id: int,
+    file: File[UploadedFile],
+    period: str,
+    measure: str,
+    comparison: str,
+    as_of: dt.date | None = None,
+) -> Any:
+    """Measure each cohort's proven reoffending from an extract against a comparison value."""
+    saved = extract_measure(
+        actor=_actor(request),
+        contract_id=contract_id,
+        filename=file.name or "extract.csv",
+        content=file.read(),
+        period=period,
+        measure=measure,
+        comparison=comparison,
+        as_of=as_of,
+    )
+    return Status(201, [_result_out(r) for r in saved])
+
+
+@router.get("/contracts/{contract_id}/cash", response=dict)
+def cash(request: HttpRequest, contract_id: int, organisation_id: int | None = None) -> Any:
+    """A provider's cash timeline: actual to date, then projected (median and 5th-95th band)."""
+    t = cash_timeline(_actor(request), _contract(contract_id), organisation_id)
+    return {
+        "organisation_id": t.member.organisation_id,
+        "is_prime": t.is_prime,
+        "peak_need": str(t.peak_need),
+        "peak_period": t.peak_period,
+        "projected": t.projected,
+        "periods": [
+            {
+                "period": p.name,
+                "status": p.status,
+                "actual_in": str(p.actual_in),
+                "actual_out": str(p.actual_out),
+                "projected_in": str(p.projected_in),
+                "projected_out": str(p.projected_out),
+                "cumulative": str(p.cumulative),
+                "cumulative_p5": None if p.cumulative_p5 is None else str(p.cumulative_p5),
+                "cumulative_p95": None if p.cumulative_p95 is None else str(p.cumulative_p95),
+            }
+            for p in t.periods
+        ],
+    }

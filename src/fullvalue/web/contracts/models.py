@@ -121,3 +121,35 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class KpiObservation(models.Model):
+    """A KPI's actual value for a period (published as an OCDS metrics observation)."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="observations")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    value = models.DecimalField(max_digits=14, decimal_places=2)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["period_end", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "period_start", "period_end"], name="kpi_observation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.period_end}: {self.value}"
+
+    @property
+    def on_target(self) -> bool:
+        """Whether the value meets the KPI's target."""
+        if self.kpi.higher_is_better:
+            return self.value >= self.kpi.target
+        return self.value <= self.kpi.target

@@ -1,4 +1,4 @@
-"""Writes for contracts: direct entry, supply chain (with the 30-day flow-down rule), variations."""
+"""Writes for contracts: direct entry, supply chain (30-day flow-down rule), KPIs, milestones."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ from fullvalue.domain.roles import Role
 from fullvalue.engine.payments import load_spec
 from fullvalue.errors import FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.contracts.models import Contract, SupplyChainMember, Variation
+from fullvalue.web.contracts.models import (
+    Contract,
+    Kpi,
+    KpiObservation,
+    Milestone,
+    SupplyChainMember,
+    Variation,
+)
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.organisations.models import Organisation
 
@@ -241,3 +248,166 @@ def _chain_snapshot(contract: Contract) -> list[dict[str, Any]]:
         }
         for m in contract.supply_chain.order_by("organisation_id")
     ]
+
+
+def _amount(value: Any, column: str, problems: list[Problem], *, positive: bool = False) -> Decimal:
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+        if not amount.is_finite() or (positive and amount <= 0) or amount < 0:
+            raise InvalidOperation
+        return amount.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        problems.append(
+            Problem("Enter a number" + (" above 0" if positive else " (0 or more)"), column=column)
+        )
+        return Decimal(0)
+
+
+def _day(value: Any, column: str, problems: list[Problem]) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        problems.append(Problem("Enter a date like 2027-03-31", column=column))
+        return None
+
+
+@transaction.atomic
+def kpi_add(*, actor: Actor, contract_id: int, data: dict[str, Any]) -> Kpi:
+    """Add a KPI with its target (the commissioner); recorded as a variation."""
+    contract = _commissioner_contract(actor, contract_id)
+    problems: list[Problem] = []
+    name = str(data.get("name") or "").strip()
+    if not name:
+        problems.append(Problem("Name the KPI", column="name"))
+    unit = str(data.get("unit") or "").strip()
+    if not unit:
+        problems.append(Problem("Give the unit, like 'people' or '%'", column="unit"))
+    target = _amount(data.get("target"), "target", problems)
+    direction = data.get("higher_is_better")
+    if direction not in (True, False, "yes", "no"):
+        problems.append(Problem("Say whether higher values are better", column="higher_is_better"))
+    if problems:
+        raise FullvalueError.from_problems("The KPI needs correcting.", problems)
+    kpi = Kpi.objects.create(
+        contract=contract,
+        name=name[:200],
+        unit=unit[:40],
+        target=target,
+        higher_is_better=direction in (True, "yes"),
+    )
+    Variation.objects.create(
+        contract=contract,
+        made_by_id=actor.user_id,
+        reason=f"KPI added: {kpi.name}",
+        changes={"kpi": [None, {"name": kpi.name, "target": str(target), "unit": kpi.unit}]},
+    )
+    audit_record(
+        actor=actor,
+        action="contract.kpi_add",
+        object_type="kpi",
+        object_id=kpi.id,
+        object_repr=kpi.name,
+        after={"target": target, "unit": kpi.unit, "higher_is_better": kpi.higher_is_better},
+        organisation_id=contract.commissioner_id,
+    )
+    return kpi
+
+
+@transaction.atomic
+def kpi_observe(*, actor: Actor, kpi_id: int, data: dict[str, Any]) -> KpiObservation:
+    """Record a KPI's actual value for a period (the commissioner or the prime)."""
+    actor.require_can_write()
+    kpi = Kpi.objects.select_related("contract").filter(id=kpi_id).first()
+    if kpi is None:
+        raise NotFound("No such KPI.")
+    contract = kpi.contract
+    if not (
+        (actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id))
+        or (
+            actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
+            and actor.belongs_to(contract.provider_id)
+        )
+    ):
+        raise PermissionDenied("The commissioner or the prime records KPI values.")
+    problems: list[Problem] = []
+    start = _day(data.get("period_start"), "period_start", problems)
+    end = _day(data.get("period_end"), "period_end", problems)
+    if start and end and end < start:
+        problems.append(Problem("The period must end after it starts", column="period_end"))
+    value = _amount(data.get("value"), "value", problems)
+    if problems:
+        raise FullvalueError.from_problems("The KPI value needs correcting.", problems)
+    assert start is not None and end is not None
+    observation, created = KpiObservation.objects.update_or_create(
+        kpi=kpi,
+        period_start=start,
+        period_end=end,
+        defaults={
+            "value": value,
+            "note": str(data.get("note") or "")[:300],
+            "recorded_by_id": actor.user_id,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="contract.kpi_observe",
+        object_type="kpi",
+        object_id=kpi.id,
+        object_repr=f"{kpi.name} {start} to {end}",
+        after={"value": value, "replaced": not created},
+        organisation_id=contract.commissioner_id,
+    )
+    return observation
+
+
+@transaction.atomic
+def milestone_add(*, actor: Actor, contract_id: int, title: str, due_date: str) -> Milestone:
+    """Add a milestone (the commissioner)."""
+    contract = _commissioner_contract(actor, contract_id)
+    problems: list[Problem] = []
+    if not title.strip():
+        problems.append(Problem("Describe the milestone", column="title"))
+    due = _day(due_date, "due_date", problems)
+    if problems:
+        raise FullvalueError.from_problems("The milestone needs correcting.", problems)
+    assert due is not None
+    milestone = Milestone.objects.create(contract=contract, title=title.strip()[:200], due_date=due)
+    audit_record(
+        actor=actor,
+        action="contract.milestone_add",
+        object_type="milestone",
+        object_id=milestone.id,
+        object_repr=milestone.title,
+        after={"due_date": due},
+        organisation_id=contract.commissioner_id,
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_met(*, actor: Actor, milestone_id: int, met_on: str) -> Milestone:
+    """Record that a milestone was met, and when (the commissioner)."""
+    milestone = Milestone.objects.select_for_update().filter(id=milestone_id).first()
+    if milestone is None:
+        raise NotFound("No such milestone.")
+    contract = _commissioner_contract(actor, milestone.contract_id)
+    problems: list[Problem] = []
+    day = _day(met_on, "met_on", problems)
+    if day and day > dt.date.today():
+        problems.append(Problem("The date is in the future", column="met_on"))
+    if problems:
+        raise FullvalueError.from_problems("The date needs correcting.", problems)
+    before = milestone.met_on
+    milestone.met_on = day
+    milestone.save(update_fields=["met_on"])
+    audit_record(
+        actor=actor,
+        action="contract.milestone_met",
+        object_type="milestone",
+        object_id=milestone.id,
+        object_repr=milestone.title,
+        before={"met_on": before},
+        after={"met_on": day},
+        organisation_id=contract.commissioner_id,
+    )
+    return milestone

@@ -92,6 +92,9 @@ class Claim(models.Model):
     dispute = models.TextField(blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    sampled_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the claim was drawn in a random evidence check"
+    )
 
     def __str__(self) -> str:
         return f"claim {self.id} ({self.status})"
@@ -129,3 +132,45 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ReoffendingResult(models.Model):
+    """A cohort's proven-reoffending result for one settlement period, feeding payment runs.
+
+    Either measured here from a reoffending extract against a fixed comparison value, or
+    uploaded as matched-comparison results (a Justice Data Lab report or ``fullvalue compare``).
+    One current result per (period, cohort, measure); an upload replaces it, and the audit trail
+    keeps what it was.
+    """
+
+    class Source(models.TextChoices):
+        EXTRACT = "extract", "Measured from a reoffending extract"
+        MATCHED = "matched", "Matched-comparison results"
+
+    contract = models.ForeignKey(
+        "contracts.Contract", on_delete=models.CASCADE, related_name="reoffending_results"
+    )
+    period = models.CharField(max_length=60)
+    cohort = models.CharField(max_length=60, blank=True)
+    measure = models.CharField(max_length=60, help_text="the mechanism's result name")
+    size = models.PositiveIntegerField(help_text="people with complete follow-up")
+    treated = models.DecimalField(max_digits=12, decimal_places=6)
+    comparison = models.DecimalField(max_digits=12, decimal_places=6)
+    ci_low = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    ci_high = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    p_value = models.DecimalField(max_digits=12, decimal_places=8, null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    note = models.CharField(max_length=300, blank=True)
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["period", "cohort", "measure"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "period", "cohort", "measure"], name="reoffending_result_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.period} {self.cohort}"

@@ -37,12 +37,20 @@ def participants_for(actor: Actor, contract: Contract) -> QuerySet[Participant]:
     raise PermissionDenied("Participants are visible to the providers delivering to them.")
 
 
-def can_read_identity(actor: Actor, participant: Participant) -> bool:
+def can_read_identity(
+    actor: Actor, participant: Participant, contract: Contract | None = None
+) -> bool:
     """Identifying details: the delivering provider's staff and the commissioner only."""
     if actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF):
         return actor.belongs_to(participant.provider_id)
-    return actor.role == Role.COMMISSIONER and actor.belongs_to(
-        participant.contract.commissioner_id
+    contract = contract or participant.contract
+    return actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)
+
+
+def identities_readable(actor: Actor, contract: Contract) -> bool:
+    """Whether the actor may read any identities on the contract (to show those columns)."""
+    return actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF) or (
+        actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)
     )
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import random
+import re
+import secrets
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -220,3 +225,153 @@ def claim_dispute(*, actor: Actor, claim_id: int, grounds: str) -> Claim:
         after={"grounds": claim.dispute},
     )
     return claim
+
+
+#: Evidence files: extension -> (content type, the bytes such a file starts with).
+EVIDENCE_TYPES = {
+    "pdf": ("application/pdf", b"%PDF-"),
+    "png": ("image/png", b"\x89PNG\r\n\x1a\n"),
+    "jpg": ("image/jpeg", b"\xff\xd8\xff"),
+    "jpeg": ("image/jpeg", b"\xff\xd8\xff"),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        b"PK\x03\x04",
+    ),
+}
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+
+def rule_evidence_file(filename: str, content: bytes) -> list[Problem]:
+    """Evidence is a PDF, PNG, JPEG or Word (DOCX) file of at most 10 MB whose contents match its type."""  # noqa: E501
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not content:
+        return [Problem("The file is empty", column="file")]
+    if extension not in EVIDENCE_TYPES:
+        return [Problem("Evidence must be a PDF, PNG, JPEG or DOCX file", column="file")]
+    problems = []
+    if not content.startswith(EVIDENCE_TYPES[extension][1]):
+        problems.append(Problem(f"The file is not a real .{extension} file", column="file"))
+    if len(content) > MAX_EVIDENCE_BYTES:
+        problems.append(Problem("The file must be 10 MB or smaller", column="file"))
+    return problems
+
+
+@transaction.atomic
+def evidence_attach(*, actor: Actor, event_id: int, filename: str, content: bytes) -> OutcomeEvent:
+    """Attach a file as evidence of an outcome (the delivering provider), before it is decided."""
+    event = (
+        OutcomeEvent.objects.select_for_update()
+        .select_related("participant__contract")
+        .filter(id=event_id)
+        .first()
+    )
+    if event is None:
+        raise NotFound("No such event.")
+    provider_id = _supply_chain_provider(actor, event.participant.contract)
+    if event.participant.provider_id != provider_id:
+        raise PermissionDenied("You can only add evidence for your own participants.")
+    claim = getattr(event, "claim", None)
+    if claim is not None and claim.status == Claim.Status.ACCEPTED:
+        raise Conflict("The claim is accepted; its evidence can no longer change.")
+    if problems := rule_evidence_file(filename, content):
+        raise FullvalueError.from_problems("The evidence cannot be added.", problems)
+    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", filename)[-120:]
+    digest = hashlib.sha256(content).hexdigest()
+    event.evidence_file = content
+    event.evidence = f"file:{safe_name}"[:200]
+    event.save(update_fields=["evidence_file", "evidence"])
+    audit_record(
+        actor=actor,
+        action="evidence.attach",
+        object_type="outcome_event",
+        object_id=event.id,
+        object_repr=f"{event.outcome} {event.occurred_on}",
+        after={"file": safe_name, "sha256": digest, "bytes": len(content)},
+    )
+    return event
+
+
+def _commissioner_contract(actor: Actor, contract_id: int) -> Contract:
+    actor.require_can_write()
+    contract = Contract.objects.select_for_update().filter(id=contract_id).first()
+    if contract is None:
+        raise NotFound("No such contract.")
+    if not (actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)):
+        raise PermissionDenied("Only the contract's commissioner validates claims.")
+    return contract
+
+
+@transaction.atomic
+def claims_sample(
+    *, actor: Actor, contract_id: int, percent: int, rng: random.Random | None = None
+) -> list[Claim]:
+    """Draw a random sample of the submitted claims not yet sampled, for an evidence check.
+
+    The draw uses the operating system's random source, so nobody can predict or steer which
+    claims are checked (``rng`` is for the demo world, which must be the same every time); the
+    sample (its claim ids) goes into the audit trail.
+    """
+    contract = _commissioner_contract(actor, contract_id)
+    if not 1 <= percent <= 100:
+        raise FullvalueError.from_problems(
+            "Choose the sample size.",
+            [Problem("Enter a percentage from 1 to 100", column="percent")],
+        )
+    pool = list(
+        Claim.objects.filter(
+            event__participant__contract=contract,
+            status=Claim.Status.SUBMITTED,
+            sampled_at__isnull=True,
+        ).order_by("id")
+    )
+    if not pool:
+        raise Conflict("There are no submitted claims left to sample.")
+    size = max(1, -(-len(pool) * percent // 100))  # round up: never an empty sample
+    chosen = (rng or secrets.SystemRandom()).sample(pool, size)
+    now = timezone.now()
+    Claim.objects.filter(id__in=[c.id for c in chosen]).update(sampled_at=now)
+    audit_record(
+        actor=actor,
+        action="claims.sample",
+        object_type="contract",
+        object_id=contract.id,
+        object_repr=contract.title,
+        after={"percent": percent, "of": len(pool), "claims": sorted(c.id for c in chosen)},
+        organisation_id=contract.commissioner_id,
+    )
+    return chosen
+
+
+@transaction.atomic
+def claims_accept_unsampled(*, actor: Actor, contract_id: int) -> int:
+    """Accept every submitted claim outside the sample, once every sampled claim is decided.
+
+    This is how a commissioner with many claims validates them: check the evidence of a random
+    sample and, if the sample holds up, accept the rest. Refused while any sampled claim is
+    undecided, or when no sample was drawn.
+    """
+    contract = _commissioner_contract(actor, contract_id)
+    claims = Claim.objects.filter(event__participant__contract=contract)
+    sampled = claims.filter(sampled_at__isnull=False)
+    if not sampled.exists():
+        raise Conflict("Draw and check a sample first.")
+    pending = sampled.filter(status__in=[Claim.Status.SUBMITTED, Claim.Status.DISPUTED]).count()
+    if pending:
+        raise Conflict(f"Decide the {pending} sampled claim(s) first.")
+    rest = list(
+        claims.filter(status=Claim.Status.SUBMITTED, sampled_at__isnull=True).values_list(
+            "id", flat=True
+        )
+    )
+    now = timezone.now()
+    Claim.objects.filter(id__in=rest).update(status=Claim.Status.ACCEPTED, decided_at=now)
+    audit_record(
+        actor=actor,
+        action="claims.accept_unsampled",
+        object_type="contract",
+        object_id=contract.id,
+        object_repr=contract.title,
+        after={"accepted": len(rest), "claims": rest},
+        organisation_id=contract.commissioner_id,
+    )
+    return len(rest)

@@ -4,7 +4,9 @@ Moss Side Women's Centre won an HMPPS tender (``demo/commissioning.py``) and del
 Sahara Women's Project as a sub-contractor
 (30% of value, paid within 14 days). Both have imported participants; outcomes are claimed in
 every state; the 2025-26 payment run is approved and flowed down (the sub-contractor was paid
-late); the 2026-27 run is prepared and waits for a second person to approve it.
+late); a Justice Data Lab result for the 2025 cohort is recorded (too small a cohort for
+payment by results, so the mechanism pays a grant in lieu); the 2026-27 run is prepared and
+waits for a second person to approve it.
 """
 
 from __future__ import annotations
@@ -12,18 +14,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import random
 
 from fullvalue.domain.roles import Role
 from fullvalue.web.accounts.models import Membership
 from fullvalue.web.accounts.services import actor_for_membership
 from fullvalue.web.contracts.models import Contract, Milestone
-from fullvalue.web.contracts.services import supply_chain_set
+from fullvalue.web.contracts.services import kpi_add, kpi_observe, supply_chain_set
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.delivery.models import OutcomeEvent
+from fullvalue.web.delivery.reoffending import results_upload
 from fullvalue.web.delivery.services import (
     claim_decide,
     claim_dispute,
     claim_submit,
+    claims_sample,
+    evidence_attach,
     import_preview,
     import_run,
     import_start,
@@ -111,6 +117,20 @@ def build_delivery_demo(orgs: dict[str, Organisation], password: str) -> None:
             ),
         ]
     )
+    for name, target, unit, value in (
+        ("Women starting within 10 working days of referral", "85", "%", "88"),
+        ("Women completing their support plan", "70", "%", "64"),
+    ):
+        kpi = kpi_add(
+            actor=priya,
+            contract_id=contract.id,
+            data={"name": name, "target": target, "unit": unit, "higher_is_better": "yes"},
+        )
+        kpi_observe(
+            actor=prime,
+            kpi_id=kpi.id,
+            data={"period_start": "2025-04-01", "period_end": "2026-03-31", "value": value},
+        )
     supply_chain_set(
         actor=prime,
         contract_id=contract.id,
@@ -148,6 +168,12 @@ def build_delivery_demo(orgs: dict[str, Organisation], password: str) -> None:
             claim_decide(
                 actor=priya, claim_id=claim.id, accept=False, reason="No evidence attached"
             )
+            evidence_attach(
+                actor=prime,
+                event_id=event.id,
+                filename="tenancy-agreement.pdf",
+                content=_pdf_bytes(),
+            )
             claim_dispute(
                 actor=prime,
                 claim_id=claim.id,
@@ -157,4 +183,26 @@ def build_delivery_demo(orgs: dict[str, Organisation], password: str) -> None:
     payrun_approve(actor=finance, run_id=run.id, paid_on=dt.date(2026, 4, 15))
     owed = FlowDownPayment.objects.get(run=run)
     flowdown_confirm(actor=sub, payment_id=owed.id, paid_on=dt.date(2026, 5, 20))  # 35 days
+    claims_sample(actor=priya, contract_id=contract.id, percent=50, rng=random.Random(2026))
+    results_upload(
+        actor=priya,
+        contract_id=contract.id,
+        filename="jdl-report-2025-cohort.csv",
+        content=(
+            b"period,cohort,measure,size,treated,comparison,p_value,ci_low,ci_high,note\n"
+            b"2026-27,2025,reoffending_binary,48,0.271,0.392,0.041,-0.236,-0.006,"
+            b"Justice Data Lab report (illustrative): 48 women matched to 1:3 comparisons\n"
+        ),
+    )
     payrun_prepare(actor=priya, contract_id=contract.id, period="2026-27")
+
+
+def _pdf_bytes() -> bytes:
+    """A one-page PDF standing in for a scanned tenancy agreement."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "", 12)
+    pdf.multi_cell(0, 8, "Assured shorthold tenancy agreement (demo evidence)")
+    return bytes(pdf.output())

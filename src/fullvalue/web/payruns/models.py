@@ -1,6 +1,7 @@
 """Payment runs and what flows down from them.
 
-A run is prepared by one person, approved by another and immutable once approved; approval
+A run is prepared by one person (the settlement is computed by the task worker, or at once
+through the API), approved by another and immutable once approved; approval
 creates what the prime owes each sub-contractor (flow-down), with due dates and receipts.
 """
 
@@ -13,6 +14,7 @@ class PaymentRun(models.Model):
     """A period's payment to a contract's prime, from the engine's settlement."""
 
     class Status(models.TextChoices):
+        PREPARING = "preparing", "Being prepared"
         PREPARED = "prepared", "Prepared"
         APPROVED = "approved", "Approved"
 

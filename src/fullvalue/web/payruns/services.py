@@ -24,7 +24,9 @@ from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenie
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts.models import Contract
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.core.faults import checkpoint
 from fullvalue.web.delivery.models import Claim, Participant
+from fullvalue.web.delivery.reoffending import settlement_rows
 from fullvalue.web.delivery.services import contract_measures
 from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
 
@@ -72,7 +74,7 @@ def delivery_results(contract: Contract, spec: Any, upto: str) -> list[dict[str,
         {"period": p, "cohort": "", "measure": m, "group": "", "count": n}
         for (p, m), n in sorted(counts.items())
         if m in known
-    ]
+    ] + settlement_rows(contract, {p.name for p in wanted})
 
 
 def _paid(contract: Contract) -> list[dict[str, Any]]:
@@ -90,9 +92,21 @@ def _paid(contract: Contract) -> list[dict[str, Any]]:
     return rows
 
 
-@transaction.atomic
 def payrun_prepare(*, actor: Actor, contract_id: int, period: str) -> PaymentRun:
-    """Prepare the run for a period: what is payable now, line by line with reasons."""
+    """Prepare the run for a period at once: what is payable now, line by line with reasons."""
+    run = payrun_request(actor=actor, contract_id=contract_id, period=period, queue=False)
+    return payrun_compute(run.id)
+
+
+@transaction.atomic
+def payrun_request(
+    *, actor: Actor, contract_id: int, period: str, queue: bool = True
+) -> PaymentRun:
+    """Ask for a period's run to be prepared; the task worker computes it (``queue``).
+
+    The run exists at once with status "being prepared", so the page can say so; any earlier
+    unapproved run for the period is replaced when the new one is computed.
+    """
     contract = Contract.objects.select_for_update().filter(id=contract_id).first()
     if contract is None:
         raise NotFound("No such contract.")
@@ -100,14 +114,62 @@ def payrun_prepare(*, actor: Actor, contract_id: int, period: str) -> PaymentRun
     if not contract.mechanism_toml.strip():
         raise Conflict("The contract has no payment mechanism to settle.")
     spec = load_spec(contract.mechanism_toml + "\n")
+    if period not in {p.name for p in spec.periods}:
+        raise FullvalueError.from_problems(
+            "Unknown period.",
+            [Problem("Choose one of the contract's periods", column="period")],
+        )
+    busy = PaymentRun.objects.filter(
+        contract=contract, period=period, status=PaymentRun.Status.PREPARING
+    )
+    if queue and busy.exists():
+        raise Conflict(f"The {period} run is already being prepared.")
+    busy.delete()
+    run = PaymentRun.objects.create(
+        contract=contract,
+        period=period,
+        total=Decimal(0),
+        lines=[],
+        prepared_by_id=user_id,
+        status=PaymentRun.Status.PREPARING,
+    )
+    audit_record(
+        actor=actor,
+        action="payrun.request",
+        object_type="payment_run",
+        object_id=run.id,
+        object_repr=f"{contract.title} {period}",
+        organisation_id=contract.commissioner_id,
+    )
+    if queue:
+        from fullvalue.web.payruns.tasks import prepare_payment_run
+
+        transaction.on_commit(lambda: prepare_payment_run.enqueue(run.id))
+    return run
+
+
+@transaction.atomic
+def payrun_compute(run_id: int) -> PaymentRun:
+    """Compute a requested run from the delivery data (the task worker; safe to run again).
+
+    Settles the contract up to the run's period net of every approved run, keeps the lines of
+    the periods up to it, and replaces any earlier unapproved run for the period. A run that is
+    no longer "being prepared" is returned as it is, so a retried task does nothing twice.
+    """
+    run = (
+        PaymentRun.objects.select_for_update().select_related("contract").filter(id=run_id).first()
+    )
+    if run is None:
+        raise NotFound("No such payment run.")
+    if run.status != PaymentRun.Status.PREPARING:
+        return run
+    contract, period = run.contract, run.period
+    spec = load_spec(contract.mechanism_toml + "\n")
     results = delivery_results(contract, spec, period)
     paid = _paid(contract)
     settlement = settle(spec, results, paid=paid or None)  # type: ignore[arg-type]
-    upto = {
-        p.name
-        for p in spec.periods
-        if p.start <= next(q.end for q in spec.periods if q.name == period)
-    }
+    end = next(q.end for q in spec.periods if q.name == period)
+    upto = {p.name for p in spec.periods if p.start <= end}
     lines = [
         {
             "period": line.period,
@@ -123,16 +185,17 @@ def payrun_prepare(*, actor: Actor, contract_id: int, period: str) -> PaymentRun
     PaymentRun.objects.filter(
         contract=contract, period=period, status=PaymentRun.Status.PREPARED
     ).delete()
-    run = PaymentRun.objects.create(
-        contract=contract, period=period, total=total, lines=lines, prepared_by_id=user_id
-    )
+    run.lines, run.total, run.status = lines, total, PaymentRun.Status.PREPARED
+    run.prepared_at = timezone.now()
+    run.save(update_fields=["lines", "total", "status", "prepared_at"])
+    checkpoint("payrun.compute.before_commit")
     audit_record(
-        actor=actor,
+        actor=Actor.system("payment-runs"),
         action="payrun.prepare",
         object_type="payment_run",
         object_id=run.id,
         object_repr=f"{contract.title} {period}",
-        after={"total": total, "lines": len(lines)},
+        after={"total": total, "lines": len(lines), "requested_by": run.prepared_by_id},
         organisation_id=contract.commissioner_id,
     )
     return run
@@ -149,6 +212,8 @@ def payrun_approve(*, actor: Actor, run_id: int, paid_on: dt.date | None = None)
     _commissioner(actor, run.contract)
     if run.status == PaymentRun.Status.APPROVED:
         raise Conflict("This run is already approved and cannot change.")
+    if run.status == PaymentRun.Status.PREPARING:
+        raise Conflict("This run is still being prepared.")
     if run.prepared_by_id == actor.user_id:
         raise PermissionDenied(
             "Two-person rule: a run is approved by someone other than the person who prepared it."

@@ -1,4 +1,4 @@
-"""Remittance statements: what a payment run paid, line by line, and what flows down."""
+"""Remittance statements (what a run paid and what flows down) and working-capital timelines."""
 
 from __future__ import annotations
 
@@ -9,8 +9,15 @@ from django.http import HttpRequest, HttpResponse
 from fpdf import FPDF
 
 from fullvalue.errors import NotFound
+from fullvalue.web.contracts.models import Contract
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.pages import page, signin_required
+from fullvalue.web.payruns.cash import (
+    CashTimeline,
+    cash_timeline,
+    timeline_chart,
+    timeline_members,
+)
 from fullvalue.web.payruns.models import PaymentRun
 from fullvalue.web.payruns.selectors import runs_for
 
@@ -97,3 +104,68 @@ def remittance(request: HttpRequest, run_id: int) -> HttpResponse:
         flow=list(run.flow_down.select_related("member__organisation")),
         nav_active="contracts",
     )
+
+
+def _timeline(request: HttpRequest, contract_id: int) -> CashTimeline:
+    contract = (
+        Contract.objects.select_related("commissioner", "provider").filter(id=contract_id).first()
+    )
+    if contract is None:
+        raise NotFound("No such contract.")
+    try:
+        org = int(request.GET.get("organisation", "") or 0) or None
+    except ValueError:
+        org = None
+    return cash_timeline(request.actor, contract, org)  # type: ignore[attr-defined]
+
+
+@signin_required
+def cash(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """A provider's cash in and out on the contract, so far and projected, with a chart."""
+    timeline = _timeline(request, contract_id)
+    headers = [
+        "period",
+        "status",
+        "actual_in",
+        "actual_out",
+        "projected_in",
+        "projected_out",
+        "cumulative",
+        "cumulative_p5",
+        "cumulative_p95",
+    ]
+    rows = [
+        [
+            p.name,
+            p.status,
+            p.actual_in,
+            p.actual_out,
+            p.projected_in,
+            p.projected_out,
+            p.cumulative,
+            p.cumulative_p5,
+            p.cumulative_p95,
+        ]
+        for p in timeline.periods
+    ]
+    if fmt := request.GET.get("format"):
+        return table_response(fmt, "cash-timeline", headers, rows)
+    members = timeline_members(request.actor, timeline.contract)  # type: ignore[attr-defined]
+    return page(
+        request,
+        "payruns/cash.html",
+        "Working capital",
+        timeline=timeline,
+        members=members,
+        nav_active="contracts",
+    )
+
+
+@signin_required
+def cash_chart(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """The cash timeline as an SVG chart (the page shows the same figures as a table)."""
+    response = HttpResponse(
+        timeline_chart(_timeline(request, contract_id)), content_type="image/svg+xml"
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    return response

@@ -137,7 +137,7 @@ TEMPLATES = {
 }
 
 
-def _template_toml(name: str) -> str:
+def template_toml(name: str) -> str:
     path = settings.BASE_DIR / "examples" / name / "contract.toml"
     return path.read_text(encoding="utf-8") if name in TEMPLATES and path.exists() else ""
 
@@ -153,14 +153,14 @@ def programme_create_view(request: HttpRequest) -> HttpResponse:
         values={
             "years": "3",
             "delivery_setting": "mixed",
-            "mechanism_toml": _template_toml("womens-centre"),
+            "mechanism_toml": template_toml("womens-centre"),
         }
     )
     preview = None
     if request.method == "POST":
         state = FormState.from_post(request.POST, lists=("outcomes", "areas"))
         if request.POST.get("action") == "template":
-            state.values["mechanism_toml"] = _template_toml(state.values.get("template", ""))
+            state.values["mechanism_toml"] = template_toml(state.values.get("template", ""))
         elif request.POST.get("action") == "preview":
             try:
                 preview = risk_preview(state.values.get("mechanism_toml", "") + "\n")

@@ -41,7 +41,7 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from fullvalue.web.contracts.models import Contract, Milestone
+from fullvalue.web.contracts.models import Contract, Kpi, Milestone
 from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.payruns.models import PaymentRun
 from fullvalue.web.tendering.models import (
@@ -73,6 +73,7 @@ EXTENSIONS = (
     f"{_OC}/ocds_subcontracting_extension/master/extension.json",
     f"{_OC}/ocds_partyDetails_scale_extension/master/extension.json",
     f"{_OC}/ocds_pagination_extension/master/extension.json",
+    f"{_OC}/ocds_metrics_extension/master/extension.json",
     "https://raw.githubusercontent.com/cabinetoffice/ocds_uk_extension/main/extension.json",
 )
 
@@ -125,6 +126,7 @@ class Process:
     documents: list[TenderDocument] = field(default_factory=list)
     runs: dict[int, list[Any]] = field(default_factory=dict)
     milestones: dict[int, list[Any]] = field(default_factory=dict)
+    kpis: dict[int, list[Any]] = field(default_factory=dict)
 
     @property
     def ocid(self) -> str:
@@ -209,6 +211,12 @@ def load_processes(tenders: Iterable[Tender], now: dt.datetime | None = None) ->
             by_contract[milestone.contract_id].milestones.setdefault(
                 milestone.contract_id, []
             ).append(milestone)
+        for kpi in (
+            Kpi.objects.filter(contract_id__in=by_contract)
+            .prefetch_related("observations")
+            .order_by("id")
+        ):
+            by_contract[kpi.contract_id].kpis.setdefault(kpi.contract_id, []).append(kpi)
     return processes
 
 
@@ -691,7 +699,8 @@ class _Builder:
             )
             runs = self.p.runs.get(contract.id, [])
             milestones = self.p.milestones.get(contract.id, [])
-            if runs or milestones:
+            kpis = self.p.kpis.get(contract.id, [])
+            if runs or milestones or kpis:
                 at = max([r.approved_at for r in runs if r.approved_at] + [contract.created_at])
                 out.append(
                     (
@@ -704,7 +713,10 @@ class _Builder:
                                 {
                                     "id": f"contract-{number}",
                                     "awardID": f"award-{number}",
-                                    "implementation": self.implementation(award, runs, milestones),
+                                    "agreedMetrics": agreed_metrics(kpis) or None,
+                                    "implementation": self.implementation(
+                                        award, runs, milestones, kpis
+                                    ),
                                 }
                             ],
                         ),
@@ -712,8 +724,10 @@ class _Builder:
                 )
         return out
 
-    def implementation(self, award: Award, runs: list[Any], milestones: list[Any]) -> Json:
-        """Payments made under the contract (approved runs) and its milestones."""
+    def implementation(
+        self, award: Award, runs: list[Any], milestones: list[Any], kpis: list[Any]
+    ) -> Json:
+        """Payments made (approved runs), milestones, and KPI values (metrics observations)."""
         winning = next(b for b in self.p.bids if b.id == award.bid_id)
         supplier = next(p.organisation for p in winning.parties.all() if p.role == "lead")
         return {
@@ -741,7 +755,43 @@ class _Builder:
                 for m in milestones
             ]
             or None,
+            "metrics": [
+                {
+                    "id": f"kpi-{k.id}",
+                    "title": k.name,
+                    "observations": [
+                        {
+                            "id": f"kpi-{k.id}-{o.period_start}-{o.period_end}",
+                            "period": {
+                                "startDate": _when(_day_start(o.period_start)),
+                                "endDate": _when(_day_end(o.period_end)),
+                            },
+                            "measure": _number(o.value),
+                            "unit": {"name": k.unit},
+                        }
+                        for o in k.observations.all()
+                    ],
+                }
+                for k in kpis
+                if k.observations.all()
+            ]
+            or None,
         }
+
+
+def agreed_metrics(kpis: Sequence[Any]) -> list[Json]:
+    """KPI targets as the metrics extension's agreed metrics (one target observation each)."""
+    return [
+        {
+            "id": f"kpi-{k.id}",
+            "title": k.name,
+            "description": ("At least" if k.higher_is_better else "At most") + " the target",
+            "observations": [
+                {"id": f"kpi-{k.id}-target", "measure": _number(k.target), "unit": {"name": k.unit}}
+            ],
+        }
+        for k in kpis
+    ]
 
 
 def _restore(key: str, before: str, fallback: Any) -> Any:

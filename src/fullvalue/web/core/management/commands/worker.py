@@ -1,0 +1,59 @@
+"""``manage.py worker``: the task worker, which first takes back tasks a killed worker left.
+
+django-tasks' database worker marks a task RUNNING when it claims it; if the process is killed
+(out of memory, a redeploy, a pulled plug) the task stays RUNNING for ever. Each worker here has
+a stable id (``--worker-id``, default ``FULLVALUE_WORKER_ID`` or ``<hostname>-1``): a task still
+RUNNING under this worker's id when it starts can only be left over from a previous process
+with the same id, so it is made READY again and runs once more. Our tasks are written to be
+safe to run again (imports skip what exists; payment runs that are already computed are left
+as they are). Run one process per id; give each worker on a host its own id.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from django.db import transaction
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+from django_tasks_db.models import DBTaskResult
+
+
+def default_worker_id() -> str:
+    return os.environ.get("FULLVALUE_WORKER_ID") or f"{socket.gethostname()}-1"[:64]
+
+
+def recover(worker_id: str) -> int:
+    """Make READY again every task left RUNNING under this worker id; return how many."""
+    recovered = 0
+    with transaction.atomic():
+        for result in DBTaskResult.objects.select_for_update().filter(
+            status=TaskResultStatus.RUNNING
+        ):
+            if result.worker_ids and result.worker_ids[-1] == worker_id:
+                result.status = TaskResultStatus.READY
+                result.started_at = None
+                result.save(update_fields=["status", "started_at"])
+                recovered += 1
+    return recovered
+
+
+class Command(DbWorkerCommand):
+    help = "Run the task worker (recovering tasks a killed worker with the same id left running)."
+
+    def add_arguments(self, parser: Any) -> None:
+        super().add_arguments(parser)
+        for action in parser._actions:
+            if action.dest == "worker_id":
+                action.default = default_worker_id()
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count = recover(options["worker_id"])
+        if count:
+            self.stdout.write(
+                f"Recovered {count} task(s) left running by a previous worker "
+                f"{options['worker_id']}; they will run again."
+            )
+        super().handle(*args, **options)

@@ -212,3 +212,23 @@ def test_invite_and_remove_through_the_api(client, make_member, api_token):
     staff = make_member(Role.PROVIDER_STAFF, organisation=admin.organisation)
     r = client.delete(f"/api/v1/memberships/{staff.id}", **auth(token))
     assert r.status_code == 200 and r.json()["is_active"] is False
+
+
+def test_cached_list_pages_keep_private_fields_to_those_allowed(client, make_member, api_token):
+    """The list is cached per reader scope: anonymous, a provider, a commissioner."""
+    provider = make_member(Role.PROVIDER_ADMIN)
+    OrganisationFactory.create_batch(2)
+    commissioner = make_member(Role.COMMISSIONER)
+    url = "/api/v1/organisations?limit=100"
+
+    def emails(**headers):
+        items = client.get(url, **headers).json()["items"]
+        return {i["id"]: i["contact_email"] for i in items}
+
+    for _ in range(2):  # the second round is served from the cache
+        anonymous = emails()
+        assert set(anonymous.values()) == {None}
+        own = emails(HTTP_AUTHORIZATION=f"Bearer {api_token(provider)}")
+        assert [k for k, v in own.items() if v] == [provider.organisation_id]
+        every = emails(HTTP_AUTHORIZATION=f"Bearer {api_token(commissioner)}")
+        assert all(every.values()) and len(every) == Organisation.objects.count()

@@ -200,6 +200,30 @@ def test_directory_query_count_does_not_grow_with_rows(client):
     assert small <= 8
 
 
+def test_directory_results_are_cached_until_an_organisation_changes(signed_in, make_member):
+    from fullvalue.web.accounts.services import actor_for_membership
+    from fullvalue.web.organisations.services import organisation_update
+
+    admin = make_member(Role.PROVIDER_ADMIN, name="Old Name Trust")
+    OrganisationFactory.create_batch(3)
+    url = reverse("organisation-list")
+    from django.test import Client
+
+    anonymous = Client()
+    first = _count(anonymous, url)
+    assert _count(anonymous, url) == 1 < first  # the version check only
+    organisation_update(
+        actor=actor_for_membership(admin),
+        organisation_id=admin.organisation_id,
+        data={"name": "New Name Trust"},
+        partial=True,
+    )
+    page = anonymous.get(url).content.decode()
+    assert "New Name Trust" in page and "Old Name Trust" not in page
+    OrganisationFactory(name="Brand New Project")
+    assert "Brand New Project" in anonymous.get(url).content.decode()
+
+
 def test_api_list_query_count_does_not_grow_with_rows(client):
     OrganisationFactory.create_batch(3)
     small = _count(client, "/api/v1/organisations")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Schema, Status
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from pydantic import Field
 
+from fullvalue.domain.roles import READS_ALL_PRIVATE
 from fullvalue.errors import NotFound
 from fullvalue.web.accounts import services as account_services
 from fullvalue.web.accounts.selectors import memberships_for_user, organisation_members
@@ -25,6 +29,7 @@ from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.organisations.selectors import (
     OrganisationFilters,
     can_read_private,
+    directory_version,
     organisation_list,
     organisation_values,
 )
@@ -218,13 +223,39 @@ def _get_org(org_id: int) -> Organisation:
 def list_organisations(request: HttpRequest, filters: Query[OrganisationFilterIn]) -> Any:
     """The organisation directory (public). Filter, then page with ``cursor``."""
     actor = optional_actor(request)
-    qs = organisation_list(actor, OrganisationFilters.from_params(filters.dict()))
-    items, next_cursor, next_url = paginate(request, qs, cursor=filters.cursor, limit=filters.limit)
-    return {
-        "items": [_org_out(actor, o) for o in items],
-        "next_cursor": next_cursor,
-        "links": {"next": next_url},
-    }
+    # Who sees private fields decides the answer: everyone in a role that reads them all, or
+    # only those of the actor's own organisation. The page is cached under that, the query and
+    # the directory's version (which changes with every organisation written).
+    scope = "all" if actor.role in READS_ALL_PRIVATE else str(actor.organisation_id or "")
+    key = (
+        "api-orgs:"
+        + hashlib.sha256(
+            json.dumps(
+                [
+                    directory_version(),
+                    scope,
+                    sorted(request.GET.lists()),
+                    request.build_absolute_uri(request.path),  # links.next is absolute
+                ]
+            ).encode()
+        ).hexdigest()
+    )
+    body = cache.get(key)
+    if body is None:
+        qs = organisation_list(actor, OrganisationFilters.from_params(filters.dict()))
+        items, next_cursor, next_url = paginate(
+            request, qs, cursor=filters.cursor, limit=filters.limit
+        )
+        page = OrganisationPage.model_validate(
+            {
+                "items": [_org_out(actor, o) for o in items],
+                "next_cursor": next_cursor,
+                "links": {"next": next_url},
+            }
+        )
+        body = page.model_dump_json().encode()
+        cache.set(key, body, 3600)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 @api.get(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from fullvalue.domain.organisations import SIZE_BAND_BOUNDS, SizeBand, size_band
 from fullvalue.domain.roles import ADMINISTERS_OWN_ORGANISATION, READS_ALL_PRIVATE
@@ -120,6 +120,18 @@ def organisation_list(actor: Actor, filters: OrganisationFilters) -> QuerySet[Or
     for flag in filters.led_by:
         qs = qs.filter(**{flag: True})
     return qs.order_by("name", "id")
+
+
+def directory_version() -> str:
+    """Changes whenever the directory does: the number of organisations and the latest change.
+
+    Every write goes through ``Organisation.save`` (which sets ``updated_at``), including changes
+    to areas and identifiers, and organisations are never deleted; so a page of results cached
+    under this version is never stale, in any process or on any host.
+    """
+    agg = Organisation.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
+    latest = agg["latest"].isoformat() if agg["latest"] else ""
+    return f"{agg['n']}:{latest}"
 
 
 def organisation_get(actor: Actor, slug: str) -> Organisation:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -28,6 +29,7 @@ from fullvalue.web.organisations.selectors import (
     OrganisationFilters,
     can_edit,
     can_read_private,
+    directory_version,
     export_rows,
     organisation_get,
     organisation_list,
@@ -73,6 +75,29 @@ def _filter_form(request: HttpRequest, state: FormState, filters: OrganisationFi
     return Markup(html)
 
 
+def _results(request: HttpRequest, orgs: Any) -> Markup:
+    """The page of results as HTML, cached under the query and the directory's version.
+
+    The directory is public and the same for everyone, so one rendering serves every reader
+    until an organisation is added or changed (which changes :func:`directory_version`).
+    """
+    params = sorted((k, v) for k, v in request.GET.lists() if k != "format")
+    key = (
+        "org-results:"
+        + hashlib.sha256(json.dumps([directory_version(), params]).encode()).hexdigest()
+    )
+    html = cache.get(key)
+    if html is None:
+        page_obj = Paginator(orgs, PAGE_SIZE).get_page(request.GET.get("page"))
+        html = render_to_string(
+            "organisations/_results.html",
+            {"page_obj": page_obj, **_choices()},
+            request=request,
+        )
+        cache.set(key, html, 3600)
+    return Markup(html)
+
+
 def organisation_list_view(request: HttpRequest) -> HttpResponse:
     """The public directory with search, filters, pages and CSV/XLSX download."""
     actor = request.actor  # type: ignore[attr-defined]
@@ -82,8 +107,6 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
     if fmt:
         columns, rows = export_rows(actor, orgs)
         return table_response(fmt, "organisations", columns, rows)
-    paginator = Paginator(orgs, PAGE_SIZE)
-    page_obj = paginator.get_page(request.GET.get("page"))
     state = FormState(
         values={
             "q": filters.q,
@@ -100,8 +123,8 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
         "organisations/list.html",
         "Organisations",
         filter_form=_filter_form(request, state, filters),
+        results=_results(request, orgs),
         state=state,
-        page_obj=page_obj,
         filters=filters,
         may_add=actor.role in (Role.COMMISSIONER, Role.SYSTEM_ADMIN),
         nav_active="organisations",

@@ -611,3 +611,39 @@ def test_sampling_then_accepting_the_rest(chain, signed_in):
     assert sorted(statuses) == ["accepted"] * 19 + ["rejected"]
     r = client.post(url, {"action": "sample", "percent": "10"})
     assert r.status_code == 400 and "no submitted claims left" in r.content.decode()
+
+
+def test_delivery_pages_query_counts_do_not_grow_with_rows(chain, signed_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    contract = chain["contract"]
+    client = signed_in(_member(chain, "c"))
+
+    def count(url):
+        client.get(url)  # the first request of a minute also refreshes the session
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    urls = [reverse(name, args=[contract.id]) for name in ("participants", "outcomes")]
+    _people(chain, 3)
+    for person in Participant.objects.all():
+        OutcomeEvent.objects.create(
+            participant=person, outcome="settled_accommodation", occurred_on=dt.date(2025, 9, 1)
+        )
+    small = [count(url) for url in urls]
+    more = Participant.objects.bulk_create(
+        Participant(
+            contract=contract,
+            provider=contract.provider,
+            pseudonym=f"q{i:04d}",
+            referred_on=dt.date(2025, 5, 1),
+        )
+        for i in range(20)
+    )
+    for person in more:
+        OutcomeEvent.objects.create(
+            participant=person, outcome="settled_accommodation", occurred_on=dt.date(2025, 9, 2)
+        )
+    assert [count(url) for url in urls] == small

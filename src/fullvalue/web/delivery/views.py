@@ -160,7 +160,6 @@ def participants(request: HttpRequest, contract_id: int) -> HttpResponse:
     qs = (
         selectors.participants_for(actor, contract)
         .select_related("provider")
-        .annotate(event_count=Count("events"))
         .order_by("referred_on", "id")
     )
     show_identity = selectors.identities_readable(actor, contract)
@@ -178,7 +177,7 @@ def participants(request: HttpRequest, contract_id: int) -> HttpResponse:
             p.referred_on,
             p.started_on,
             p.left_on,
-            p.event_count,  # type: ignore[attr-defined]
+            events.get(p.id, 0),
         ]
         if show_identity:
             identity = getattr(p, "identity", None)
@@ -190,9 +189,21 @@ def participants(request: HttpRequest, contract_id: int) -> HttpResponse:
         return out
 
     if fmt := request.GET.get("format"):
+        events = dict(
+            OutcomeEvent.objects.filter(participant__in=qs.values("id"))
+            .values("participant_id")
+            .annotate(n=Count("id"))
+            .values_list("participant_id", "n")
+        )
         return table_response(fmt, "participants", headers, (row(p) for p in qs.iterator()))
     paginator = Paginator(qs, 50)
     page_obj = paginator.get_page(request.GET.get("page"))
+    events = dict(
+        OutcomeEvent.objects.filter(participant_id__in=[p.id for p in page_obj])
+        .values("participant_id")
+        .annotate(n=Count("id"))
+        .values_list("participant_id", "n")
+    )
     return page(
         request,
         "delivery/participants.html",

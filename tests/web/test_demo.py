@@ -74,7 +74,8 @@ def test_demo_world_has_tenders_at_every_stage():
     }
     assert Bid.objects.filter(parties__role="member").distinct().count() >= 2  # consortia
     assert Bid.objects.filter(parties__role="subcontractor").exists()
-    assert Consensus.objects.exists() and Contract.objects.count() == 1
+    assert Consensus.objects.exists() and Contract.objects.filter(award__isnull=False).count() == 1
+    assert Contract.objects.filter(award__isnull=True, kind="grant").count() == 1  # entered
     assert verify_audit().ok
 
 
@@ -93,6 +94,15 @@ def test_demo_world_has_a_contract_in_delivery():
     assert set(PaymentRun.objects.values_list("status", flat=True)) == {"prepared", "approved"}
     late = FlowDownPayment.objects.get()
     assert late.paid_on > late.due_on  # a sub-contractor paid late, for the commissioner to see
+    from fullvalue.web.contracts.models import KpiObservation
+    from fullvalue.web.delivery.models import OutcomeEvent, ReoffendingResult
+
+    assert KpiObservation.objects.count() == 2
+    assert OutcomeEvent.objects.filter(evidence_file__isnull=False).count() == 1
+    assert Claim.objects.filter(sampled_at__isnull=False).count() == 1
+    prepared = PaymentRun.objects.get(status="prepared")
+    assert any("grant" in line["reason"] for line in prepared.lines)  # from the JDL result
+    assert ReoffendingResult.objects.get().size == 48
 
 
 def test_demo_ocds_carries_implementation(client):
@@ -101,4 +111,4 @@ def test_demo_ocds_carries_implementation(client):
     implementation = [r for r in package["releases"] if "implementation" in r["tag"]]
     assert implementation
     detail = implementation[0]["contracts"][0]["implementation"]
-    assert detail["transactions"] and detail["milestones"]
+    assert detail["transactions"] and detail["milestones"] and detail["metrics"]

@@ -6,7 +6,8 @@ Sahara Women's Project as a sub-contractor
 every state; the 2025-26 payment run is approved and flowed down (the sub-contractor was paid
 late); a Justice Data Lab result for the 2025 cohort is recorded (too small a cohort for
 payment by results, so the mechanism pays a grant in lieu); the 2026-27 run is prepared and
-waits for a second person to approve it.
+waits for a second person to approve it. A small grant entered directly (let outside
+Fullvalue) shows that existing contracts and grants live here too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from fullvalue.domain.roles import Role
 from fullvalue.web.accounts.models import Membership
 from fullvalue.web.accounts.services import actor_for_membership
 from fullvalue.web.contracts.models import Contract, Milestone
-from fullvalue.web.contracts.services import kpi_add, kpi_observe, supply_chain_set
+from fullvalue.web.contracts.services import (
+    contract_create,
+    kpi_add,
+    kpi_observe,
+    milestone_add,
+    supply_chain_set,
+)
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.delivery.models import OutcomeEvent
 from fullvalue.web.delivery.reoffending import results_upload
@@ -195,6 +202,23 @@ def build_delivery_demo(orgs: dict[str, Organisation], password: str) -> None:
         ),
     )
     payrun_prepare(actor=priya, contract_id=contract.id, period="2026-27")
+    grant = contract_create(
+        actor=priya,
+        data={
+            "title": "Kinship carers' support grant 2026-27",
+            "kind": "grant",
+            "provider_id": orgs["Kinship Carers Support Group"].id,
+            "value": "24000",
+            "start_date": "2026-04-01",
+            "end_date": "2027-03-31",
+        },
+    )
+    milestone_add(
+        actor=priya,
+        contract_id=grant.id,
+        title="Monthly drop-in at HMP Liverpool visitors' centre",
+        due_date="2026-09-30",
+    )
 
 
 def _pdf_bytes() -> bytes:

@@ -461,6 +461,7 @@ def cash(request: HttpRequest, contract_id: int, organisation_id: int | None = N
         "is_prime": t.is_prime,
         "peak_need": str(t.peak_need),
         "peak_period": t.peak_period,
+        "peak_is_actual": t.peak_is_actual,
         "projected": t.projected,
         "periods": [
             {

@@ -72,6 +72,7 @@ class CashTimeline:
     periods: tuple[CashPeriod, ...]
     peak_need: Decimal
     peak_period: str
+    peak_is_actual: bool
     projected: bool
     note: str
 
@@ -285,6 +286,7 @@ def cash_timeline(
         periods=tuple(rows),
         peak_need=max(-low_value, Decimal(0)),
         peak_period=lowest.name if low_value < 0 else "none",
+        peak_is_actual=lowest.status == "actual",
         projected=projection is not None,
         note=note,
     )

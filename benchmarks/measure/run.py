@@ -8,7 +8,8 @@ benchmarks/measure/run.py [--quick]``. Three parts:
    query and a DuckDB query, each a fresh process; numbers must be identical.
 2. Matching at (treated, pool) = (1,000, 50,000), (5,000, 200,000), (20,000, 1,000,000): the
    whole ``fullvalue compare`` process against psmpy, causalml, dowhy and the scikit-learn
-   NearestNeighbors way, each peer in its own process under a 5-minute timeout and a memory cap.
+   NearestNeighbors way, each peer in its own process under a 5-minute timeout and a memory cap,
+   all taking turns for the same number of rounds (median of each).
 3. Confidence-interval coverage by Monte Carlo at the smallest matching size.
 
 Writes ``benchmarks/results/measure.json`` and ``benchmarks/results/measure.md``. Wall time and
@@ -114,6 +115,7 @@ def run_process(command: list[str], timeout: float = TIMEOUT, cap: int | None = 
     return {
         "status": state,
         "seconds": round(wall, 3),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
         "peak_mb": round(usage.ru_maxrss / 1024, 1),
         "returncode": proc.returncode,
         "stdout": stdout,
@@ -221,6 +223,7 @@ def bench_reoffending(
             "status": "ok" if len(ok) == len(results) else results[-1]["status"],
             "median_seconds": statistics.median(r["seconds"] for r in ok) if ok else None,
             "all_seconds": [r["seconds"] for r in results],
+            "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in ok) if ok else None,
             "peak_mb": max(r["peak_mb"] for r in results),
             "load": [r["load_before"] for r in results],
             "numbers": numbers,
@@ -263,14 +266,17 @@ PEER_SCRIPTS = {
 }
 
 
-def _ours_entry(runs: list[dict], repeats: int) -> dict:
+def _matching_entry(runs: list[dict]) -> dict:
+    """Summarise one implementation's runs at one size: medians over the successful runs."""
     ok = [r for r in runs if r["status"] == "ok"]
     parsed = json.loads(ok[0]["stdout"]) if ok else {}
-    binary = parsed.get("binary", {})
+    # Our JSON has the estimate under "binary"; each peer prints {"estimate", "matched_treated"}.
+    binary = parsed.get("binary", {"difference": parsed.get("estimate")})
     return {
-        "status": "ok" if len(ok) == repeats else runs[-1]["status"],
+        "status": "ok" if ok and len(ok) == len(runs) else runs[-1]["status"],
         "median_seconds": statistics.median(r["seconds"] for r in ok) if ok else None,
         "all_seconds": [r["seconds"] for r in runs],
+        "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in ok) if ok else None,
         "peak_mb": max(r["peak_mb"] for r in runs),
         "load": [r["load_before"] for r in runs],
         "estimate": binary.get("difference"),
@@ -283,6 +289,12 @@ def _ours_entry(runs: list[dict], repeats: int) -> dict:
 def bench_matching(
     script: list[str] | None, sizes: list[tuple[int, int]], repeats: int
 ) -> list[dict]:
+    """Time ours and every peer at each size, ``repeats`` rounds, the commands taking turns.
+
+    Taking turns (ours, ours through the console script, then each peer, then again) spreads
+    changes in the machine's load over all of them; each is summarised by its median. A peer
+    that fails (out of memory, say) is not retried at that size nor run at larger ones.
+    """
     out = []
     given_up: dict[str, str] = {}
     warm = make_matching_data(*sizes[0])
@@ -318,39 +330,32 @@ def bench_matching(
             "json",
         ]
         entry = {"treated": n_treated, "pool": n_pool, "true_binary": data["true_binary"]}
-        variants = {"fullvalue compare": MODULE}
+        commands = {"fullvalue compare": [*MODULE, *ours_args]}
         if script:
-            variants["fullvalue compare (console script)"] = script
-        for name, command in variants.items():
-            runs = [run_process([*command, *ours_args], cap=MEMORY_CAP) for _ in range(repeats)]
-            entry[name] = _ours_entry(runs, repeats)
-            print(
-                f"  compare {name} {n_treated}x{n_pool}: {entry[name]['status']} "
-                f"{entry[name]['all_seconds']}",
-                flush=True,
-            )
+            commands["fullvalue compare (console script)"] = [*script, *ours_args]
         for name, peer in PEER_SCRIPTS.items():
-            if name in given_up:
+            if name not in given_up:
+                commands[name] = [PYTHON, str(PEERS / peer), data["analysis"]]
+        runs: dict[str, list[dict]] = {name: [] for name in commands}
+        for repeat in range(repeats):
+            for name, command in commands.items():
+                if runs[name] and runs[name][-1]["status"] != "ok":
+                    continue
+                result = run_process(command, cap=MEMORY_CAP)
+                runs[name].append(result)
+                print(
+                    f"  compare {name} {n_treated}x{n_pool} #{repeat + 1}: {result['status']} "
+                    f"{result['seconds']}s {result['cpu_seconds']} CPU s {result['peak_mb']} MB "
+                    f"{result['error'][:80]}",
+                    flush=True,
+                )
+        for name in [*commands, *PEER_SCRIPTS]:
+            if name not in commands:
                 entry[name] = {"status": "not run", "error": given_up[name]}
                 continue
-            result = run_process([PYTHON, str(PEERS / peer), data["analysis"]], cap=MEMORY_CAP)
-            parsed = json.loads(result["stdout"]) if result["status"] == "ok" else {}
-            entry[name] = {
-                "status": result["status"],
-                "seconds": result["seconds"],
-                "peak_mb": result["peak_mb"],
-                "load": result["load_before"],
-                "estimate": parsed.get("estimate"),
-                "matched_treated": parsed.get("matched_treated"),
-                "error": result["error"],
-            }
-            print(
-                f"  compare {name} {n_treated}x{n_pool}: {result['status']} "
-                f"{result['seconds']}s {result['peak_mb']} MB {result['error'][:80]}",
-                flush=True,
-            )
-            if result["status"] != "ok":
-                given_up[name] = f"{result['status']} at {n_treated} x {n_pool}"
+            entry[name] = _matching_entry(runs[name])
+            if name in PEER_SCRIPTS and entry[name]["status"] != "ok":
+                given_up[name] = f"{entry[name]['status']} at {n_treated} x {n_pool}"
         out.append(entry)
     return out
 
@@ -462,8 +467,10 @@ def markdown(report: dict) -> str:
         f"Run {report['started']} on {report['machine']}; load average at start "
         f"{report['load_start']}, at end {report['load_end']} (shared machine: other engineers' "
         "jobs were running). Wall times are whole processes (start-up, imports, reading Parquet, "
-        "output), measured with `os.wait4` after one untimed warm-up run of each command; peak "
-        "memory is the child's maximum resident set. The matching peers read the outcome "
+        "output), measured with `os.wait4` after one untimed warm-up run of each command; CPU "
+        "is the child's user plus system time (all its threads), less sensitive to the load than "
+        "wall time; peak memory is the child's maximum resident set. The matching peers read the "
+        "outcome "
         "precomputed; `fullvalue compare` computes it from the offences table.",
         "",
     ]
@@ -475,16 +482,17 @@ def markdown(report: dict) -> str:
             f"**Proven reoffending**, {reo['people']:,} people x {reo['offences']:,} offences, "
             f"median of {reo['repeats']} runs:",
             "",
-            "| implementation | median s | all runs s | peak MB | identical numbers | "
+            "| implementation | median s | all runs s | CPU s | peak MB | identical numbers | "
             "time / fullvalue |",
-            "|---|---:|---:|---:|---|---:|",
+            "|---|---:|---:|---:|---:|---|---:|",
         ]
         ours = reo["results"]["fullvalue reoffending"]["median_seconds"]
         for name, r in reo["results"].items():
             ratio = f"{r['median_seconds'] / ours:.2f}x" if ours and r["median_seconds"] else "-"
             lines.append(
                 f"| {name} | {r['median_seconds']} | {', '.join(map(str, r['all_seconds']))} | "
-                f"{r['peak_mb']} | {'yes' if r['identical_to_fullvalue'] else 'NO'} | {ratio} |"
+                f"{r.get('median_cpu_seconds', '-')} | {r['peak_mb']} | "
+                f"{'yes' if r['identical_to_fullvalue'] else 'NO'} | {ratio} |"
             )
         lines.append("")
     for entry in report.get("matching", []):
@@ -492,15 +500,23 @@ def markdown(report: dict) -> str:
             f"**Matching** {entry['treated']:,} treated x {entry['pool']:,} pool (true effect on "
             f"the treated {entry['true_binary'] * 100:.2f} pp):",
             "",
-            "| implementation | status | s | peak MB | estimate (pp) | matched | "
-            "time / fullvalue |",
-            "|---|---|---:|---:|---:|---:|---:|",
+            "| implementation | status | median s | all runs s | CPU s | peak MB | estimate (pp) | "
+            "matched | time / fullvalue |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         ours = entry["fullvalue compare"]
-        names = [n for n in entry if isinstance(entry[n], dict)]
+        # Ours first, then the peers in a fixed order.
+        names = sorted(
+            (n for n in entry if isinstance(entry[n], dict)),
+            key=lambda n: (
+                n in PEER_SCRIPTS,
+                list(PEER_SCRIPTS).index(n) if n in PEER_SCRIPTS else 0,
+            ),
+        )
         for name in names:
             r = entry[name]
             seconds = r.get("median_seconds", r.get("seconds"))
+            cpu = r.get("median_cpu_seconds", r.get("cpu_seconds"))
             est = r.get("estimate")
             ratio = (
                 f"{seconds / ours['median_seconds']:.1f}x"
@@ -510,6 +526,8 @@ def markdown(report: dict) -> str:
             status = r["status"] if r["status"] == "ok" else f"{r['status']}: {r.get('error', '')}"
             lines.append(
                 f"| {name} | {status} | {seconds if r['status'] == 'ok' else '-'} | "
+                f"{', '.join(map(str, r.get('all_seconds', []))) or '-'} | "
+                f"{cpu if r['status'] == 'ok' and cpu is not None else '-'} | "
                 f"{r.get('peak_mb', '-')} | {'-' if est is None else f'{est * 100:.2f}'} | "
                 f"{r.get('matched_treated') or '-'} | {ratio} |"
             )

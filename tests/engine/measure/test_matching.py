@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fullvalue.engine.measure.matching import match_nearest
+from fullvalue.engine.measure.matching import match_nearest, sort_order
 
 # Scores on a coarse grid so that exact ties (common with categorical covariates) happen often.
 scores = st.lists(st.integers(-20, 20).map(lambda v: v / 4), min_size=1, max_size=30)
@@ -93,3 +93,36 @@ def test_large_inputs_are_matched_without_a_distance_matrix(replacement):
     )
     assert len(m.treated) > 9000
     assert m.distance.max() <= 0.01
+
+
+# Any finite or infinite scores, including both zeros, and runs of scores a few units in the last
+# place apart (which share their leading bits in the packed sort keys).
+any_scores = st.lists(
+    st.one_of(
+        st.floats(allow_nan=False),
+        st.sampled_from([0.0, -0.0, 5e-324, -5e-324]),
+        st.integers(0, 40).map(lambda k: 1.0 + k * np.finfo(float).eps),
+    ),
+    min_size=0,
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_scores, st.randoms(use_true_random=False))
+def test_sort_order_is_score_then_tie_rank(values, random):
+    """The packed-key sort gives exactly the (score, tie rank) order of a lexicographic sort."""
+    scores = np.array(values, dtype=np.float64)
+    rank = np.array(random.sample(range(len(values)), len(values)), dtype=np.int64)
+    np.testing.assert_array_equal(sort_order(scores, rank), np.lexsort((rank, scores)))
+    np.testing.assert_array_equal(sort_order(scores), np.lexsort((np.arange(len(values)), scores)))
+
+
+def test_sort_order_of_a_million_scores_with_near_ties():
+    """With 2^20 rows the keys keep 32 bits of mantissa: scores 1 ulp apart share a key."""
+    rng = np.random.default_rng(4)
+    scores = np.concatenate(
+        [rng.normal(size=700_000), 1.0 + rng.integers(0, 5_000, 348_576) * np.finfo(float).eps]
+    )
+    rank = rng.permutation(len(scores))
+    np.testing.assert_array_equal(sort_order(scores, rank), np.lexsort((rank, scores)))

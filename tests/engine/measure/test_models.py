@@ -102,3 +102,38 @@ def test_missing_covariate_values_name_rows():
     first, second = caught.value.problems
     assert (first.column, first.location) == ("age", "p.csv rows 3, 4, column age")
     assert "did you mean 'sexx'" in second.reason
+
+
+def test_a_level_first_seen_after_the_sampled_rows_still_gets_its_column():
+    """Levels are guessed from the first rows and checked; a later, rarer level is not lost."""
+    area = ["East", "West"] * 6_000 + ["North"] * 30
+    design = design_matrix(pl.DataFrame({"area": area}), ["area"], np.ones(len(area), dtype=bool))
+    assert design.terms == ("area=North", "area=West")
+    north = design.matrix[:, 1] * design.scale[0] + design.centre[0]
+    np.testing.assert_allclose(north, np.array(area) == "North", atol=1e-12)
+
+
+def reference_logistic(x, y):
+    """Plain Newton-Raphson from zero with a fresh X' W X every step, to a tight tolerance."""
+    beta = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = expit(x @ beta)
+        step = np.linalg.solve((x * (p * (1 - p))[:, None]).T @ x, (y - p) @ x)
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-13:
+            return beta
+    raise AssertionError("the reference fit did not converge")
+
+
+def test_a_large_logistic_fit_reaches_the_same_maximum_as_plain_newton():
+    """250,000 rows take every short cut: the start from a subsample, one pass per step over
+    blocks of rows, X' W X reused after a small step and a last step taken unchecked."""
+    rng = np.random.default_rng(7)
+    n = 250_000
+    x = np.column_stack([np.ones(n), rng.normal(size=n), rng.integers(0, 2, n) - 0.5])
+    y = (rng.random(n) < expit(x @ np.array([-3.0, 0.7, 0.4]))).astype(float)
+    fit = fit_logistic(np.asfortranarray(x), y)
+    np.testing.assert_allclose(fit.coef, reference_logistic(x, y), rtol=1e-11, atol=1e-13)
+    p = expit(x @ fit.coef)
+    information = (x * (p * (1 - p))[:, None]).T @ x
+    np.testing.assert_allclose(fit.covariance, np.linalg.inv(information), rtol=1e-9)

@@ -8,8 +8,10 @@ and exit with status 2 without a traceback.
 from __future__ import annotations
 
 import argparse
+import atexit
 import csv
 import datetime as dt
+import gc
 import io
 import json
 import math
@@ -85,6 +87,19 @@ def single_threaded_blas() -> AbstractContextManager[object]:
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(1)
+
+
+def skip_final_collection() -> None:
+    """Leave the objects alive at exit to the operating system instead of the garbage collector.
+
+    At interpreter exit CPython collects and tears down every object it can reach, those of NumPy
+    and Polars included: 0.09-0.12 s of a large comparison on a busy machine. Freezing them at
+    exit (``gc.freeze``, registered once per process) moves them out of the collector's reach,
+    which leaves 0.03-0.04 s, and the memory is returned with the process. Safe wherever the
+    command runs: in a test session or a worker the process is exiting anyway when it fires.
+    """
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
 
 
 def parse_date(text: str) -> dt.date:
@@ -271,6 +286,7 @@ def baseline_table(result: BaselineComparison) -> str:
 
 def run_reoffending(args: argparse.Namespace) -> int:
     """Handle ``fullvalue reoffending``."""
+    skip_final_collection()
     from fullvalue.engine.measure.io import read_offences, read_people
     from fullvalue.engine.measure.reoffending import measure_reoffending
 
@@ -300,6 +316,7 @@ def run_reoffending(args: argparse.Namespace) -> int:
 
 def run_compare(args: argparse.Namespace) -> int:
     """Handle ``fullvalue compare``."""
+    skip_final_collection()
     from fullvalue.engine.measure.io import read_offences, read_people
     from fullvalue.engine.measure.matched import compare_matched
 
@@ -338,6 +355,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
 def run_baseline(args: argparse.Namespace) -> int:
     """Handle ``fullvalue baseline``."""
+    skip_final_collection()
     from fullvalue.engine.measure.baseline import compare_baseline
     from fullvalue.engine.measure.io import read_offences, read_people
 

@@ -62,7 +62,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
-def add_months_days(days: npt.NDArray[np.int64], months: int) -> npt.NDArray[np.int64]:
+def add_months_days(days: npt.ArrayLike, months: int) -> npt.NDArray[np.int64]:
     """Add calendar months to dates held as days since 1970-01-01, vectorised.
 
     Parameters

@@ -200,12 +200,61 @@ def nearest_neighbour(
     order = np.argsort(s, kind="stable") if order is None else np.asarray(order, dtype=np.int64)
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
-    ordered = s[order]
-    r = rank[wanted]
-    left, right = np.maximum(r - 1, 0), np.minimum(r + 1, n - 1)
-    left_gap = np.where(r > 0, ordered[r] - ordered[left], np.inf)
-    right_gap = np.where(r < n - 1, ordered[right] - ordered[r], np.inf)
-    return order[np.where(left_gap <= right_gap, left, right)]
+    return nearest_in_order(order, s[order], rank[wanted])
+
+
+def nearest_in_order(
+    order: npt.ArrayLike,
+    ordered: npt.ArrayLike,
+    places: npt.ArrayLike,
+    among: npt.ArrayLike | None = None,
+) -> npt.NDArray[np.int64]:
+    """Return the unit nearest on the score to the unit at each of ``places`` in a score order.
+
+    :func:`nearest_neighbour` for a caller that already has the order, the scores in it and the
+    places of the units it wants (several look-ups in one large group share one sort).
+
+    Parameters
+    ----------
+    order : array of int
+        The group's units in score order.
+    ordered : array of float
+        Their scores, in that order.
+    places : array of int
+        Positions in ``order`` of the units whose neighbours are wanted.
+    among : array of int, optional
+        Positions, ascending, of the units that count (a subgroup, such as those with an
+        outcome); ``places`` must be among them. Default: every unit.
+
+    Notes
+    -----
+    With ``r_1 < r_2 < ...`` the places that count, the unit at ``r_k`` takes ``r_(k-1)`` when
+    ``s(r_k) - s(r_(k-1)) <= s(r_(k+1)) - s(r_k)`` and ``r_(k+1)`` otherwise; a group of one is
+    its own neighbour.
+
+    Examples
+    --------
+    >>> nearest_in_order([2, 0, 1], [0.0, 1.0, 5.0], [0, 2]).tolist()
+    [0, 0]
+    >>> nearest_in_order([2, 0, 1, 3], [0.0, 1.0, 5.0, 6.0], [0, 2], among=[0, 2, 3]).tolist()
+    [1, 3]
+
+    """
+    units = np.asarray(order, dtype=np.int64)
+    s = np.asarray(ordered, dtype=np.float64)
+    r = np.asarray(places, dtype=np.int64)
+    counted = None if among is None else np.asarray(among, dtype=np.int64)
+    n = len(units) if counted is None else len(counted)
+    if n < 2:
+        return units[r]
+    if counted is None:
+        k, left, right = r, np.maximum(r - 1, 0), np.minimum(r + 1, n - 1)
+    else:
+        k = np.searchsorted(counted, r)
+        left, right = counted[np.maximum(k - 1, 0)], counted[np.minimum(k + 1, n - 1)]
+    left_gap = np.where(k > 0, s[r] - s[left], np.inf)
+    right_gap = np.where(k < n - 1, s[right] - s[r], np.inf)
+    return units[np.where(left_gap <= right_gap, left, right)]
 
 
 def matched_difference(

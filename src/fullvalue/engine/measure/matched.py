@@ -24,10 +24,11 @@ from fullvalue.engine.measure.inference import (
     Estimate,
     check_alternative,
     matched_difference,
+    nearest_in_order,
     nearest_neighbour,
     neighbour_variance,
 )
-from fullvalue.engine.measure.io import Table, missing_column_problem, parse_flag
+from fullvalue.engine.measure.io import Table, missing_column_problem, parse_flag, to_numpy
 from fullvalue.engine.measure.matching import Matches, match_nearest, sort_order
 from fullvalue.engine.measure.models import (
     check_covariates,
@@ -166,30 +167,32 @@ def _smd(mean_t: FloatArray, mean_c: FloatArray, scale: FloatArray) -> FloatArra
     return np.asarray(np.where(scale > 0, (mean_t - mean_c) / safe, 0.0), dtype=np.float64)
 
 
-def _rest_moments(raw: FloatArray, rows: npt.NDArray[np.int64]) -> tuple[FloatArray, FloatArray]:
-    """Column means and variances (``ddof=1``) of the rows of ``raw`` not in ``rows``.
+def _rest_moments(terms: FloatArray, rows: npt.NDArray[np.int64]) -> tuple[FloatArray, FloatArray]:
+    """Column means and variances (``ddof=1``) of the rows of ``terms`` not in ``rows``.
 
-    The comparison pool is most of the table, so rather than copy it, its sums are the whole
-    column's less the (few) given rows', and its sum of squared deviations about its own mean
-    ``m`` is ``sum_all (x - m)^2 - sum_rows (x - m)^2``.
+    The comparison pool is most of the table, so rather than copy it, its sums of values and of
+    squares are the whole column's less the (few) given rows', and its variance is
+    ``(sum x^2 - r m^2) / (r - 1)`` for its ``r`` rows with mean ``m``. That one-pass formula
+    loses no precision on the design's standardised terms, whose mean is near 0 and standard
+    deviation near 1 (it would on raw columns with a large mean).
 
     Examples
     --------
     The rows other than row 3 are 1, 2 and 4: mean 7/3, variance (16/9 + 1/9 + 25/9) / 2 = 7/3.
 
-    >>> raw = np.array([[1.0], [2.0], [4.0], [9.0]])
-    >>> mean, var = _rest_moments(raw, np.array([3]))
+    >>> terms = np.array([[1.0], [2.0], [4.0], [9.0]])
+    >>> mean, var = _rest_moments(terms, np.array([3]))
     >>> np.round(mean, 12).tolist(), np.round(var, 12).tolist()
     ([2.333333333333], [2.333333333333])
 
     """
-    given = raw[rows]
-    rest = raw.shape[0] - len(rows)
-    mean = (raw.sum(axis=0) - given.sum(axis=0)) / rest
-    variance = np.empty(raw.shape[1])
-    for j in range(raw.shape[1]):
-        deviation, given_deviation = raw[:, j] - mean[j], given[:, j] - mean[j]
-        variance[j] = (deviation @ deviation - given_deviation @ given_deviation) / (rest - 1)
+    given = terms[rows]
+    rest = terms.shape[0] - len(rows)
+    squares = [terms[:, j] @ terms[:, j] for j in range(terms.shape[1])]
+    mean = (terms.sum(axis=0) - given.sum(axis=0)) / rest
+    variance = (np.array(squares) - np.einsum("ij,ij->j", given, given) - rest * mean**2) / (
+        rest - 1
+    )
     return mean, variance
 
 
@@ -371,8 +374,8 @@ def compare_matched(
         as_of=as_of,
         definition=definition,
     )
-    complete = outcomes.get_column("complete").to_numpy()
-    is_treated = flags.to_numpy()
+    complete = to_numpy(outcomes.get_column("complete"))
+    is_treated = to_numpy(flags)
     incomplete = {
         "treated": int(np.sum(is_treated & ~complete)),
         "pool": int(np.sum(~is_treated & ~complete)),
@@ -405,7 +408,9 @@ def compare_matched(
     if seed is not None:
         rank = np.random.default_rng(seed).permutation(analysis.height)
     report(f"matching {n_treated} treated people against a pool of {n_pool}")
+    # The pool's score order serves the matching and every neighbour look-up below.
     pool_order = sort_order(c_logit, rank[~treat])
+    pool_sorted = c_logit[pool_order]
     matches = match_nearest(
         t_logit,
         c_logit,
@@ -415,6 +420,7 @@ def compare_matched(
         treated_rank=rank[treat],
         pool_rank=rank[~treat],
         pool_order=pool_order,
+        pool_sorted=pool_sorted,
     )
     counts, weights = matching_weights(matches, n_pool)
     matched_rows = np.flatnonzero(counts > 0)
@@ -429,18 +435,20 @@ def compare_matched(
 
     used = np.flatnonzero(weights > 0)
     report("estimating differences")
-    counts_all = outcomes.get_column("reoffences").to_numpy()[keep].astype(np.float64)
-    days_all = (
-        outcomes.get_column("days_to_first").cast(pl.Float64).fill_null(np.nan).to_numpy()[keep]
-    )
+    counts_all = to_numpy(outcomes.get_column("reoffences"), np.float64)[keep]
+    # Days to first reoffence, NaN for people who did not reoffend (null in the outcomes).
+    days_all = to_numpy(outcomes.get_column("days_to_first"), np.float64)[keep]
     t_logit_m = t_logit[matched_rows]
     w_used = weights[used]
 
     # Conditional variances come from each person's nearest neighbour on the logit in their own
     # group: among the matched treated, and among the whole pool. The neighbours are the same
-    # for the rate and the frequency; days to first reoffence uses reoffenders only.
+    # for the rate and the frequency; days to first reoffence uses reoffenders only. The pool's
+    # look-ups share its score order, with each member's place in it.
+    pool_place = np.empty(n_pool, dtype=np.int32)
+    pool_place[pool_order] = np.arange(n_pool, dtype=np.int32)
     t_neighbour = nearest_neighbour(t_logit_m)
-    c_neighbour = nearest_neighbour(c_logit, used, pool_order)
+    c_neighbour = nearest_in_order(pool_order, pool_sorted, pool_place[used])
 
     def compare(treated_all: FloatArray, pool_all: FloatArray) -> Estimate:
         t_values = treated_all[matched_rows]
@@ -452,32 +460,34 @@ def compare_matched(
         t_values = treated_all[matched_rows]
         t_keep = ~np.isnan(t_values)
         has_outcome = ~np.isnan(pool_all)
-        pool_rows = np.flatnonzero(has_outcome)
-        position = np.full(len(pool_all), -1)
-        position[pool_rows] = np.arange(len(pool_rows))
-        c_keep = position[used] >= 0
-        subset_order = position[pool_order[has_outcome[pool_order]]]
-        v_c = neighbour_variance(
-            pool_all[pool_rows], c_logit[pool_rows], position[used[c_keep]], subset_order
+        c_keep = has_outcome[used]
+        c_values = pool_all[used[c_keep]]
+        neighbour = nearest_in_order(
+            pool_order,
+            pool_sorted,
+            pool_place[used[c_keep]],
+            among=np.flatnonzero(has_outcome[pool_order]),
         )
+        v_c = 0.5 * (c_values - pool_all[neighbour]) ** 2
         v_t = neighbour_variance(t_values[t_keep], t_logit_m[t_keep])
-        return matched_difference(
-            t_values[t_keep], v_t, pool_all[used[c_keep]], v_c, w_used[c_keep], alternative
-        )
+        return matched_difference(t_values[t_keep], v_t, c_values, v_c, w_used[c_keep], alternative)
 
     reoffended = (counts_all > 0).astype(np.float64)
     binary = compare(reoffended[treat], reoffended[~treat])
     frequency = compare(counts_all[treat], counts_all[~treat])
     days = compare_reoffenders(days_all[treat], days_all[~treat])
 
+    # Balance on the design's standardised terms: a standardised mean difference is the same
+    # for a column shifted and scaled, so there is no need for an unscaled copy.
+    terms = design.matrix[:, 1:]
     treated_rows = np.flatnonzero(treat)
-    raw_t = design.raw[treated_rows]
-    mean_c, var_c = _rest_moments(design.raw, treated_rows)
-    scale = np.sqrt((raw_t.var(axis=0, ddof=1) + var_c) / 2.0)
-    before = _smd(raw_t.mean(axis=0), mean_c, scale)
+    terms_t = terms[treated_rows]
+    mean_c, var_c = _rest_moments(terms, treated_rows)
+    scale = np.sqrt((terms_t.var(axis=0, ddof=1) + var_c) / 2.0)
+    before = _smd(terms_t.mean(axis=0), mean_c, scale)
     pool_rows = np.flatnonzero(~treat)
     after = standardised_mean_difference(
-        raw_t[matched_rows], design.raw[pool_rows[used]], w_used, scale
+        terms_t[matched_rows], terms[pool_rows[used]], w_used, scale
     )
     balance = [
         Balance(covariate=term, smd_before=float(b), smd_after=float(a))

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+SIGN_BIT = np.uint64(1 << 63)
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,18 @@ def sort_order(scores: npt.ArrayLike, tie_rank: npt.ArrayLike | None = None) -> 
     Notes
     -----
     The order by the pair ``(score, tie rank)`` is unique, so it never depends on how a sorting
-    algorithm treats equal keys. It is found with NumPy's default (unstable, vectorised) sort on
-    the score alone, several times faster than a stable sort, after which only the runs of equal
-    scores are put in tie-rank order.
+    algorithm treats equal keys. Each score's bits are mapped to an unsigned integer in the same
+    order (a negative's bits inverted, a positive's sign bit set); the position takes the ``b``
+    lowest bits (``2^b`` at least the number of scores), leaving the leading ``64 - b`` bits of
+    the score; and these packed keys are sorted with NumPy's vectorised sort of plain integers,
+    nearly twice as fast as ``argsort`` on a million scores. Keys that agree in the score's
+    leading bits are equal scores or scores within a relative ``2^(b - 52)`` of each other; only
+    those runs are then put in (score, tie rank) order.
 
     References
     ----------
-    NumPy, ``numpy.argsort`` and ``numpy.lexsort``.
+    NumPy, ``numpy.sort`` and ``numpy.lexsort``. Herf M. (2001), "Radix tricks" (the mapping of
+    IEEE 754 doubles to unsigned integers in the same order).
 
     Examples
     --------
@@ -65,32 +71,38 @@ def sort_order(scores: npt.ArrayLike, tie_rank: npt.ArrayLike | None = None) -> 
     [1, 0, 2]
     >>> sort_order([2.0, 1.0, 2.0], tie_rank=[5, 0, 3]).tolist()
     [1, 2, 0]
+    >>> sort_order([0.5, -0.0, -3.0, 0.0, 1e-300], tie_rank=[0, 4, 1, 2, 3]).tolist()
+    [2, 3, 1, 4, 0]
 
     """
     values = np.asarray(scores, dtype=np.float64)
-    rank = (
-        np.arange(len(values), dtype=np.int64)
-        if tie_rank is None
-        else np.asarray(tie_rank, dtype=np.int64)
-    )
-    order = np.argsort(values).astype(np.int64)
-    ordered = values[order]
-    equal = ordered[1:] == ordered[:-1]
-    if not equal.any():
+    n = len(values)
+    rank = np.arange(n, dtype=np.int64) if tie_rank is None else np.asarray(tie_rank, np.int64)
+    shift = np.uint64(max((n - 1).bit_length(), 1))
+    pattern = (values + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0, which it equals
+    key = np.where(values < 0.0, ~pattern, pattern | SIGN_BIT)
+    key >>= shift
+    key <<= shift
+    key |= np.arange(n, dtype=np.uint64)
+    key.sort()
+    order = (key & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.int64)
+    key >>= shift
+    near = key[1:] == key[:-1]
+    if not near.any():
         return order
-    # Positions inside a run of equal scores, each labelled by its run, re-sorted by (run, rank).
-    tied = np.zeros(len(values), dtype=bool)
-    tied[1:] |= equal
-    tied[:-1] |= equal
-    positions = np.flatnonzero(tied)
-    run = np.cumsum(np.concatenate([[True], ~equal]))[positions]
+    # Positions inside a run of equal leading bits, each labelled by its run, re-sorted by
+    # (run, score, rank).
+    in_run = np.zeros(n, dtype=bool)
+    in_run[1:] |= near
+    in_run[:-1] |= near
+    positions = np.flatnonzero(in_run)
+    run = np.cumsum(np.concatenate([[True], ~near]))[positions]
     members = order[positions]
-    order[positions] = members[np.lexsort((rank[members], run))]
+    order[positions] = members[np.lexsort((rank[members], values[members], run))]
     return order
 
 
-def _groups(pool: FloatArray, order: IntArray) -> _Groups:
-    ordered = pool[order]
+def _groups(ordered: FloatArray, order: IntArray) -> _Groups:
     first = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
     size = np.diff(np.append(first, len(ordered)))
     return _Groups(order, ordered[first], first.astype(np.int64), size.astype(np.int64))
@@ -208,6 +220,7 @@ def match_nearest(
     treated_rank: npt.ArrayLike | None = None,
     pool_rank: npt.ArrayLike | None = None,
     pool_order: npt.ArrayLike | None = None,
+    pool_sorted: npt.ArrayLike | None = None,
 ) -> Matches:
     """Match each treated score to its ``ratio`` nearest pool scores within a caliper.
 
@@ -227,6 +240,8 @@ def match_nearest(
         Tie ranks; default the original positions (the earlier row wins a tie).
     pool_order : array of int, optional
         ``sort_order(pool, pool_rank)`` when the caller already has it (saves a sort).
+    pool_sorted : array of float, optional
+        ``pool[pool_order]``, the pool scores in that order, likewise.
 
     Returns
     -------
@@ -274,7 +289,9 @@ def match_nearest(
         none = np.empty(0, dtype=np.int64)
         return Matches(treated=none, control=none, distance=np.empty(0))
     order = sort_order(pool_scores, p_rank) if pool_order is None else np.asarray(pool_order)
-    groups = _groups(pool_scores, order.astype(np.int64))
+    order = order.astype(np.int64, copy=False)
+    ordered = pool_scores[order] if pool_sorted is None else np.asarray(pool_sorted, np.float64)
+    groups = _groups(ordered, order)
     if replacement:
         rows, pool_rows, gaps = _with_replacement(scores, groups, caliper, ratio)
     else:

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from fullvalue.engine.measure.dates import add_months_days
+from fullvalue.engine.measure.dates import add_months_days, to_days
+from fullvalue.engine.measure.io import to_numpy
 from fullvalue.errors import FullvalueError, Problem
 
 TOTAL = "total"
@@ -181,8 +182,22 @@ def default_as_of(offences: pl.DataFrame) -> dt.date:
     return latest
 
 
+@dataclass(frozen=True)
+class _Windows:
+    """Each person's index date, follow-up end and waiting-period end (days since 1970-01-01).
+
+    The arrays are 32-bit: gathering from them for millions of offences is several times faster
+    than from 64-bit arrays, which are twice the size and fall out of the processor's cache.
+    """
+
+    index: np.ndarray
+    follow_up_end: np.ndarray
+    waiting_end: np.ndarray
+    as_of: int
+
+
 def _date_series(name: str, days: np.ndarray) -> pl.Series:
-    return pl.Series(name, days.astype(np.int32)).cast(pl.Date)
+    return pl.Series(name, days.astype(np.int32, copy=False)).cast(pl.Date)
 
 
 def _aligned_ids(people: pl.DataFrame, offences: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -206,7 +221,7 @@ def _dense_positions(people_ids: pl.Series, offence_ids: pl.Series) -> np.ndarra
         return None
     if people_ids.len() == 0 or offence_ids.len() == 0 or people_ids.len() >= 2**31 - 1:
         return None
-    person, offender = people_ids.to_numpy(), offence_ids.to_numpy()
+    person, offender = to_numpy(people_ids), to_numpy(offence_ids)
     low = min(int(person.min()), int(offender.min()))
     high = max(int(person.max()), int(offender.max()))
     if low < 0 or high >= 4 * (len(person) + len(offender)):
@@ -217,36 +232,44 @@ def _dense_positions(people_ids: pl.Series, offence_ids: pl.Series) -> np.ndarra
 
 
 def _days(series: pl.Series) -> np.ndarray:
-    return series.cast(pl.Int32).to_numpy()
+    return to_numpy(series.cast(pl.Int32))
 
 
 def _count_by_position(
-    windows: pl.DataFrame, offences: pl.DataFrame, positions: np.ndarray
+    windows: _Windows, offences: pl.DataFrame, positions: np.ndarray
 ) -> tuple[dict[str, int], pl.DataFrame]:
-    known = positions >= 0
-    row = np.where(known, positions, 0)
+    # Gathers by a native-size index are several times faster than by the int32 positions.
+    row = np.maximum(positions, 0, dtype=np.intp)
     offence = _days(offences.get_column("offence_date"))
     disposal = _days(offences.get_column("disposal_date"))
-    tests = [
-        ~known,
-        ~windows.get_column("complete").to_numpy()[row],
-        offences.get_column("breach").to_numpy(),
-        offence <= _days(windows.get_column("index_date"))[row],
-        offence > _days(windows.get_column("follow_up_end"))[row],
-        disposal > _days(windows.get_column("waiting_end"))[row],
+    waiting_end = np.take(windows.waiting_end, row)
+    # For each reason, the offences that pass its test (in the order of EXCLUSION_REASONS).
+    checks = [
+        positions >= 0,
+        waiting_end <= windows.as_of,
+        ~to_numpy(offences.get_column("breach")),
+        offence > np.take(windows.index, row),
+        offence <= np.take(windows.follow_up_end, row),
+        disposal <= waiting_end,
     ]
     excluded = {}
     passed = np.ones(len(positions), dtype=bool)
-    for name, test in zip(EXCLUSION_REASONS, tests, strict=True):
-        excluded[name] = int(np.count_nonzero(passed & test))
-        passed &= ~test
+    remaining = len(positions)
+    for name, check in zip(EXCLUSION_REASONS, checks, strict=True):
+        passed &= check
+        left = int(np.count_nonzero(passed))
+        excluded[name], remaining = remaining - left, left
     counted_rows = row[passed]
-    reoffences = np.bincount(counted_rows, minlength=windows.height)
-    first = np.full(windows.height, np.iinfo(np.int32).max, dtype=np.int32)
+    people = len(windows.index)
+    reoffences = np.bincount(counted_rows, minlength=people)
+    first = np.full(people, np.iinfo(np.int32).max, dtype=np.int32)
     np.minimum.at(first, counted_rows, offence[passed])
     aligned = pl.DataFrame(
-        {"reoffences": reoffences.astype(np.int64), "first_offence": first}
-    ).with_columns(pl.when(pl.col("reoffences") > 0).then(pl.col("first_offence").cast(pl.Date)))
+        {
+            "reoffences": reoffences.astype(np.int64, copy=False),
+            "days_to_first": first - windows.index,
+        }
+    ).with_columns(pl.when(pl.col("reoffences") > 0).then(pl.col("days_to_first").cast(pl.Int64)))
     return excluded, aligned
 
 
@@ -282,12 +305,13 @@ def _count_by_join(
         .agg(pl.len().alias("reoffences"), pl.col("offence_date").min().alias("first_offence"))
     )
     counts, per_person = pl.collect_all([counts_q, per_person_q])
-    aligned = windows.select("person_id").join(
+    aligned = windows.select("person_id", "index_date").join(
         per_person, on="person_id", how="left", maintain_order="left"
     )
     excluded = {name: int(counts.get_column(name)[0]) for name in EXCLUSION_REASONS}
     return excluded, aligned.select(
-        pl.col("reoffences").fill_null(0).cast(pl.Int64), "first_offence"
+        pl.col("reoffences").fill_null(0).cast(pl.Int64),
+        (pl.col("first_offence") - pl.col("index_date")).dt.total_days().alias("days_to_first"),
     )
 
 
@@ -357,25 +381,22 @@ def person_outcomes(
     definition = definition or Definition()
     as_of = as_of or default_as_of(offences)
     people, offences = _aligned_ids(people, offences)
-    index_days = people.get_column("index_date").cast(pl.Int32).to_numpy().astype(np.int64)
-    follow_days = add_months_days(index_days, definition.follow_up_months)
-    wait_days = add_months_days(follow_days, definition.waiting_months)
+    # 32-bit day numbers, like Polars dates: gathers from them are faster (see _Windows).
+    index_days = to_numpy(people.get_column("index_date").cast(pl.Int32))
+    follow_days = add_months_days(index_days, definition.follow_up_months).astype(np.int32)
+    wait_days = add_months_days(follow_days, definition.waiting_months).astype(np.int32)
     with_windows = people.with_columns(
         _date_series("follow_up_end", follow_days),
         _date_series("waiting_end", wait_days),
-    ).with_columns(complete=pl.col("waiting_end") <= pl.lit(as_of))
+        pl.Series("complete", wait_days <= to_days(as_of)),
+    )
     positions = _dense_positions(people.get_column("person_id"), offences.get_column("person_id"))
     if positions is None:
         excluded, aligned = _count_by_join(with_windows, offences)
     else:
-        excluded, aligned = _count_by_position(with_windows, offences, positions)
-    outcomes = (
-        with_windows.hstack(aligned)
-        .with_columns(
-            (pl.col("first_offence") - pl.col("index_date")).dt.total_days().alias("days_to_first")
-        )
-        .drop("first_offence")
-    )
+        windows = _Windows(index_days, follow_days, wait_days, to_days(as_of))
+        excluded, aligned = _count_by_position(windows, offences, positions)
+    outcomes = with_windows.hstack(aligned)
     excluded["_counted"] = int(aligned.get_column("reoffences").sum())
     return outcomes, excluded, as_of
 

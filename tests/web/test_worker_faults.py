@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from fullvalue.web.delivery.imports import PARTICIPANT_BATCH
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = [
     "manage.py",
@@ -132,13 +134,15 @@ def test_killed_import_is_recovered_and_imports_each_row_once(scratch_db):
     env = scratch_db
     ids = step(env, "setup")
     contract = str(ids["contract"])
-    step(env, "request-import", contract, str(ids["sub"]), "12000")
-    killed = worker(env, "import.batch")  # dies after the first batch of 5,000 is committed
+    rows = PARTICIPANT_BATCH + 7000
+    step(env, "request-import", contract, str(ids["sub"]), str(rows))
+    killed = worker(env, "import.batch")  # dies after the first batch is committed
     assert killed.returncode == -signal.SIGKILL
     state = step(env, "state", contract)
-    assert state["imports"][0][0] == "running" and state["participants"] == 40 + 5000
+    assert state["imports"][0][0] == "running"
+    assert state["participants"] == 40 + PARTICIPANT_BATCH
     assert "Recovered 1 task" in worker(env).stdout
     state = step(env, "state", contract)
-    assert state["imports"] == [["done", 12000]]
-    assert state["participants"] == 40 + 12000
+    assert state["imports"] == [["done", rows]]
+    assert state["participants"] == 40 + rows
     assert state["tasks"] == [["run_import", "SUCCESSFUL"]]

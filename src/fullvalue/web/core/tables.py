@@ -63,4 +63,4 @@ def header_of(row: list[str]) -> list[str]:
 
 def is_blank(row: list[str]) -> bool:
     """Whether every cell of a row is empty or spaces."""
-    return not any(cell.strip() for cell in row)
+    return not "".join(row).strip()  # one string: much faster than a cell by cell loop

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import hmac
 
@@ -10,6 +11,7 @@ import pytest
 from django.db import connection
 
 from fullvalue.domain.roles import Role
+from fullvalue.errors import FullvalueError
 from fullvalue.web.contracts.services import contract_create
 from fullvalue.web.delivery import imports, pseudonyms
 from fullvalue.web.delivery.models import Participant, ParticipantIdentity
@@ -95,6 +97,28 @@ def test_a_date_is_reported_on_every_row_it_is_wrong_in():
         (dt.date(2025, 4, 1), dt.date(2025, 4, 2)),
         (dt.date(2025, 4, 1), dt.date(2025, 4, 1)),
     ]
+
+
+def test_parsing_pauses_the_cycle_collector_and_leaves_it_as_it_was(monkeypatch):
+    seen = []
+    check = imports.parse_participants
+
+    def spy(*args):
+        seen.append(gc.isenabled())
+        return check(*args)
+
+    monkeypatch.setattr(imports, "parse_participants", spy)
+    assert gc.isenabled()
+    imports.parse_file("p.csv", b"case_reference,referred_on\nA1,2025-04-01\n", set())
+    with pytest.raises(FullvalueError, match="is empty"):
+        imports.parse_file("empty.csv", b"", set())
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        imports.parse_file("p.csv", b"case_reference,referred_on\nA1,2025-04-01\n", set())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def _people(count: int, start: int = 0) -> str:

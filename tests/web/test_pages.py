@@ -320,3 +320,150 @@ def test_links_and_banners_render_as_html_and_escape_hostile_text(signed_in, mak
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Trust has been updated." in body
     assert "<script>alert(1)</script>" not in body
     assert '<a class="govuk-link" href="https://example.org/?a=1&amp;b=2"' in body
+
+
+def test_profile_is_cached_until_the_organisation_or_its_identifiers_or_areas_change(
+    signed_in, make_member
+):
+    from django.test import Client
+
+    from fullvalue.web.accounts.services import actor_for_membership
+    from fullvalue.web.organisations.services import organisation_update
+
+    admin = make_member(Role.PROVIDER_ADMIN, name="Cached Trust")
+    url = reverse("organisation-detail", args=[admin.organisation.slug])
+    anonymous = Client()
+    first = _count(anonymous, url)
+    assert _count(anonymous, url) == 1 < first  # the directory's version only
+    actor = actor_for_membership(admin)
+    for change, shown in [
+        ({"identifiers": ["GB-CHC-1150001"]}, "GB-CHC-1150001"),
+        ({"regions": ["E12000002"]}, "North West"),
+        ({"name": "Renamed Trust"}, "Renamed Trust"),
+    ]:
+        assert shown not in anonymous.get(url).content.decode()
+        org = organisation_update(
+            actor=actor, organisation_id=admin.organisation_id, data=change, partial=True
+        )
+        url = reverse("organisation-detail", args=[org.slug])  # a new name may move it
+        assert shown in anonymous.get(url).content.decode()
+    # what a reader may see is still decided per request: the cached profile holds the
+    # private notes, but only the organisation's own people see them
+    assert "private note" in signed_in(admin).get(url).content.decode()
+    assert "private note" not in anonymous.get(url).content.decode()
+
+
+def test_unknown_profile_is_404_every_time(client):
+    url = reverse("organisation-detail", args=["no-such-organisation"])
+    assert client.get(url).status_code == 404
+    OrganisationFactory(slug="no-such-organisation", name="Arrived Later")
+    assert "Arrived Later" in client.get(url).content.decode()
+
+
+def test_provider_dashboard_reads_memberships_once_and_bids_lean(signed_in, make_member):
+    from fullvalue.web.tendering.models import Bid
+
+    member = make_member(Role.PROVIDER_ADMIN)
+    client = signed_in(member)
+    client.get(reverse("dashboard"))  # the first view refreshes the session (once a minute)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("dashboard")).status_code == 200
+    tables = [q["sql"] for q in ctx.captured_queries]
+    assert sum('FROM "accounts_membership"' in q for q in tables) == 1
+    assert not any('FROM "organisations_organisation"' in q for q in tables)
+    bids = [q for q in tables if 'FROM "tendering_bid"' in q]
+    assert len(bids) == 1 and '"sealed"' not in bids[0]
+    assert len(tables) == 5  # session, user, second factor, memberships, bids
+    assert Bid._meta.get_field("sealed")  # the column the lean read leaves out
+
+
+def _nav(body: str) -> list[tuple[str, bool]]:
+    """The service navigation's links as (text, whether marked current)."""
+    import re
+
+    links = re.findall(
+        r'<a class="govuk-service-navigation__link" href="[^"]*"( aria-current="true")?>\s*'
+        r"(?:<strong[^>]*>)?\s*([^<]+?)\s*<",
+        body,
+    )
+    return [(text, bool(current)) for current, text in links]
+
+
+def test_layout_parts_are_drawn_once_and_navigation_follows_the_actor(signed_in, make_member):
+    from django.test import Client
+
+    anonymous = Client()
+    assert [t for t, _ in _nav(anonymous.get("/").content.decode())] == [
+        "Programmes", "Tenders", "Contracts", "Organisations", "API", "Sign in",
+    ]  # fmt: skip
+    assert ("Organisations", True) in _nav(anonymous.get("/organisations/").content.decode())
+    auditor = _nav(signed_in(make_member(Role.AUDITOR)).get(reverse("dashboard")).content.decode())
+    assert auditor[0] == ("Dashboard", True) and ("Audit trail", False) in auditor
+    assert "Tasks" not in dict(auditor) and "Sign in" not in dict(auditor)
+    admin = _nav(signed_in(make_member(Role.SYSTEM_ADMIN)).get("/").content.decode())
+    assert ("Tasks", False) in admin and ("Your account", False) in admin
+    # the sign-out form carries this request's CSRF token, not a cached one
+    tokens = {
+        _sign_out_token(signed_in(make_member(Role.PROVIDER_ADMIN)).get("/").content.decode())
+        for _ in range(2)
+    }
+    assert len(tokens) == 2 and all(tokens)
+
+
+def _sign_out_token(body: str) -> str:
+    form = body.split('action="/sign-out/"')[1].split("</form>")[0]
+    return form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+
+def test_remembered_urls_follow_the_script_prefix():
+    from django.urls import set_script_prefix
+
+    from fullvalue.web.jinja import url
+
+    assert url("organisation-list") == "/organisations/"
+    set_script_prefix("/fullvalue/")
+    try:
+        assert url("organisation-list") == "/fullvalue/organisations/"
+        assert url("organisation-detail", slug="a") == "/fullvalue/organisations/a/"
+    finally:
+        set_script_prefix("/")
+    assert url("organisation-detail", slug="a") == "/organisations/a/"
+
+
+def test_service_navigation_escapes_a_plain_string_in_the_slot():
+    from django.template import engines
+
+    from fullvalue.web.core.actor import Actor
+
+    env = engines["jinja2"].env
+    html = env.globals["service_navigation"](env, Actor.anonymous(), None, "<b>x</b>")
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+
+
+def test_layout_parts_render_once_per_process(client, monkeypatch):
+    from django.template import engines
+
+    from fullvalue.web import jinja
+
+    env = engines["jinja2"].env
+    drawn: list[str] = []
+    real = env.get_template
+
+    def counting(name, *args, **kwargs):
+        if str(name).startswith("parts/"):
+            drawn.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(env, "get_template", counting)
+    monkeypatch.setattr(jinja, "_PARTS", {})
+    first = client.get("/").content.decode()
+    second = client.get("/").content.decode()
+    assert sorted(drawn) == [
+        "parts/cookie-banner.html",
+        "parts/footer.html",
+        "parts/header.html",
+        "parts/phase-banner.html",
+        "parts/skip-link.html",
+    ]
+    assert "govuk-cookie-banner" in second and "govuk-footer" in second
+    assert first.count("govuk-phase-banner") == second.count("govuk-phase-banner") > 0

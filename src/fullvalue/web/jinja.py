@@ -10,14 +10,98 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    Environment,
+    PackageLoader,
+    PrefixLoader,
+    pass_environment,
+)
+from markupsafe import Markup
+
+# Reversed URLs and rendered page parts that are the same for every request in a process.
+# Keys include the script prefix, the only per-request input ``reverse`` reads.
+_URLS: dict[tuple[Any, ...], str] = {}
+_PARTS: dict[tuple[Any, ...], Markup] = {}
+_SIGN_OUT_SLOT = "<!--fullvalue:sign-out-->"
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
-    """Reverse a URL by name."""
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    """Reverse a URL by name (remembered: a page reverses a dozen names on every view)."""
+    try:
+        key = (get_script_prefix(), name, args, tuple(sorted(kwargs.items())))
+        hash(key)
+    except TypeError:  # an unhashable argument: reverse it every time
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    found = _URLS.get(key)
+    if found is None:
+        found = _URLS[key] = reverse(name, args=args or None, kwargs=kwargs or None)
+    return found
+
+
+@pass_environment
+def part(env: Environment, name: str) -> Markup:
+    """A page part with no per-request content (``jinja2/parts/NAME.html``), rendered once.
+
+    The cookie banner, phase banner, header and footer go through the GOV.UK macros; drawing
+    them on every view was about a third of a simple page's time.
+    """
+    key = (get_script_prefix(), name)
+    found = _PARTS.get(key)
+    if found is None:
+        found = _PARTS[key] = Markup(env.get_template(f"parts/{name}.html").render())
+    return found
+
+
+def navigation_items(actor: Any, active: str | None) -> list[dict[str, Any]]:
+    """The service navigation's links for this actor, ``active`` marking the current section."""
+    signed_in = actor.is_authenticated
+    links: list[tuple[str, str, str | None]] = []
+    if signed_in:
+        links.append((url("dashboard"), "Dashboard", "dashboard"))
+    links += [
+        (url("programme-list"), "Programmes", "programmes"),
+        (url("tender-list"), "Tenders", "tenders"),
+        (url("contract-list"), "Contracts", "contracts"),
+        (url("organisation-list"), "Organisations", "organisations"),
+    ]
+    if actor.role in ("auditor", "system_admin"):
+        links.append((url("audit-list"), "Audit trail", "audit"))
+    if actor.role == "system_admin":
+        links.append((url("task-list"), "Tasks", "tasks"))
+    links.append(("/api/v1/docs", "API", None))
+    if signed_in:
+        links.append((url("account"), "Your account", "account"))
+    else:
+        links.append((url("sign-in"), "Sign in", "sign-in"))
+    return [
+        {"href": href, "text": text, "active": section is not None and section == active}
+        for href, text, section in links
+    ]
+
+
+@pass_environment
+def service_navigation(env: Environment, actor: Any, active: Any, sign_out: str) -> Markup:
+    """The GOV.UK service navigation, drawn once per kind of actor and section.
+
+    ``sign_out`` (the sign-out form, which carries this request's CSRF token) goes into the
+    navigation's end slot after the cached drawing.
+    """
+    section = active if isinstance(active, str) else None
+    key = (get_script_prefix(), actor.is_authenticated, str(actor.role or ""), section)
+    found = _PARTS.get(key)
+    if found is None:
+        template = env.from_string(
+            '{% from "govuk_frontend_jinja/components/service-navigation/macro.html" '
+            "import govukServiceNavigation %}"
+            '{{ govukServiceNavigation({"navigation": nav, "slots": {"navigationEnd": slot}}) }}'
+        )
+        html = template.render(nav=navigation_items(actor, section), slot=Markup(_SIGN_OUT_SLOT))
+        found = _PARTS[key] = Markup(html)
+    return Markup(found.replace(_SIGN_OUT_SLOT, sign_out))
 
 
 def money(value: Decimal | int | None, pence: bool = False) -> str:
@@ -74,6 +158,8 @@ def environment(**options: Any) -> Environment:
     env = Environment(**options)
     env.globals.update(
         url=url,
+        part=part,
+        service_navigation=service_navigation,
         static=static,
         get_messages=messages.get_messages,
         query=query,

@@ -8,9 +8,11 @@ from django.http import HttpRequest, HttpResponse
 
 from fullvalue.domain.roles import Role, needs_second_factor
 from fullvalue.web.accounts.models import Membership
+from fullvalue.web.accounts.selectors import memberships_for_user
 from fullvalue.web.core.actor import Actor
 
 SESSION_MEMBERSHIP = "membership_id"
+_LOADED = "_fullvalue_memberships"
 
 
 def user_needs_second_factor(memberships: list[Membership]) -> bool:
@@ -28,6 +30,7 @@ def actor_from_request(request: HttpRequest) -> Actor:
         .select_related("organisation")
         .order_by("id")
     )
+    setattr(request, _LOADED, memberships)
     if user_needs_second_factor(memberships) and not user.is_verified():
         return Actor.anonymous()
     chosen = None
@@ -50,6 +53,18 @@ def actor_from_request(request: HttpRequest) -> Actor:
         organisation_name=chosen.organisation.name,
         membership_count=len(memberships),
     )
+
+
+def own_memberships(request: HttpRequest) -> list[Membership]:
+    """The signed-in person's active memberships, by organisation name and role.
+
+    The middleware has already read them (with their organisations) to choose the actor's
+    membership; pages that list them reuse that read instead of repeating it.
+    """
+    loaded: list[Membership] | None = getattr(request, _LOADED, None)
+    if loaded is None:
+        return memberships_for_user(request.actor)  # type: ignore[attr-defined]
+    return sorted(loaded, key=lambda m: (m.organisation.name, m.role))
 
 
 class ActorMiddleware:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from fullvalue.domain.organisations import REGIONS, SizeBand
 from fullvalue.domain.roles import Role
-from fullvalue.web.accounts.selectors import memberships_for_user
+from fullvalue.web.accounts.middleware import own_memberships
 from fullvalue.web.audit.selectors import audit_events
 from fullvalue.web.core.pages import page, signin_required
 from fullvalue.web.core.selectors import task_results
@@ -18,7 +18,7 @@ from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.organisations.rules import LED_BY_FIELDS
 from fullvalue.web.organisations.selectors import market_summary
 from fullvalue.web.tendering.models import EvaluatorAssignment, Tender
-from fullvalue.web.tendering.selectors import my_bids
+from fullvalue.web.tendering.selectors import my_bids_listed
 
 COOKIE_SEEN = "cookies_message_seen"
 
@@ -49,8 +49,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """A dashboard shaped by the role the person is acting in."""
     actor = request.actor  # type: ignore[attr-defined]
     context: dict = {"nav_active": "dashboard"}
-    if actor.organisation_id:
-        context["organisation"] = Organisation.objects.get(id=actor.organisation_id)
+    memberships = own_memberships(request)
+    context["organisation"] = next(
+        (m.organisation for m in memberships if m.id == actor.membership_id), None
+    )
     if actor.role in (Role.COMMISSIONER, Role.EVALUATOR, Role.INVESTOR, Role.SYSTEM_ADMIN):
         # The market view is aggregate public data: a minute's staleness is fine.
         summary = cache.get_or_set("market-summary", market_summary, 60)
@@ -75,8 +77,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .order_by("-id")
         )
     if actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF):
-        context["my_bids"] = list(my_bids(actor).order_by("-id")[:20])
-    context["memberships"] = memberships_for_user(actor)
+        context["my_bids"] = my_bids_listed(actor)
+    context["memberships"] = memberships
     context["regions"] = REGIONS
     return page(request, "core/dashboard.html", "Dashboard", **context)
 

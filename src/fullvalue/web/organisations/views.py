@@ -23,7 +23,7 @@ from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
 from fullvalue.web.organisations import imports, services
-from fullvalue.web.organisations.models import LegalForm, Sector
+from fullvalue.web.organisations.models import LegalForm, Organisation, Sector
 from fullvalue.web.organisations.rules import LED_BY_FIELDS
 from fullvalue.web.organisations.selectors import (
     OrganisationFilters,
@@ -132,10 +132,28 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _profile(actor: Any, slug: str) -> Organisation:
+    """An organisation with its identifiers and areas, cached under the directory's version.
+
+    Three queries become one (the version) on a page everyone reads; the same version key as
+    the directory's results keeps it from ever being stale (decision 0005). What the reader may
+    see is still decided per request, from the organisation's values.
+    """
+    key = (
+        "org-profile:"
+        + hashlib.sha256(json.dumps([directory_version(), slug]).encode()).hexdigest()
+    )
+    org = cache.get(key)
+    if org is None:
+        org = organisation_get(actor, slug)  # NotFound for an unknown address, never cached
+        cache.set(key, org, 3600)
+    return org
+
+
 def organisation_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     """An organisation's profile; private details only for those allowed to read them."""
     actor = request.actor  # type: ignore[attr-defined]
-    org = organisation_get(actor, slug)
+    org = _profile(actor, slug)
     private = can_read_private(actor, org.id)
     return page(
         request,

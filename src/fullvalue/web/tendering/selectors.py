@@ -142,6 +142,23 @@ def my_bids(actor: Actor) -> QuerySet[Bid]:
     return _bids().filter(parties__organisation_id=actor.organisation_id).distinct()
 
 
+def my_bids_listed(actor: Actor, limit: int = 20) -> list[Bid]:
+    """The newest of the actor's organisation's bids, with only what a list of them shows.
+
+    :func:`my_bids` loads each bid's sealed content, lead and parties; a dashboard listing
+    reference, lot and status needs none of that.
+    """
+    if actor.organisation_id is None:
+        return []
+    ids = BidParty.objects.filter(organisation_id=actor.organisation_id).values("bid_id")
+    return list(
+        Bid.objects.filter(id__in=ids)
+        .select_related("lot__tender")
+        .only("id", "status", "lot__number", "lot__title", "lot__tender__reference")
+        .order_by("-id")[:limit]
+    )
+
+
 def scores_visible_to(actor: Actor, bid: Bid) -> QuerySet[Score]:
     """Scores for a bid: an evaluator sees others' only after submitting their own."""
     if not can_read_bid(actor, bid) or _is_party(actor, bid):

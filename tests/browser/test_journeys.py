@@ -186,3 +186,58 @@ def test_commissioning_pages_in_the_demo_world_pass_axe(page, axe):
         expect(page.get_by_role("heading", name="Feedback on your bid")).to_be_visible()
         expect(page.get_by_text("not successful")).to_be_visible()
         axe.check()
+
+
+def test_pages_run_their_scripts_under_the_real_content_security_policy(
+    browser, live_server, make_member
+):
+    """No CSP bypass here: the nonce'd inline script and our module scripts must run, and the
+    browser must report no violation on any page visited."""
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + "
+        "e.blockedURI))"
+    )
+    admin = make_member(Role.PROVIDER_ADMIN)
+    for path in ("/", "/organisations/", "/sign-in/"):
+        page.goto(path)
+        body_class = page.evaluate("document.body.className")
+        assert "js-enabled" in body_class and "govuk-frontend-supported" in body_class, path
+    # the module script ran too: GOV.UK Frontend marks each component it initialised
+    page.goto("/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-govuk-button-init]").count() >= 1
+    page.goto("/sign-in/")
+    page.get_by_label("Email address").fill(admin.user.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    go(page, page.get_by_role("button", name="Sign in"))
+    page.wait_for_url("**/dashboard/")
+    for path in ("/dashboard/", "/account/", f"/organisations/{admin.organisation.slug}/"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.body.className").count("govuk-frontend-supported") == 1
+    context.close()
+    assert violations == []
+
+
+def test_the_csp_check_can_fail(browser, live_server):
+    """Guard: an inline script without the nonce is reported as a violation."""
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    seen: list[str] = []
+    page.on("console", lambda m: seen.append(m.text))
+    page.goto("/")
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.x = 1';"
+        " document.body.appendChild(s); }"
+    )
+    page.wait_for_timeout(200)
+    context.close()
+    assert any("Content Security Policy" in text for text in seen)

@@ -1,5 +1,6 @@
 """Sign-in with lockout and a second factor, invitations, password reset, roles and tokens."""
 
+import json
 import re
 
 import pytest
@@ -88,6 +89,14 @@ def test_first_sign_in_enrols_an_authenticator(client, make_member):
     device.refresh_from_db()
     assert device.confirmed
     assert client.get(reverse("dashboard")).status_code == 200
+    from fullvalue.web.audit.models import AuditEvent
+
+    actions = list(
+        AuditEvent.objects.filter(object_type="user", object_id=str(member.user.id))
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["second_factor.start", "second_factor.enrol"]
 
 
 def test_session_without_verified_device_is_anonymous(client, make_member):
@@ -207,6 +216,13 @@ def test_password_reset(client, make_member):
     assert done.status_code == 302
     assert client.post(link, {}).status_code == 400  # the link works once
     assert post_sign_in(client, member.user.email, "brand-new-passphrase-9").status_code == 302
+    from fullvalue.web.audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="password.reset")
+    assert event.object_id == str(member.user.id) and event.actor_email == member.user.email
+    assert event.changes == {"password": [None, "changed"]}  # never the password or its hash
+    member.user.refresh_from_db()
+    assert member.user.password[:20] not in json.dumps(event.changes)
 
 
 def test_password_reset_does_not_reveal_unknown_addresses(client):

@@ -149,25 +149,64 @@ def test_malformed_json_is_a_problem(client, make_member, api_token):
     assert response["Content-Type"] == PROBLEM
 
 
+def test_an_address_with_no_endpoint_is_a_problem_not_a_page(client):
+    for path in ["/api/v1/nope", "/api/v1/organisations/abc/nope", "/api/v2/organisations"]:
+        body = assert_problem(client.get(path), 404, "not-found")
+        assert body["instance"] == path and "no API endpoint" in body["detail"]
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_an_error_outside_the_endpoints_is_a_problem_under_the_api(rf):
+    import json
+
+    from fullvalue.web.core.views import server_error
+
+    response = server_error(rf.get("/api/v1/organisations"))
+    assert response.status_code == 500 and response["Content-Type"] == PROBLEM
+    body = json.loads(response.content)
+    assert body["code"] == "server-error" and body["instance"] == "/api/v1/organisations"
+    assert server_error(rf.get("/organisations/"))["Content-Type"].startswith("text/html")
+
+
 def test_429_when_rate_limited(client, settings):
+    from django.core.cache import caches
+
     from fullvalue.web.api.app import api
 
     throttle = api.throttle[0]
     original = throttle.rate, throttle.num_requests, throttle.duration
     throttle.rate, throttle.num_requests, throttle.duration = "2/m", 2, 60
     try:
-        from django.core.cache import cache
-
-        cache.clear()
+        caches["throttle"].clear()
         client.get("/api/v1/organisations")
         client.get("/api/v1/organisations")
         body = assert_problem(client.get("/api/v1/organisations"), 429, "rate-limited")
         assert "wait" in body["detail"]
     finally:
         throttle.rate, throttle.num_requests, throttle.duration = original
-        from django.core.cache import cache
+        caches["throttle"].clear()
 
-        cache.clear()
+
+def test_rate_limits_are_counted_across_web_processes(client, settings):
+    """Each gunicorn worker is its own process: the counts must live where all of them look."""
+    from django.core.cache import caches
+    from django.core.cache.backends.filebased import FileBasedCache
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from fullvalue.web.api.app import api
+
+    shared = caches["throttle"]
+    assert not isinstance(shared, LocMemCache)
+    assert all(t.cache is shared for t in api.throttle)
+    shared.clear()
+    for _ in range(3):
+        client.get("/api/v1/organisations")
+    # another process opens the same place afresh and sees this one's three requests
+    other = FileBasedCache(settings.CACHES["throttle"]["LOCATION"], {})
+    key = api.throttle[0].get_cache_key(client.get("/healthz").wsgi_request)
+    assert len(other.get(key)) == 3
+    shared.clear()
 
 
 def test_500_is_a_problem_without_details(client, monkeypatch):

@@ -123,8 +123,25 @@ def test_participant_import_names_every_bad_row_and_is_idempotent(chain):
     result = import_run(job.id)
     assert result["created"] == 3 and Participant.objects.count() == 3
     assert import_run(job.id) == result  # the worker crashing and retrying writes nothing twice
+    from fullvalue.web.audit.models import AuditEvent
+    from fullvalue.web.audit.verify import verify_audit
+
+    trail = AuditEvent.objects.filter(object_type="import", object_id=str(job.id)).order_by("seq")
+    assert [(e.action, e.actor_email) for e in trail] == [
+        ("import.start", chain["sub"].email),
+        ("import.participants", chain["sub"].email),  # the batch, in its own transaction
+        ("import.finish", chain["sub"].email),
+    ]
+    assert trail[1].changes["created"] == [None, 3]
+    assert trail[2].changes["already_there"] == [None, 0]
     _, _, again = _import(chain, chain["sub"], PEOPLE)
     assert again["created"] == 0 and again["already_there"] == 3
+    assert (
+        not AuditEvent.objects.filter(action="import.participants")
+        .exclude(object_id=str(job.id))
+        .exists()
+    )  # a batch that writes nothing records nothing
+    assert verify_audit().ok
     person = Participant.objects.first()
     assert len(person.pseudonym) == 64 and "W00" not in person.pseudonym
     assert ParticipantIdentity.objects.get(participant=person).case_reference.startswith("W00")

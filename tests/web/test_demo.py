@@ -4,9 +4,9 @@ import pytest
 from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from fullvalue.domain.roles import Role
+from fullvalue.domain.roles import Role, needs_second_factor
 from fullvalue.errors import PermissionDenied
-from fullvalue.web.accounts.models import Membership
+from fullvalue.web.accounts.models import Membership, User
 from fullvalue.web.audit.verify import verify_audit
 from fullvalue.web.demo.services import demo_totp_code
 from fullvalue.web.demo.world import LOGINS, ORGANISATIONS, build_demo_world
@@ -31,6 +31,12 @@ def test_demo_world_has_every_role_and_the_market_it_describes():
     for login in LOGINS:
         has_device = TOTPDevice.objects.filter(user__email=login.email, confirmed=True).exists()
         assert has_device == login.needs_code
+    # everyone in the demo whose roles need a second factor can sign in with `script/demo-code`
+    for user in User.objects.all():
+        roles = {Role(r) for r in user.memberships.values_list("role", flat=True)}
+        has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        assert has_device == needs_second_factor(roles), user.email
+    assert Membership.objects.filter(role=Role.COMMUNITY_MEMBER.value).count() >= 2
     assert verify_audit().ok
 
 

@@ -11,7 +11,8 @@ Environment variables:
   secure cookies, HSTS and the HTTPS redirect. ``script/server`` serves on loopback over plain
   HTTP and so sets ``HTTPS=false``.
 - ``OCID_PREFIX``, ``EMAIL_BACKEND``, ``DEFAULT_FROM_EMAIL``, ``SESSION_IDLE_MINUTES``,
-  ``FULLVALUE_VAR_DIR``, ``API_RATE_LIMIT`` (e.g. ``600/m``).
+  ``FULLVALUE_VAR_DIR``, ``API_RATE_LIMIT`` (e.g. ``600/m``), ``THROTTLE_CACHE_BACKEND`` and
+  ``THROTTLE_CACHE_LOCATION`` (where rate-limit counts are shared).
 """
 
 from __future__ import annotations
@@ -232,10 +233,21 @@ TASKS = {
 }
 
 CACHES = {
+    # Rendered pages and version-keyed results: per process is right (decision 0005).
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fullvalue",
-    }
+    },
+    # The API's rate limits must count every web process's requests together, so they live
+    # in files every process on the host shares; several hosts need a shared cache server
+    # (``THROTTLE_CACHE_BACKEND`` and ``THROTTLE_CACHE_LOCATION``, e.g. Django's RedisCache).
+    "throttle": {
+        "BACKEND": os.environ.get(
+            "THROTTLE_CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"
+        ),
+        "LOCATION": os.environ.get("THROTTLE_CACHE_LOCATION", str(VAR_DIR / "throttle")),
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -206,8 +206,37 @@ def membership_deactivate(*, actor: Actor, membership_id: int) -> Membership:
 @transaction.atomic
 def totp_device_start(*, user: User) -> TOTPDevice:
     """Create (or restart) an unconfirmed TOTP device for a person setting up a second factor."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    dropped = TOTPDevice.objects.filter(user=user, confirmed=False).delete()[0]
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    audit_record(
+        actor=Actor(user_id=user.id, email=user.email),
+        action="second_factor.start",
+        object_type="user",
+        object_id=user.id,
+        object_repr=user.email,
+        before={"pending_devices": dropped},
+        after={"pending_devices": 1},
+    )
+    return device
+
+
+@transaction.atomic
+def password_reset_complete(*, user: User, password: str) -> User:
+    """Set a new password chosen from an emailed reset link (already checked by the form).
+
+    The audit trail records that the password changed, never the password or its hash.
+    """
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=Actor(user_id=user.id, email=user.email),
+        action="password.reset",
+        object_type="user",
+        object_id=user.id,
+        object_repr=user.email,
+        after={"password": "changed"},
+    )
+    return user
 
 
 @transaction.atomic

@@ -214,7 +214,7 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
             },
         )
         if form.is_valid():
-            form.save()
+            services.password_reset_complete(user=user, password=form.cleaned_data["new_password1"])
             messages.success(request, "Your password has been changed. You can now sign in.")
             return redirect("sign-in")
         for field, errors in form.errors.items():

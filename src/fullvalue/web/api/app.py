@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Schema, Status
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
@@ -42,13 +42,28 @@ cursor pagination (`cursor`, `limit`, and `links.next`). Every error is
 list naming each field and reason.
 """
 
+
+class _SharedCounts:
+    """Rate-limit histories in the cache every web process shares (``CACHES["throttle"]``)."""
+
+    cache = caches["throttle"]
+
+
+class AnonLimit(_SharedCounts, AnonRateThrottle):
+    """Requests without a token, counted per client address across all processes."""
+
+
+class TokenLimit(_SharedCounts, AuthRateThrottle):
+    """Requests with a token or session, counted per credential across all processes."""
+
+
 api = NinjaAPI(
     title="Fullvalue API",
     version="1",
     description=DESCRIPTION,
     urls_namespace="api-v1",
     auth=[TokenAuth(), SessionActorAuth()],
-    throttle=[AnonRateThrottle(settings.API_RATE_LIMIT), AuthRateThrottle(settings.API_RATE_LIMIT)],
+    throttle=[AnonLimit(settings.API_RATE_LIMIT), TokenLimit(settings.API_RATE_LIMIT)],
 )
 problems.install(api)
 api.add_router("", commissioning_router)

@@ -136,13 +136,29 @@ def feedback(request: HttpRequest) -> HttpResponse:
     return page(request, "core/feedback.html", "Give feedback")
 
 
+def _api_problem(request: HttpRequest, status: int, detail: str) -> HttpResponse | None:
+    """Problem details for a path under the API that no endpoint answered, else ``None``."""
+    if not request.path.startswith("/api/"):
+        return None
+    from fullvalue.web.api.app import api
+    from fullvalue.web.api.problems import STATUS_CODES, problem_response
+
+    return problem_response(api, request, status=status, code=STATUS_CODES[status], detail=detail)
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """404 page."""
+    """404 page (problem details under ``/api/``, where clients expect JSON)."""
+    problem = _api_problem(request, 404, "There is no API endpoint at this address.")
+    if problem is not None:
+        return problem
     return page(request, "core/error.html", "Page not found", status=404, error=None)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """500 page (rendered without touching the database)."""
+    """500 page (rendered without touching the database; problem details under ``/api/``)."""
     from django.shortcuts import render
 
+    problem = _api_problem(request, 500, "Something went wrong on our side; it has been logged.")
+    if problem is not None:
+        return problem
     return render(request, "core/500.html", {"title": "Sorry, there is a problem"}, status=500)

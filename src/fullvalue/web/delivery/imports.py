@@ -374,18 +374,24 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+BatchHook = Callable[[int, int, int], None]
+"""Told ``(first row, rows in the batch, rows created)`` inside each batch's transaction."""
+
+
 def write_participants(
     contract_id: int,
     provider_id: int,
     parsed: ParsedFile,
     progress: Callable[[int], None] | None = None,
+    on_batch: BatchHook | None = None,
 ) -> dict[str, int]:
     """Create the valid participants that do not exist yet, in batches; return counts.
 
     Each batch is one transaction that looks up which of its pseudonyms the contract already has
     and inserts the others with their identities, so a crash leaves whole batches and a re-run
     skips them. ``progress`` is told the rows done after a batch, at most once every
-    ``PROGRESS_SECONDS`` (the caller records the end).
+    ``PROGRESS_SECONDS`` (the caller records the end); ``on_batch`` (the audit trail) is called
+    inside each batch's transaction that writes anything.
     """
     created = skipped = 0
     now = timezone.now()
@@ -400,6 +406,8 @@ def write_participants(
                 fresh = [(k, r) for k, r in keys.items() if k not in existing]
                 if fresh:
                     _insert_participants(contract_id, provider_id, fresh, now)
+                    if on_batch is not None:
+                        on_batch(chunk[0]["row"], len(chunk), len(fresh))
         skipped += len(chunk) - len(fresh)
         created += len(fresh)
         checkpoint("import.batch")  # crash tests: a batch is committed, the rest is not
@@ -641,8 +649,12 @@ def write_events(
     provider_id: int,
     parsed: ParsedFile,
     progress: Callable[[int], None] | None = None,
+    on_batch: BatchHook | None = None,
 ) -> dict[str, Any]:
-    """Create the valid events whose participant exists and that are not recorded yet."""
+    """Create the valid events whose participant exists and that are not recorded yet.
+
+    Batches as :func:`write_participants`, with ``on_batch`` likewise.
+    """
     created = skipped = unknown = 0
     problems: list[Problem] = []
     keyed = pseudonymiser(contract_id, provider_id)
@@ -683,8 +695,11 @@ def write_events(
                         evidence=r["evidence"],
                     )
                 )
-        with transaction.atomic():
-            OutcomeEvent.objects.bulk_create(fresh, batch_size=BATCH)
+        if fresh:
+            with transaction.atomic():
+                OutcomeEvent.objects.bulk_create(fresh, batch_size=BATCH)
+                if on_batch is not None:
+                    on_batch(chunk[0]["row"], len(chunk), len(fresh))
         created += len(fresh)
         report(start + len(chunk))
     return {

@@ -115,7 +115,7 @@ def import_start(*, actor: Actor, job_id: int, valid_rows_only: bool) -> ImportJ
 
 def import_run(job_id: int) -> dict:
     """Do the import (called by the worker); safe to run again after a crash."""
-    job = ImportJob.objects.select_related("contract").get(id=job_id)
+    job = ImportJob.objects.select_related("contract", "uploaded_by").get(id=job_id)
     if job.status == ImportJob.Status.DONE:
         return job.result
     ImportJob.objects.filter(id=job.id).update(status=ImportJob.Status.RUNNING)
@@ -124,12 +124,38 @@ def import_run(job_id: int) -> dict:
     def progress(done: int) -> None:
         ImportJob.objects.filter(id=job.id).update(processed_rows=done)
 
-    writer = imports.write_events if parsed.kind == "events" else imports.write_participants
-    counts = writer(job.contract_id, job.provider_id, parsed, progress)
-    result = {**job.result, **counts, "finished_at": timezone.now().isoformat()}
-    ImportJob.objects.filter(id=job.id).update(
-        status=ImportJob.Status.DONE, result=result, processed_rows=parsed.total
+    uploader = Actor(
+        user_id=job.uploaded_by_id,
+        email=job.uploaded_by.email,
+        organisation_id=job.provider_id,
+        via="task",
     )
+
+    def audited(first_row: int, rows: int, created: int) -> None:
+        audit_record(
+            actor=uploader,
+            action=f"import.{parsed.kind}",
+            object_type="import",
+            object_id=job.id,
+            object_repr=job.filename,
+            after={"from_row": first_row, "rows": rows, "created": created},
+        )
+
+    writer = imports.write_events if parsed.kind == "events" else imports.write_participants
+    counts = writer(job.contract_id, job.provider_id, parsed, progress, audited)
+    result = {**job.result, **counts, "finished_at": timezone.now().isoformat()}
+    with transaction.atomic():
+        ImportJob.objects.filter(id=job.id).update(
+            status=ImportJob.Status.DONE, result=result, processed_rows=parsed.total
+        )
+        audit_record(
+            actor=uploader,
+            action="import.finish",
+            object_type="import",
+            object_id=job.id,
+            object_repr=job.filename,
+            after={k: v for k, v in counts.items() if k != "problems"},
+        )
     return result
 
 
@@ -151,6 +177,7 @@ def claim_submit(*, actor: Actor, event_id: int) -> Claim:
         object_type="claim",
         object_id=claim.id,
         object_repr=f"{event.outcome} {event.occurred_on}",
+        after={"event": event.id, "outcome": event.outcome, "status": claim.status},
     )
     return claim
 

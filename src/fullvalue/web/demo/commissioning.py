@@ -19,10 +19,11 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from fullvalue.domain.roles import Role
+from fullvalue.domain.roles import Role, needs_second_factor
 from fullvalue.web.accounts.models import Membership, User
 from fullvalue.web.accounts.services import actor_for_membership
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.demo.devices import enrol_demo_device
 from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.programmes.services import (
     engagement_notice_create,
@@ -47,6 +48,8 @@ def _member(org: Organisation, role: Role, email: str, name: str, password: str)
         email, password, full_name=name
     )
     membership, _ = Membership.objects.get_or_create(user=user, organisation=org, role=role.value)
+    if needs_second_factor({role}):
+        enrol_demo_device(user)  # so `script/demo-code` works for every demo person who needs it
     return actor_for_membership(
         Membership.objects.select_related("user", "organisation").get(id=membership.id)
     )

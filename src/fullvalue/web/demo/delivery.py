@@ -20,12 +20,14 @@ import random
 from fullvalue.domain.roles import Role
 from fullvalue.web.accounts.models import Membership
 from fullvalue.web.accounts.services import actor_for_membership
-from fullvalue.web.contracts.models import Contract, Milestone
+from fullvalue.web.audit.services import audit_record
+from fullvalue.web.contracts.models import Contract
 from fullvalue.web.contracts.services import (
     contract_create,
     kpi_add,
     kpi_observe,
     milestone_add,
+    milestone_met,
     supply_chain_set,
 )
 from fullvalue.web.core.actor import Actor
@@ -106,23 +108,33 @@ def build_delivery_demo(orgs: dict[str, Organisation], password: str) -> None:
     sub = _actor(f"admin.sahara@{DOMAIN}", sahara)
 
     contract = Contract.objects.get(award__isnull=False, provider=centre)
-    Contract.objects.filter(id=contract.id).update(
-        status=Contract.Status.ACTIVE, start_date=dt.date(2025, 4, 1), end_date=dt.date(2028, 3, 31)
+    # The demo's contract started in April 2025, before the day the demo is built: the one write
+    # here that no service would make, so it is recorded in the audit trail by hand.
+    before = {"status": contract.status, "start_date": contract.start_date}
+    after = {"status": Contract.Status.ACTIVE, "start_date": dt.date(2025, 4, 1)}
+    Contract.objects.filter(id=contract.id).update(**after, end_date=dt.date(2028, 3, 31))
+    audit_record(
+        actor=Actor.system("demo"),
+        action="demo.backdate",
+        object_type="contract",
+        object_id=contract.id,
+        object_repr=contract.title,
+        before=before,
+        after={**after, "end_date": dt.date(2028, 3, 31)},
+        organisation_id=contract.commissioner_id,
     )
-    Milestone.objects.bulk_create(
-        [
-            Milestone(
-                contract=contract,
-                title="Women-only centre open five days a week",
-                due_date=dt.date(2025, 6, 30),
-                met_on=dt.date(2025, 6, 16),
-            ),
-            Milestone(
-                contract=contract,
-                title="Outreach in two probation offices",
-                due_date=dt.date(2026, 12, 31),
-            ),
-        ]
+    opened = milestone_add(
+        actor=priya,
+        contract_id=contract.id,
+        title="Women-only centre open five days a week",
+        due_date="2025-06-30",
+    )
+    milestone_met(actor=priya, milestone_id=opened.id, met_on="2025-06-16")
+    milestone_add(
+        actor=priya,
+        contract_id=contract.id,
+        title="Outreach in two probation offices",
+        due_date="2026-12-31",
     )
     for name, target, unit, value in (
         ("Women starting within 10 working days of referral", "85", "%", "88"),

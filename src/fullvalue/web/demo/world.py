@@ -1,23 +1,23 @@
 """The demo world: believable organisations, one person per role, second factors enrolled.
 
 Deterministic: the same data in the same order every time, built through the services so the
-audit trail records it like any other write.
+audit trail records it like any other write. The exceptions: demo people, their memberships
+and authenticators are created directly (in a real deployment people join by invitation), and
+the delivery contract's start is backdated, which the audit trail records as ``demo.backdate``.
 """
 
 from __future__ import annotations
 
-import binascii
-import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fullvalue.domain.roles import SECOND_FACTOR_ROLES, Role
 from fullvalue.web.accounts.models import Membership, User
 from fullvalue.web.core.actor import Actor
-from fullvalue.web.demo.commissioning import build_commissioning_demo
+from fullvalue.web.demo.commissioning import _member, build_commissioning_demo
 from fullvalue.web.demo.delivery import build_delivery_demo
+from fullvalue.web.demo.devices import enrol_demo_device
 from fullvalue.web.demo.models import DemoMarker
 from fullvalue.web.organisations.services import organisation_create
 
@@ -403,13 +403,6 @@ LOGINS = [
 ]
 
 
-def demo_totp_key(email: str) -> str:
-    """A fixed, per-user TOTP key (hex) so demo codes are reproducible; demo only."""
-    return binascii.hexlify(
-        hashlib.sha256(f"fullvalue-demo:{email}".encode()).digest()[:20]
-    ).decode()
-
-
 @transaction.atomic
 def build_demo_world() -> list[DemoLogin]:
     """Create the demo world in an empty database; return the demo logins."""
@@ -424,15 +417,21 @@ def build_demo_world() -> list[DemoLogin]:
             user=user, organisation=by_name[login.organisation], role=login.role.value
         )
         if login.needs_code:
-            TOTPDevice.objects.create(
-                user=user, name="Demo authenticator", confirmed=True, key=demo_totp_key(login.email)
-            )
+            enrol_demo_device(user)
     # A second role for the commissioner, to show switching roles.
     commissioner = User.objects.get(email=LOGINS[0].email)
     Membership.objects.create(
         user=commissioner,
         organisation=by_name["Lancashire County Council"],
         role=Role.COMMISSIONER.value,
+    )
+    # A second community member, from the same residents' association.
+    _member(
+        by_name["Stretford Residents' Association"],
+        Role.COMMUNITY_MEMBER,
+        f"resident@{DEMO_DOMAIN}",
+        "Delroy Campbell",
+        DEMO_PASSWORD,
     )
     build_commissioning_demo(by_name, DEMO_PASSWORD)
     build_delivery_demo(by_name, DEMO_PASSWORD)

@@ -124,6 +124,7 @@ def payrun_request(
     )
     if queue and busy.exists():
         raise Conflict(f"The {period} run is already being prepared.")
+    replaced = sorted(busy.values_list("id", flat=True))
     busy.delete()
     run = PaymentRun.objects.create(
         contract=contract,
@@ -139,6 +140,8 @@ def payrun_request(
         object_type="payment_run",
         object_id=run.id,
         object_repr=f"{contract.title} {period}",
+        before={"runs_being_prepared": replaced} if replaced else None,
+        after={"period": period, "status": run.status},
         organisation_id=contract.commissioner_id,
     )
     if queue:

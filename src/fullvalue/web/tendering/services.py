@@ -428,6 +428,7 @@ def interest_register(*, actor: Actor, tender_id: int) -> Interest:
             object_type="tender",
             object_id=tender.id,
             object_repr=tender.title,
+            after={"interested_organisation": org_id},
         )
     return interest
 
@@ -455,6 +456,7 @@ def clarification_ask(
         object_type="clarification",
         object_id=item.id,
         object_repr=item.question[:100],
+        after={"tender": tender.id, "question": item.question},
     )
     return item
 
@@ -697,6 +699,7 @@ def bid_withdraw(*, actor: Actor, bid_id: int, now: dt.datetime | None = None) -
         raise Conflict("The deadline has passed: the bid can no longer be withdrawn.")
     if bid.status != Bid.Status.SUBMITTED:
         raise Conflict("The bid is not submitted.")
+    before = {"status": bid.status, "withdrawn_at": None}
     bid.status, bid.withdrawn_at = Bid.Status.WITHDRAWN, now
     bid.save(update_fields=["status", "withdrawn_at"])
     audit_record(
@@ -705,6 +708,8 @@ def bid_withdraw(*, actor: Actor, bid_id: int, now: dt.datetime | None = None) -
         object_type="bid",
         object_id=bid.id,
         object_repr=str(bid.lot),
+        before=before,
+        after={"status": bid.status, "withdrawn_at": now},
     )
     return bid
 

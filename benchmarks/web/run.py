@@ -109,6 +109,29 @@ def api_token(email: str) -> str:
     return subprocess.check_output([sys.executable, "-c", code], text=True, cwd=ROOT).strip()
 
 
+def served_times(log: Path) -> dict[str, dict[str, float]]:
+    """Time inside gunicorn per path (p50, p95, max in ms), from the run's access log."""
+    times: dict[str, list[float]] = {}
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("FVLOG "):
+            _, path, _status, micros = line.split(" ")
+            times.setdefault(path, []).append(int(micros) / 1000)
+
+    def pick(values: list[float], q: float) -> float:
+        return round(values[min(len(values) - 1, int(q * len(values)))], 2)
+
+    out = {}
+    for path, values in sorted(times.items()):
+        values.sort()
+        out[path] = {
+            "n": len(values),
+            "p50": pick(values, 0.5),
+            "p95": pick(values, 0.95),
+            "max": values[-1],
+        }
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=50)
@@ -121,13 +144,19 @@ def main() -> int:
         "PORT": str(args.port),
         "API_RATE_LIMIT": "100000000/m",
         "AXES_FAILURE_LIMIT": "1000",
+        # each request's path, status and time inside gunicorn (microseconds), to tell time
+        # spent serving from time spent queueing
+        "GUNICORN_CMD_ARGS": "--access-logformat='FVLOG %(U)s %(s)s %(D)s'",
     }
+    access_log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (open for the whole run, below)
+        "w+", prefix="fullvalue-access-", suffix=".log"
+    )
     server = subprocess.Popen(
         [str(ROOT / "script" / "server")],
         cwd=ROOT,
         env=env,
         start_new_session=True,
-        stdout=subprocess.DEVNULL,
+        stdout=access_log,
         stderr=subprocess.DEVNULL,
     )
     try:
@@ -187,7 +216,11 @@ def main() -> int:
             "clients": args.clients,
             "duration_s": args.duration,
             "database": "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (embedded)",
-            "server": "script/server: gunicorn gthread, 3 workers x 1 thread, + task worker",
+            "server": "script/server: gunicorn {} workers x {}, {} thread(s), + task worker".format(
+                os.environ.get("WEB_WORKER_CLASS", "sync"),
+                os.environ.get("WEB_WORKERS", "3"),
+                os.environ.get("WEB_THREADS", "1"),
+            ),
             "requests": stats["requests"],
             "requests_per_s": float(rps[1]) if rps else None,
             "p50_ms": stats["p50"] / 1000,
@@ -198,6 +231,7 @@ def main() -> int:
             "connect_errors": stats["errors_connect"],
             "timeouts": stats["errors_timeout"],
             "mix": [r.split(" ")[0] + (" (signed in)" if " " in r else "") for r in requests],
+            "served_ms_by_path": served_times(Path(access_log.name)),
             "load_average_after": os.getloadavg(),
         }
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -211,6 +245,7 @@ def main() -> int:
     finally:
         os.killpg(server.pid, signal.SIGINT)
         server.wait(timeout=30)
+        access_log.close()  # and removed
 
 
 if __name__ == "__main__":

@@ -169,27 +169,38 @@ def test_an_error_outside_the_endpoints_is_a_problem_under_the_api(rf):
     assert server_error(rf.get("/organisations/"))["Content-Type"].startswith("text/html")
 
 
-def test_429_when_rate_limited(client, settings):
+def test_429_when_rate_limited(client, api_token, make_member):
     from django.core.cache import caches
 
     from fullvalue.web.api.app import api
 
-    throttle = api.throttle[0]
-    original = throttle.rate, throttle.num_requests, throttle.duration
-    throttle.rate, throttle.num_requests, throttle.duration = "2/m", 2, 60
+    original = [(t.num_requests, t.duration) for t in api.throttle]
+    for t in api.throttle:
+        t.num_requests, t.duration = 2, 3600  # one window for the whole test
     try:
         caches["throttle"].clear()
         client.get("/api/v1/organisations")
         client.get("/api/v1/organisations")
-        body = assert_problem(client.get("/api/v1/organisations"), 429, "rate-limited")
-        assert "wait" in body["detail"]
+        response = client.get("/api/v1/organisations")
+        body = assert_problem(response, 429, "rate-limited")
+        assert "wait" in body["detail"] and 0 < int(response["Retry-After"]) <= 3600
+        # on endpoints that need a token, the token is counted apart from its address
+        token = api_token(make_member(Role.PROVIDER_ADMIN))
+        assert client.get("/api/v1/me", **auth(token)).status_code == 200
+        assert client.get("/api/v1/me", **auth(token)).status_code == 200
+        assert_problem(client.get("/api/v1/me", **auth(token)), 429, "rate-limited")
+        other = api_token(make_member(Role.PROVIDER_ADMIN))
+        assert client.get("/api/v1/me", **auth(other)).status_code == 200
     finally:
-        throttle.rate, throttle.num_requests, throttle.duration = original
+        for t, (n, d) in zip(api.throttle, original, strict=True):
+            t.num_requests, t.duration = n, d
         caches["throttle"].clear()
 
 
 def test_rate_limits_are_counted_across_web_processes(client, settings):
     """Each gunicorn worker is its own process: the counts must live where all of them look."""
+    import time
+
     from django.core.cache import caches
     from django.core.cache.backends.filebased import FileBasedCache
     from django.core.cache.backends.locmem import LocMemCache
@@ -204,9 +215,34 @@ def test_rate_limits_are_counted_across_web_processes(client, settings):
         client.get("/api/v1/organisations")
     # another process opens the same place afresh and sees this one's three requests
     other = FileBasedCache(settings.CACHES["throttle"]["LOCATION"], {})
-    key = api.throttle[0].get_cache_key(client.get("/healthz").wsgi_request)
-    assert len(other.get(key)) == 3
+    anon = api.throttle[0]
+    assert other.get(anon.key("127.0.0.1", time.time())) == 3
     shared.clear()
+
+
+def test_a_rate_limit_costs_the_same_whatever_the_limit(client):
+    """One counter per client and window: no list of past requests that grows with the limit."""
+    import pickle
+
+    from django.core.cache import caches
+
+    from fullvalue.web.api.throttling import AnonLimit
+
+    limit = AnonLimit("100000/m", cache=caches["throttle"])
+    request = client.get("/healthz").wsgi_request
+    request.auth = None
+    for _ in range(50):
+        assert limit.allow_request(request)
+    stored = caches["throttle"].get(limit.key("127.0.0.1", __import__("time").time()))
+    assert stored == 50 and len(pickle.dumps(stored)) < 16
+
+
+@pytest.mark.parametrize("rate", ["600", "600/x", "a/m", "/m", ""])
+def test_a_malformed_rate_is_refused_clearly(rate):
+    from fullvalue.web.api.throttling import parse_rate
+
+    with pytest.raises(ValueError, match="a rate is like 600/m"):
+        parse_rate(rate)
 
 
 def test_500_is_a_problem_without_details(client, monkeypatch):

@@ -8,10 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Schema, Status
-from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from pydantic import Field
 
 from fullvalue.domain.roles import READS_ALL_PRIVATE
@@ -23,6 +22,7 @@ from fullvalue.web.api.auth import SessionActorAuth, TokenAuth, optional_actor
 from fullvalue.web.api.commissioning import router as commissioning_router
 from fullvalue.web.api.delivery import router as delivery_router
 from fullvalue.web.api.pagination import paginate
+from fullvalue.web.api.throttling import AnonLimit, TokenLimit
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.organisations import services as org_services
 from fullvalue.web.organisations.models import Organisation
@@ -41,20 +41,6 @@ cursor pagination (`cursor`, `limit`, and `links.next`). Every error is
 `application/problem+json` (RFC 9457) with a stable `type` and, for input errors, an `errors`
 list naming each field and reason.
 """
-
-
-class _SharedCounts:
-    """Rate-limit histories in the cache every web process shares (``CACHES["throttle"]``)."""
-
-    cache = caches["throttle"]
-
-
-class AnonLimit(_SharedCounts, AnonRateThrottle):
-    """Requests without a token, counted per client address across all processes."""
-
-
-class TokenLimit(_SharedCounts, AuthRateThrottle):
-    """Requests with a token or session, counted per credential across all processes."""
 
 
 api = NinjaAPI(

@@ -22,6 +22,8 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
+from fullvalue.domain.roles import Role
+
 # Reversed URLs and rendered page parts that are the same for every request in a process.
 # Keys include the script prefix, the only per-request input ``reverse`` reads.
 _URLS: dict[tuple[Any, ...], str] = {}
@@ -68,9 +70,9 @@ def navigation_items(actor: Any, active: str | None) -> list[dict[str, Any]]:
         (url("contract-list"), "Contracts", "contracts"),
         (url("organisation-list"), "Organisations", "organisations"),
     ]
-    if actor.role in ("auditor", "system_admin"):
+    if actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN):
         links.append((url("audit-list"), "Audit trail", "audit"))
-    if actor.role == "system_admin":
+    if actor.role == Role.SYSTEM_ADMIN:
         links.append((url("task-list"), "Tasks", "tasks"))
     links.append(("/api/v1/docs", "API", None))
     if signed_in:

@@ -203,17 +203,29 @@ def membership_deactivate(*, actor: Actor, membership_id: int) -> Membership:
     return membership
 
 
+def _record_own(
+    user: User, action: str, *, before: dict | None = None, after: dict | None = None
+) -> None:
+    """Audit a change a person makes to their own sign-in (password, authenticator)."""
+    audit_record(
+        actor=Actor(user_id=user.id, email=user.email),
+        action=action,
+        object_type="user",
+        object_id=user.id,
+        object_repr=user.email,
+        before=before,
+        after=after,
+    )
+
+
 @transaction.atomic
 def totp_device_start(*, user: User) -> TOTPDevice:
     """Create (or restart) an unconfirmed TOTP device for a person setting up a second factor."""
     dropped = TOTPDevice.objects.filter(user=user, confirmed=False).delete()[0]
     device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
-    audit_record(
-        actor=Actor(user_id=user.id, email=user.email),
-        action="second_factor.start",
-        object_type="user",
-        object_id=user.id,
-        object_repr=user.email,
+    _record_own(
+        user,
+        "second_factor.start",
         before={"pending_devices": dropped},
         after={"pending_devices": 1},
     )
@@ -228,14 +240,7 @@ def password_reset_complete(*, user: User, password: str) -> User:
     """
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_record(
-        actor=Actor(user_id=user.id, email=user.email),
-        action="password.reset",
-        object_type="user",
-        object_id=user.id,
-        object_repr=user.email,
-        after={"password": "changed"},
-    )
+    _record_own(user, "password.reset", after={"password": "changed"})
     return user
 
 
@@ -253,14 +258,7 @@ def totp_device_confirm(*, user: User, code: str) -> TOTPDevice:
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user, confirmed=True).exclude(id=device.id).delete()
-    audit_record(
-        actor=Actor(user_id=user.id, email=user.email),
-        action="second_factor.enrol",
-        object_type="user",
-        object_id=user.id,
-        object_repr=user.email,
-        after={"device": "totp"},
-    )
+    _record_own(user, "second_factor.enrol", after={"device": "totp"})
     return device
 
 

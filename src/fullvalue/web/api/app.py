@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Schema, Status
 from pydantic import Field
@@ -24,6 +21,7 @@ from fullvalue.web.api.delivery import router as delivery_router
 from fullvalue.web.api.pagination import paginate
 from fullvalue.web.api.throttling import AnonLimit, TokenLimit
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.core.caching import cached
 from fullvalue.web.organisations import services as org_services
 from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.organisations.selectors import (
@@ -228,21 +226,14 @@ def list_organisations(request: HttpRequest, filters: Query[OrganisationFilterIn
     # only those of the actor's own organisation. The page is cached under that, the query and
     # the directory's version (which changes with every organisation written).
     scope = "all" if actor.role in READS_ALL_PRIVATE else str(actor.organisation_id or "")
-    key = (
-        "api-orgs:"
-        + hashlib.sha256(
-            json.dumps(
-                [
-                    directory_version(),
-                    scope,
-                    sorted(request.GET.lists()),
-                    request.build_absolute_uri(request.path),  # links.next is absolute
-                ]
-            ).encode()
-        ).hexdigest()
-    )
-    body = cache.get(key)
-    if body is None:
+    parts = [
+        directory_version(),
+        scope,
+        sorted(request.GET.lists()),
+        request.build_absolute_uri(request.path),  # links.next is absolute
+    ]
+
+    def render() -> bytes:
         qs = organisation_list(actor, OrganisationFilters.from_params(filters.dict()))
         items, next_cursor, next_url = paginate(
             request, qs, cursor=filters.cursor, limit=filters.limit
@@ -254,8 +245,9 @@ def list_organisations(request: HttpRequest, filters: Query[OrganisationFilterIn
                 "links": {"next": next_url},
             }
         )
-        body = page.model_dump_json().encode()
-        cache.set(key, body, 3600)
+        return page.model_dump_json().encode()
+
+    body = cached("api-orgs", parts, render)
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 

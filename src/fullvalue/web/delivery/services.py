@@ -131,31 +131,27 @@ def import_run(job_id: int) -> dict:
         via="task",
     )
 
-    def audited(first_row: int, rows: int, created: int) -> None:
+    def record(action: str, after: dict) -> None:
         audit_record(
             actor=uploader,
-            action=f"import.{parsed.kind}",
+            action=action,
             object_type="import",
             object_id=job.id,
             object_repr=job.filename,
-            after={"from_row": first_row, "rows": rows, "created": created},
+            after=after,
         )
 
+    def batch_written(first_row: int, rows: int, created: int) -> None:
+        record(f"import.{parsed.kind}", {"from_row": first_row, "rows": rows, "created": created})
+
     writer = imports.write_events if parsed.kind == "events" else imports.write_participants
-    counts = writer(job.contract_id, job.provider_id, parsed, progress, audited)
+    counts = writer(job.contract_id, job.provider_id, parsed, progress, batch_written)
     result = {**job.result, **counts, "finished_at": timezone.now().isoformat()}
     with transaction.atomic():
         ImportJob.objects.filter(id=job.id).update(
             status=ImportJob.Status.DONE, result=result, processed_rows=parsed.total
         )
-        audit_record(
-            actor=uploader,
-            action="import.finish",
-            object_type="import",
-            object_id=job.id,
-            object_repr=job.filename,
-            after={k: v for k, v in counts.items() if k != "problems"},
-        )
+        record("import.finish", {k: v for k, v in counts.items() if k != "problems"})
     return result
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -19,6 +16,7 @@ from fullvalue.domain.roles import MAY_INVITE, Role
 from fullvalue.errors import FullvalueError
 from fullvalue.web.accounts import services as account_services
 from fullvalue.web.accounts.selectors import can_manage_members, organisation_members
+from fullvalue.web.core.caching import cached
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
@@ -60,18 +58,15 @@ def _filter_form(request: HttpRequest, state: FormState, filters: OrganisationFi
     It draws 57 area options through the GOV.UK macros on every view, which is most of the
     page's cost; it holds no per-user or per-request data (it is a GET form, without CSRF).
     """
-    key = (
-        "org-filters:"
-        + hashlib.sha256(json.dumps(state.values, sort_keys=True).encode()).hexdigest()
-    )
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string(
+    html = cached(
+        "org-filters",
+        state.values,
+        lambda: render_to_string(
             "organisations/_filters.html",
             {"state": state, "filters": filters, **_choices()},
             request=request,
-        )
-        cache.set(key, html, 3600)
+        ),
+    )
     return Markup(html)
 
 
@@ -82,20 +77,14 @@ def _results(request: HttpRequest, orgs: Any) -> Markup:
     until an organisation is added or changed (which changes :func:`directory_version`).
     """
     params = sorted((k, v) for k, v in request.GET.lists() if k != "format")
-    key = (
-        "org-results:"
-        + hashlib.sha256(json.dumps([directory_version(), params]).encode()).hexdigest()
-    )
-    html = cache.get(key)
-    if html is None:
+
+    def render() -> str:
         page_obj = Paginator(orgs, PAGE_SIZE).get_page(request.GET.get("page"))
-        html = render_to_string(
-            "organisations/_results.html",
-            {"page_obj": page_obj, **_choices()},
-            request=request,
+        return render_to_string(
+            "organisations/_results.html", {"page_obj": page_obj, **_choices()}, request=request
         )
-        cache.set(key, html, 3600)
-    return Markup(html)
+
+    return Markup(cached("org-results", [directory_version(), params], render))
 
 
 def organisation_list_view(request: HttpRequest) -> HttpResponse:
@@ -139,15 +128,8 @@ def _profile(actor: Any, slug: str) -> Organisation:
     the directory's results keeps it from ever being stale (decision 0005). What the reader may
     see is still decided per request, from the organisation's values.
     """
-    key = (
-        "org-profile:"
-        + hashlib.sha256(json.dumps([directory_version(), slug]).encode()).hexdigest()
-    )
-    org = cache.get(key)
-    if org is None:
-        org = organisation_get(actor, slug)  # NotFound for an unknown address, never cached
-        cache.set(key, org, 3600)
-    return org
+    # an unknown address raises NotFound, which is never cached
+    return cached("org-profile", [directory_version(), slug], lambda: organisation_get(actor, slug))
 
 
 def organisation_detail_view(request: HttpRequest, slug: str) -> HttpResponse:

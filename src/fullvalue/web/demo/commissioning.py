@@ -43,7 +43,7 @@ def _mechanism(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _member(org: Organisation, role: Role, email: str, name: str, password: str) -> Actor:
+def demo_member(org: Organisation, role: Role, email: str, name: str, password: str) -> Actor:
     user = User.objects.filter(email=email).first() or User.objects.create_user(
         email, password, full_name=name
     )
@@ -166,35 +166,35 @@ def build_commissioning_demo(orgs: dict[str, Organisation], password: str) -> No
             user__email=f"evaluator@{domain}"
         )
     )
-    tom_moj = _member(
+    tom_moj = demo_member(
         orgs["Ministry of Justice (HMPPS)"],
         Role.EVALUATOR,
         f"evaluator@{domain}",
         "Tom Okafor",
         password,
     )
-    wm_lead = _member(
+    wm_lead = demo_member(
         orgs["West Midlands Police and Crime Commissioner"],
         Role.COMMISSIONER,
         f"commissioning.wm@{domain}",
         "Grace Lloyd",
         password,
     )
-    moj_ev2 = _member(
+    moj_ev2 = demo_member(
         orgs["Ministry of Justice (HMPPS)"],
         Role.EVALUATOR,
         f"panel.nw@{domain}",
         "Dev Patel",
         password,
     )
-    moj_ev3 = _member(
+    moj_ev3 = demo_member(
         orgs["Ministry of Justice (HMPPS)"],
         Role.EVALUATOR,
         f"panel2.nw@{domain}",
         "Anne Hughes",
         password,
     )
-    lancs_ev = _member(
+    lancs_ev = demo_member(
         orgs["Lancashire County Council"],
         Role.EVALUATOR,
         f"panel.lancs@{domain}",
@@ -202,7 +202,7 @@ def build_commissioning_demo(orgs: dict[str, Organisation], password: str) -> No
         password,
     )
     admins = {
-        name: _member(orgs[name], Role.PROVIDER_ADMIN, email, person, password)
+        name: demo_member(orgs[name], Role.PROVIDER_ADMIN, email, person, password)
         for name, email, person in (
             ("Moss Side Women's Centre", f"provider@{domain}", "Aisha Begum"),
             ("Second Chance Trust", f"prime@{domain}", "Helen Marsh"),

@@ -43,7 +43,7 @@ from fullvalue.web.delivery.services import (
     import_run,
     import_start,
 )
-from fullvalue.web.demo.commissioning import _member
+from fullvalue.web.demo.commissioning import demo_member
 from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.payruns.models import FlowDownPayment
 from fullvalue.web.payruns.services import flowdown_confirm, payrun_approve, payrun_prepare
@@ -101,7 +101,7 @@ def build_delivery_demo(orgs: dict[str, Organisation], password: str) -> None:
     """Create the contract in delivery (called after the commissioning demo)."""
     moj = orgs["Ministry of Justice (HMPPS)"]
     priya = _actor(f"commissioner@{DOMAIN}", moj)
-    finance = _member(moj, Role.COMMISSIONER, f"finance@{DOMAIN}", "Jo Finch", password)
+    finance = demo_member(moj, Role.COMMISSIONER, f"finance@{DOMAIN}", "Jo Finch", password)
     centre = orgs["Moss Side Women's Centre"]
     sahara = orgs["Sahara Women's Project"]
     prime = _actor(f"provider@{DOMAIN}", centre)
@@ -110,9 +110,13 @@ def build_delivery_demo(orgs: dict[str, Organisation], password: str) -> None:
     contract = Contract.objects.get(award__isnull=False, provider=centre)
     # The demo's contract started in April 2025, before the day the demo is built: the one write
     # here that no service would make, so it is recorded in the audit trail by hand.
-    before = {"status": contract.status, "start_date": contract.start_date}
-    after = {"status": Contract.Status.ACTIVE, "start_date": dt.date(2025, 4, 1)}
-    Contract.objects.filter(id=contract.id).update(**after, end_date=dt.date(2028, 3, 31))
+    after = {
+        "status": Contract.Status.ACTIVE,
+        "start_date": dt.date(2025, 4, 1),
+        "end_date": dt.date(2028, 3, 31),
+    }
+    before = {field: getattr(contract, field) for field in after}
+    Contract.objects.filter(id=contract.id).update(**after)
     audit_record(
         actor=Actor.system("demo"),
         action="demo.backdate",
@@ -120,7 +124,7 @@ def build_delivery_demo(orgs: dict[str, Organisation], password: str) -> None:
         object_id=contract.id,
         object_repr=contract.title,
         before=before,
-        after={**after, "end_date": dt.date(2028, 3, 31)},
+        after=after,
         organisation_id=contract.commissioner_id,
     )
     opened = milestone_add(

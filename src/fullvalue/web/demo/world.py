@@ -15,7 +15,7 @@ from django.db import transaction
 from fullvalue.domain.roles import SECOND_FACTOR_ROLES, Role
 from fullvalue.web.accounts.models import Membership, User
 from fullvalue.web.core.actor import Actor
-from fullvalue.web.demo.commissioning import _member, build_commissioning_demo
+from fullvalue.web.demo.commissioning import build_commissioning_demo, demo_member
 from fullvalue.web.demo.delivery import build_delivery_demo
 from fullvalue.web.demo.devices import enrol_demo_device
 from fullvalue.web.demo.models import DemoMarker
@@ -426,7 +426,7 @@ def build_demo_world() -> list[DemoLogin]:
         role=Role.COMMISSIONER.value,
     )
     # A second community member, from the same residents' association.
-    _member(
+    demo_member(
         by_name["Stretford Residents' Association"],
         Role.COMMUNITY_MEMBER,
         f"resident@{DEMO_DOMAIN}",

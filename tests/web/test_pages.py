@@ -428,6 +428,12 @@ def test_remembered_urls_follow_the_script_prefix():
     finally:
         set_script_prefix("/")
     assert url("organisation-detail", slug="a") == "/organisations/a/"
+    # object ids come and go: what is remembered stays bounded
+    for i in range(5000):
+        assert url("bid-detail", bid_id=i) == f"/bids/{i}/"
+    from fullvalue.web.jinja import _reverse
+
+    assert _reverse.cache_info().currsize <= 4096
 
 
 def test_service_navigation_escapes_a_plain_string_in_the_slot():

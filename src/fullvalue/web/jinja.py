@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -24,24 +25,27 @@ from markupsafe import Markup
 
 from fullvalue.domain.roles import Role
 
-# Reversed URLs and rendered page parts that are the same for every request in a process.
-# Keys include the script prefix, the only per-request input ``reverse`` reads.
-_URLS: dict[tuple[Any, ...], str] = {}
+# Rendered page parts that are the same for every request in a process, keyed with the script
+# prefix (the only per-request input ``reverse`` reads) and a bounded set of names.
 _PARTS: dict[tuple[Any, ...], Markup] = {}
 _SIGN_OUT_SLOT = "<!--fullvalue:sign-out-->"
 
 
+@functools.lru_cache(maxsize=4096)
+def _reverse(prefix: str, name: str, args: tuple, kwargs: tuple) -> str:
+    return reverse(name, args=args or None, kwargs=dict(kwargs) or None)
+
+
 def url(name: str, *args: Any, **kwargs: Any) -> str:
-    """Reverse a URL by name (remembered: a page reverses a dozen names on every view)."""
+    """Reverse a URL by name, remembering the most recent few thousand.
+
+    A page reverses a dozen names on every view; URLs with object ids come and go, so the
+    memory is bounded (least recently used dropped first).
+    """
     try:
-        key = (get_script_prefix(), name, args, tuple(sorted(kwargs.items())))
-        hash(key)
+        return _reverse(get_script_prefix(), name, args, tuple(sorted(kwargs.items())))
     except TypeError:  # an unhashable argument: reverse it every time
         return reverse(name, args=args or None, kwargs=kwargs or None)
-    found = _URLS.get(key)
-    if found is None:
-        found = _URLS[key] = reverse(name, args=args or None, kwargs=kwargs or None)
-    return found
 
 
 @pass_environment

@@ -102,7 +102,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "fullvalue.web.urls"
+ROOT_URLCONF = "fullvalue.web.site.urls"
 WSGI_APPLICATION = "fullvalue.web.wsgi.application"
 
 TEMPLATES = [

@@ -49,3 +49,8 @@ def api_tokens_for(actor: Actor) -> QuerySet[ApiToken]:
         .select_related("membership__organisation")
         .order_by("-created_at")
     )
+
+
+def active_membership(membership_id: int) -> Membership | None:
+    """An active membership by id (its role and organisation), for checks by other capabilities."""
+    return Membership.objects.filter(id=membership_id, is_active=True).first()

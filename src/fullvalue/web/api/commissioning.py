@@ -14,6 +14,7 @@ from fullvalue.errors import NotFound
 from fullvalue.web.api.auth import optional_actor
 from fullvalue.web.programmes import services as programmes
 from fullvalue.web.programmes.models import Programme
+from fullvalue.web.programmes.selectors import programme_list
 from fullvalue.web.tendering import selectors
 from fullvalue.web.tendering import services as tendering
 from fullvalue.web.tendering.feedback import feedback_letter, feedback_pdf
@@ -254,11 +255,8 @@ def _bid_out(actor: Any, bid: Any) -> dict[str, Any]:
 @router.get("/programmes", response=list[ProgrammeOut], auth=None)
 def list_programmes(request: HttpRequest) -> Any:
     """Published programmes (and your own drafts)."""
-    actor = optional_actor(request)
-    qs = Programme.objects.filter(status="published")
-    if actor.organisation_id:
-        qs = qs | Programme.objects.filter(commissioner_id=actor.organisation_id)
-    return [_programme_out(p) for p in qs.distinct().prefetch_related("outcomes")]
+    qs = programme_list(optional_actor(request))
+    return [_programme_out(p) for p in qs.prefetch_related("outcomes")]
 
 
 @router.post("/programmes", response={201: ProgrammeOut})

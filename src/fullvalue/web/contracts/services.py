@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from fullvalue.domain.roles import Role
 from fullvalue.engine.payments import load_spec
 from fullvalue.errors import FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
+from fullvalue.web.contracts import policy
 from fullvalue.web.contracts.models import (
     Contract,
     Kpi,
@@ -21,7 +21,11 @@ from fullvalue.web.contracts.models import (
     Variation,
 )
 from fullvalue.web.core.actor import Actor
-from fullvalue.web.organisations.models import Organisation
+from fullvalue.web.core.policy import refusal, require
+from fullvalue.web.organisations.selectors import organisation_by_id
+
+if TYPE_CHECKING:
+    from fullvalue.web.organisations.models import Organisation
 
 MAX_FLOW_DOWN_DAYS = 30
 
@@ -52,11 +56,7 @@ def _commissioner_contract(actor: Actor, contract_id: int) -> Contract:
     contract = Contract.objects.select_for_update().filter(id=contract_id).first()
     if contract is None:
         raise NotFound("No such contract.")
-    if not (
-        actor.is_system_admin
-        or (actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id))
-    ):
-        raise PermissionDenied("Only the contract's commissioner can change it.")
+    require(policy.can_manage_contract, actor, contract)
     return contract
 
 
@@ -71,18 +71,22 @@ def _share(value: Any, column: str, problems: list[Problem]) -> Decimal:
         return Decimal(0)
 
 
+def _organisation(raw: Any) -> Organisation | None:
+    """The organisation a form or API field names by id, or ``None`` for anything else."""
+    text = str(raw or "").strip()
+    return organisation_by_id(int(text)) if text.isascii() and text.isdigit() else None
+
+
 @transaction.atomic
 def contract_create(*, actor: Actor, data: dict[str, Any]) -> Contract:
     """Enter an existing contract or grant directly (not from an award)."""
     actor.require_can_write()
-    actor.require_role(
-        Role.COMMISSIONER, Role.SYSTEM_ADMIN, message="Only commissioners enter contracts."
-    )
+    require(policy.can_enter_contract, actor)
     problems: list[Problem] = []
     title = str(data.get("title") or "").strip()
     if not title:
         problems.append(Problem("Enter a title", column="title"))
-    provider = Organisation.objects.filter(id=data.get("provider_id") or 0).first()
+    provider = _organisation(data.get("provider_id"))
     if provider is None:
         problems.append(Problem("Choose the prime or sole provider", column="provider_id"))
     try:
@@ -148,6 +152,62 @@ def contract_create(*, actor: Actor, data: dict[str, Any]) -> Contract:
 
 
 @transaction.atomic
+def contract_from_award(
+    *,
+    actor: Actor,
+    award_id: int,
+    commissioner_id: int,
+    provider_id: int,
+    title: str,
+    value: Decimal,
+    mechanism_toml: str,
+    parties: list[dict[str, Any]],
+) -> Contract:
+    """Create the contract an award becomes, with the winning bid's supply chain, audited.
+
+    Called by tendering when an award is confirmed after standstill; the parties are the bid's
+    (organisation, role, shares, who carries working capital).
+    """
+    actor.require_can_write()
+    if not (actor.is_system_admin or actor.belongs_to(commissioner_id)):
+        raise PermissionDenied(refusal(policy.is_contract_commissioner))
+    contract = Contract.objects.create(
+        award_id=award_id,
+        commissioner_id=commissioner_id,
+        provider_id=provider_id,
+        title=title[:200],
+        value=value,
+        mechanism_toml=mechanism_toml,
+    )
+    SupplyChainMember.objects.bulk_create(
+        SupplyChainMember(
+            contract=contract,
+            organisation_id=p["organisation_id"],
+            role=p["role"],
+            share_of_value=Decimal(p["share_of_value"]),
+            share_of_work=Decimal(p["share_of_work"]),
+            carries_working_capital=p["carries_working_capital"],
+        )
+        for p in parties
+    )
+    audit_record(
+        actor=actor,
+        action="contract.create",
+        object_type="contract",
+        object_id=contract.id,
+        object_repr=contract.title,
+        after={
+            "award": award_id,
+            "provider": provider_id,
+            "value": contract.value,
+            "supply_chain": [p["organisation_id"] for p in parties],
+        },
+        organisation_id=commissioner_id,
+    )
+    return contract
+
+
+@transaction.atomic
 def supply_chain_set(
     *, actor: Actor, contract_id: int, members: list[dict[str, Any]], reason: str
 ) -> list[SupplyChainMember]:
@@ -160,16 +220,13 @@ def supply_chain_set(
     contract = Contract.objects.select_for_update().filter(id=contract_id).first()
     if contract is None:
         raise NotFound("No such contract.")
-    is_prime_admin = actor.role == Role.PROVIDER_ADMIN and actor.belongs_to(contract.provider_id)
-    is_commissioner = actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)
-    if not (is_prime_admin or is_commissioner or actor.is_system_admin):
-        raise PermissionDenied("Only the prime or the commissioner can change the supply chain.")
+    require(policy.can_change_supply_chain, actor, contract)
     problems: list[Problem] = []
     if not reason.strip():
         problems.append(Problem("Say why the supply chain changes", column="reason"))
     rows: list[dict[str, Any]] = []
     for i, row in enumerate(members):
-        org = Organisation.objects.filter(id=row.get("organisation_id") or 0).first()
+        org = _organisation(row.get("organisation_id"))
         if org is None or org.id == contract.provider_id:
             problems.append(
                 Problem(
@@ -321,14 +378,7 @@ def kpi_observe(*, actor: Actor, kpi_id: int, data: dict[str, Any]) -> KpiObserv
     if kpi is None:
         raise NotFound("No such KPI.")
     contract = kpi.contract
-    if not (
-        (actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id))
-        or (
-            actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
-            and actor.belongs_to(contract.provider_id)
-        )
-    ):
-        raise PermissionDenied("The commissioner or the prime records KPI values.")
+    require(policy.can_record_kpi_value, actor, contract)
     problems: list[Problem] = []
     start = _day(data.get("period_start"), "period_start", problems)
     end = _day(data.get("period_end"), "period_end", problems)

@@ -1,268 +1,35 @@
-"""Contract pages: the list, and a contract with its supply chain, delivery and payments."""
+"""Contract pages of the contracts capability: entering a contract, and its supply chain.
+
+The contract list and the contract page join several capabilities, so the site layer
+assembles them (:mod:`fullvalue.web.site.contract`).
+"""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from fullvalue.domain.roles import Role
-from fullvalue.engine.payments import load_spec
-from fullvalue.errors import FullvalueError, NotFound, PermissionDenied
-from fullvalue.web.contracts.models import Contract
-from fullvalue.web.contracts.services import (
-    contract_create,
-    kpi_add,
-    kpi_observe,
-    milestone_add,
-    milestone_met,
-    supply_chain_set,
-)
-from fullvalue.web.core.exports import table_response
+from fullvalue.errors import FullvalueError
+from fullvalue.web.contracts import policy
+from fullvalue.web.contracts.selectors import contract_by_id
+from fullvalue.web.contracts.services import contract_create, supply_chain_set
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
-from fullvalue.web.delivery import selectors as delivery
-from fullvalue.web.organisations.models import Organisation, Sector
-from fullvalue.web.payruns import selectors as payments
-from fullvalue.web.payruns.services import flowdown_confirm, payrun_approve, payrun_request
-from fullvalue.web.programmes.views import TEMPLATES as MECHANISM_TEMPLATES
-from fullvalue.web.programmes.views import template_toml
-
-
-def contract_list(request: HttpRequest) -> HttpResponse:
-    """Contracts (public: title, parties, value, and how promptly the supply chain is paid)."""
-    contracts = list(Contract.objects.select_related("commissioner", "provider"))
-    rows = [(c, payments.payment_record(c)) for c in contracts]
-    fmt = request.GET.get("format")
-    if fmt:
-        return table_response(
-            fmt,
-            "contracts",
-            [
-                "title",
-                "commissioner",
-                "provider",
-                "value",
-                "status",
-                "average_days_to_pay",
-                "share_paid_within_30_days",
-                "overdue_payments",
-            ],
-            [
-                [
-                    c.title,
-                    c.commissioner.name,
-                    c.provider.name,
-                    c.value,
-                    c.get_status_display(),
-                    r.average_days_to_pay,
-                    r.share_within_30_days,
-                    r.overdue,
-                ]
-                for c, r in rows
-            ],
-        )
-    return page(request, "contracts/list.html", "Contracts", rows=rows, nav_active="contracts")
-
-
-def _contract_table(request: HttpRequest, actor: Any, contract: Contract, fmt: str) -> HttpResponse:
-    """One of the contract page's tables as CSV or XLSX (``?table=``), with the page's rules."""
-    table = request.GET.get("table", "supply-chain")
-    name = f"contract-{contract.id}-{table}"
-    if table == "supply-chain":
-        chain = contract.supply_chain.select_related("organisation").order_by("-share_of_value")
-        return table_response(
-            fmt,
-            name,
-            ["organisation", "role", "share_of_value", "share_of_work", "payment_terms_days"],
-            [
-                [
-                    m.organisation.name,
-                    "prime" if m.organisation_id == contract.provider_id else "sub-contractor",
-                    m.share_of_value,
-                    m.share_of_work,
-                    m.payment_terms_days,
-                ]
-                for m in chain
-            ],
-        )
-    if table == "kpis":
-        rows = [
-            [k.name, k.unit, k.target, k.higher_is_better, o.period_start, o.period_end, o.value]
-            for k in contract.kpis.prefetch_related("observations").order_by("id")
-            for o in (list(k.observations.all()) or [None])
-            if o is not None
-        ]
-        return table_response(
-            fmt,
-            name,
-            ["kpi", "unit", "target", "higher_is_better", "period_start", "period_end", "value"],
-            rows,
-        )
-    if table == "milestones":
-        return table_response(
-            fmt,
-            name,
-            ["milestone", "due_date", "met_on"],
-            [[m.title, m.due_date, m.met_on] for m in contract.milestones.all()],
-        )
-    if table == "owed":
-        return table_response(
-            fmt,
-            name,
-            ["period", "amount", "due_on", "paid_on"],
-            [
-                [p.run.period, p.amount, p.due_on, p.paid_on]
-                for p in payments.owed_to(actor)
-                if p.run.contract_id == contract.id
-            ],
-        )
-    raise NotFound("No such table.")
-
-
-def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
-    """A contract's page.
-
-    The supply chain and its payment record are public; delivery and payment runs are for the
-    commissioner, the supply chain, auditors and administrators.
-    """
-    actor = request.actor  # type: ignore[attr-defined]
-    contract = (
-        Contract.objects.select_related("commissioner", "provider").filter(id=contract_id).first()
-    )
-    if contract is None:
-        raise NotFound("No such contract.")
-    if fmt := request.GET.get("format"):
-        return _contract_table(request, actor, contract, fmt)
-    state = FormState()
-    if request.method == "POST":
-        state = FormState.from_post(request.POST)
-        action = state.values.get("action")
-        try:
-            if action == "prepare":
-                payrun_request(
-                    actor=actor, contract_id=contract.id, period=state.values.get("period", "")
-                )
-                messages.success(
-                    request,
-                    "The payment run is being prepared in the background: refresh in a moment. "
-                    "Another person must approve it.",
-                )
-            elif action == "approve":
-                payrun_approve(actor=actor, run_id=int(state.values.get("run", 0)))
-                messages.success(request, "Payment run approved; sub-contractors' shares are due.")
-            elif action == "kpi_add":
-                kpi_add(actor=actor, contract_id=contract.id, data=state.values)
-                messages.success(request, "KPI added.")
-            elif action == "kpi_observe":
-                kpi_observe(actor=actor, kpi_id=int(state.values.get("kpi", 0)), data=state.values)
-                messages.success(request, "KPI value recorded.")
-            elif action == "milestone_add":
-                milestone_add(
-                    actor=actor,
-                    contract_id=contract.id,
-                    title=state.values.get("title", ""),
-                    due_date=state.values.get("due_date", ""),
-                )
-                messages.success(request, "Milestone added.")
-            elif action == "milestone_met":
-                milestone_met(
-                    actor=actor,
-                    milestone_id=int(state.values.get("milestone", 0)),
-                    met_on=state.values.get(f"met_on-{state.values.get('milestone', '')}", ""),
-                )
-                messages.success(request, "Milestone marked as met.")
-            elif action == "confirm":
-                flowdown_confirm(
-                    actor=actor,
-                    payment_id=int(state.values.get("payment", 0)),
-                    paid_on=dt.date.fromisoformat(
-                        state.values.get(f"paid_on-{state.values.get('payment', '')}", "")
-                    ),
-                )
-                messages.success(request, "Receipt confirmed.")
-        except (FullvalueError, ValueError) as exc:
-            if isinstance(exc, FullvalueError):
-                state.absorb(exc)
-            elif action == "confirm":
-                state.add_error("paid_on", "Enter the date you were paid, like 2026-11-20")
-            else:
-                state.add_error("__all__", "Choose which item to change")
-        for field, key in (("met_on", "milestone"), ("paid_on", "payment")):
-            if field in state.errors:  # one form per row: the error goes to that row's field
-                state.errors[f"{field}-{state.values.get(key, '')}"] = state.errors.pop(field)
-        if not state.errors:
-            return redirect("contract-detail", contract_id=contract.id)
-    chain = list(contract.supply_chain.select_related("organisation").order_by("-share_of_value"))
-    in_chain = any(actor.belongs_to(m.organisation_id) for m in chain)
-    insider = (
-        in_chain
-        or actor.belongs_to(contract.commissioner_id)
-        or actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN)
-    )
-    context: dict = {
-        "contract": contract,
-        "chain": chain,
-        "record": payments.payment_record(contract),
-        "insider": insider,
-        "variations": list(contract.variations.select_related("made_by")),
-        "kpis": list(contract.kpis.prefetch_related("observations").order_by("id")),
-        "milestones": list(contract.milestones.all()),
-        "kpi_choices": [(str(k.id), k.name) for k in contract.kpis.order_by("id")],
-        "is_commissioner": actor.role == Role.COMMISSIONER
-        and actor.belongs_to(contract.commissioner_id),
-        "is_prime": actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
-        and actor.belongs_to(contract.provider_id),
-    }
-    if insider:
-        try:
-            context["counts"] = delivery.summary_counts(actor, contract)
-            context["equality"] = delivery.equality_summary(actor, contract)
-            context["claims"] = list(delivery.claims_for(actor, contract).order_by("-id")[:50])
-        except PermissionDenied:
-            pass
-        try:
-            context["runs"] = list(payments.runs_for(actor, contract))
-        except PermissionDenied:
-            context["runs"] = []
-        context["owed"] = [p for p in payments.owed_to(actor) if p.run.contract_id == contract.id]
-        if contract.mechanism_toml.strip():
-            context["periods"] = [
-                (p.name, p.name)
-                for p in sorted(
-                    load_spec(contract.mechanism_toml + "\n").periods, key=lambda p: p.start
-                )
-            ]
-    return page(
-        request,
-        "contracts/detail.html",
-        contract.title,
-        state=state,
-        nav_active="contracts",
-        **context,
-    )
-
-
-def _provider_choices() -> list[tuple[str, str]]:
-    return [
-        (str(pk), name)
-        for pk, name in Organisation.objects.exclude(sector=Sector.PUBLIC)
-        .order_by("name")
-        .values_list("id", "name")
-    ]
+from fullvalue.web.core.policy import require
+from fullvalue.web.organisations.selectors import provider_choices
+from fullvalue.web.programmes.selectors import MECHANISM_TEMPLATES
+from fullvalue.web.programmes.selectors import mechanism_template_toml as template_toml
 
 
 @signin_required
 def contract_new(request: HttpRequest) -> HttpResponse:
     """Enter an existing contract or grant directly (commissioners)."""
     actor = request.actor  # type: ignore[attr-defined]
-    if actor.role not in (Role.COMMISSIONER, Role.SYSTEM_ADMIN):
-        raise PermissionDenied("Only commissioners enter contracts.")
+    require(policy.can_enter_contract, actor)
     state = FormState(values={"kind": "contract", "template": ""})
     if request.method == "POST":
         state = FormState.from_post(request.POST)
@@ -281,8 +48,8 @@ def contract_new(request: HttpRequest) -> HttpResponse:
         "contracts/new.html",
         "Enter a contract or grant",
         state=state,
-        providers=_provider_choices(),
-        templates=[(k, v) for k, v in MECHANISM_TEMPLATES.items()],
+        providers=provider_choices(),
+        templates=list(MECHANISM_TEMPLATES.items()),
         nav_active="contracts",
     )
 
@@ -306,17 +73,8 @@ def _percent(text: str) -> str:
 def supply_chain_edit(request: HttpRequest, contract_id: int) -> HttpResponse:
     """The prime (or the commissioner) sets the sub-contractors, their shares and terms."""
     actor = request.actor  # type: ignore[attr-defined]
-    contract = (
-        Contract.objects.select_related("commissioner", "provider").filter(id=contract_id).first()
-    )
-    if contract is None:
-        raise NotFound("No such contract.")
-    if not (
-        (actor.role == Role.PROVIDER_ADMIN and actor.belongs_to(contract.provider_id))
-        or (actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id))
-        or actor.is_system_admin
-    ):
-        raise PermissionDenied("Only the prime or the commissioner can change the supply chain.")
+    contract = contract_by_id(contract_id)
+    require(policy.can_change_supply_chain, actor, contract)
     subs = list(
         contract.supply_chain.exclude(organisation_id=contract.provider_id)
         .select_related("organisation")
@@ -381,7 +139,7 @@ def supply_chain_edit(request: HttpRequest, contract_id: int) -> HttpResponse:
             messages.success(request, "Supply chain saved; the change is recorded as a variation.")
             return redirect("contract-detail", contract_id=contract.id)
     organisations = [
-        (value, name) for value, name in _provider_choices() if value != str(contract.provider_id)
+        (value, name) for value, name in provider_choices() if value != str(contract.provider_id)
     ]
     return page(
         request,

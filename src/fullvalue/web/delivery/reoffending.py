@@ -21,17 +21,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from fullvalue.domain.roles import Role
 from fullvalue.engine.payments import load_spec
 from fullvalue.engine.payments.spec import ALL_COHORTS, ContractSpec, Reoffending
-from fullvalue.errors import FullvalueError, NotFound, PermissionDenied, Problem
+from fullvalue.errors import FullvalueError, Problem
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.contracts.models import Contract
+from fullvalue.web.contracts.selectors import contract_by_id
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.core.policy import require
+from fullvalue.web.delivery import policy
+
+if TYPE_CHECKING:
+    from fullvalue.web.contracts.models import Contract
 from fullvalue.web.core.tables import header_of, is_blank, read_rows
 from fullvalue.web.delivery.models import Participant, ReoffendingResult
 
@@ -46,13 +50,8 @@ MAX_PROBLEMS = 200
 
 def _contract_for_commissioner(actor: Actor, contract_id: int) -> tuple[Contract, ContractSpec]:
     actor.require_can_write()
-    contract = Contract.objects.filter(id=contract_id).first()
-    if contract is None:
-        raise NotFound("No such contract.")
-    if not (actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)):
-        raise PermissionDenied("Only the contract's commissioner records reoffending results.")
-    if actor.user_id is None:
-        raise PermissionDenied("Results are recorded by people.")
+    contract = contract_by_id(contract_id)
+    require(policy.can_record_reoffending, actor, contract)
     if not contract.mechanism_toml.strip():
         raise FullvalueError("The contract has no payment mechanism, so nothing pays on results.")
     return contract, load_spec(contract.mechanism_toml + "\n")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from fullvalue.domain.roles import Role
 from fullvalue.errors import PermissionDenied
-from fullvalue.web.contracts.models import Contract
+from fullvalue.web.core.policy import refusal
+from fullvalue.web.delivery import policy
+
+if TYPE_CHECKING:
+    from fullvalue.web.contracts.models import Contract
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.delivery.models import Claim, Participant
 
@@ -24,9 +29,7 @@ def participants_for(actor: Actor, contract: Contract) -> QuerySet[Participant]:
     see all; anyone else is refused.
     """
     qs = Participant.objects.filter(contract=contract)
-    if actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN) or (
-        actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)
-    ):
+    if policy.reads_all_participants(actor, contract):
         return qs
     if (
         actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
@@ -34,24 +37,19 @@ def participants_for(actor: Actor, contract: Contract) -> QuerySet[Participant]:
         and contract.supply_chain.filter(organisation_id=actor.organisation_id).exists()
     ):
         return qs.filter(provider_id=actor.organisation_id)
-    raise PermissionDenied("Participants are visible to the providers delivering to them.")
+    raise PermissionDenied(refusal(policy.reads_all_participants))
 
 
 def can_read_identity(
     actor: Actor, participant: Participant, contract: Contract | None = None
 ) -> bool:
     """Identifying details: the delivering provider's staff and the commissioner only."""
-    if actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF):
-        return actor.belongs_to(participant.provider_id)
-    contract = contract or participant.contract
-    return actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)
+    return policy.can_read_identity(actor, participant, contract or participant.contract)
 
 
 def identities_readable(actor: Actor, contract: Contract) -> bool:
     """Whether the actor may read any identities on the contract (to show those columns)."""
-    return actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF) or (
-        actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)
-    )
+    return policy.identities_readable(actor, contract)
 
 
 def equality_summary(actor: Actor, contract: Contract) -> dict[str, list[tuple[str, str]]]:
@@ -64,7 +62,9 @@ def equality_summary(actor: Actor, contract: Contract) -> dict[str, list[tuple[s
     qs = participants_for(actor, contract)
     out: dict[str, list[tuple[str, str]]] = {}
     for field in ("sex", "ethnicity", "age_band"):
-        counts = Counter(v or "not stated" for v in qs.values_list(field, flat=True))
+        counts: Counter[str] = Counter()
+        for value, n in qs.order_by().values_list(field).annotate(n=Count("id")):
+            counts[value or "not stated"] += n
         small = {k for k, n in counts.items() if 0 < n < SUPPRESS_BELOW}
         if len(small) == 1 and len(counts) > 1:
             rest = sorted((n, k) for k, n in counts.items() if k not in small)
@@ -83,9 +83,26 @@ def claims_for(actor: Actor, contract: Contract) -> QuerySet[Claim]:
 
 def summary_counts(actor: Actor, contract: Contract) -> dict[str, Any]:
     """Referrals, starts and leavers the actor may see."""
-    qs = participants_for(actor, contract)
-    return {
-        "referrals": qs.count(),
-        "starts": qs.filter(started_on__isnull=False).count(),
-        "leavers": qs.filter(left_on__isnull=False).count(),
-    }
+    return participants_for(actor, contract).aggregate(
+        referrals=Count("id"),
+        starts=Count("id", filter=Q(started_on__isnull=False)),
+        leavers=Count("id", filter=Q(left_on__isnull=False)),
+    )
+
+
+def start_dates(contract: Contract, upto: dt.date) -> list[dt.date]:
+    """Start dates of every participant of the contract who started on or before ``upto``."""
+    return list(
+        Participant.objects.filter(
+            contract=contract, started_on__isnull=False, started_on__lte=upto
+        ).values_list("started_on", flat=True)
+    )
+
+
+def accepted_outcome_counts(contract: Contract) -> Counter[str]:
+    """How many claims were accepted on the contract, per outcome code."""
+    return Counter(
+        Claim.objects.filter(
+            event__participant__contract=contract, status=Claim.Status.ACCEPTED
+        ).values_list("event__outcome", flat=True)
+    )

@@ -6,16 +6,21 @@ import hashlib
 import random
 import re
 import secrets
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
-from fullvalue.domain.roles import Role
 from fullvalue.engine.payments import load_spec
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.contracts.models import Contract
+from fullvalue.web.contracts.selectors import contract_by_id
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.core.policy import require
+from fullvalue.web.delivery import policy
+
+if TYPE_CHECKING:
+    from fullvalue.web.contracts.models import Contract
 from fullvalue.web.delivery import imports
 from fullvalue.web.delivery.models import Claim, ImportJob, OutcomeEvent
 
@@ -42,11 +47,7 @@ def contract_measures(contract: Contract) -> set[str]:
 
 def _supply_chain_provider(actor: Actor, contract: Contract) -> int:
     actor.require_can_write()
-    actor.require_role(
-        Role.PROVIDER_ADMIN,
-        Role.PROVIDER_STAFF,
-        message="Providers in the supply chain record delivery.",
-    )
+    require(policy.can_record_delivery, actor)
     org_id = actor.organisation_id
     if org_id is None or not contract.supply_chain.filter(organisation_id=org_id).exists():
         raise PermissionDenied("Your organisation is not in this contract's supply chain.")
@@ -58,9 +59,7 @@ def import_preview(
     *, actor: Actor, contract_id: int, filename: str, content: bytes
 ) -> tuple[ImportJob, imports.ParsedFile]:
     """Check a file and keep it; say how many rows are valid and name every bad one."""
-    contract = Contract.objects.filter(id=contract_id).first()
-    if contract is None:
-        raise NotFound("No such contract.")
+    contract = contract_by_id(contract_id)
     provider_id = _supply_chain_provider(actor, contract)
     if actor.user_id is None:
         raise PermissionDenied("Files are uploaded by people.")
@@ -191,8 +190,7 @@ def claim_decide(*, actor: Actor, claim_id: int, accept: bool, reason: str = "")
         raise NotFound("No such claim.")
     contract = claim.event.participant.contract
     actor.require_can_write()
-    if not (actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)):
-        raise PermissionDenied("Only the contract's commissioner validates claims.")
+    require(policy.can_decide_claims, actor, contract)
     if claim.status not in (Claim.Status.SUBMITTED, Claim.Status.DISPUTED):
         raise Conflict("This claim has already been decided.")
     if not accept and not reason.strip():
@@ -316,11 +314,8 @@ def evidence_attach(*, actor: Actor, event_id: int, filename: str, content: byte
 
 def _commissioner_contract(actor: Actor, contract_id: int) -> Contract:
     actor.require_can_write()
-    contract = Contract.objects.select_for_update().filter(id=contract_id).first()
-    if contract is None:
-        raise NotFound("No such contract.")
-    if not (actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)):
-        raise PermissionDenied("Only the contract's commissioner validates claims.")
+    contract = contract_by_id(contract_id, for_update=True)
+    require(policy.can_decide_claims, actor, contract)
     return contract
 
 

@@ -11,7 +11,7 @@ from fullvalue.domain.organisations import SIZE_BAND_BOUNDS, SizeBand, size_band
 from fullvalue.domain.roles import ADMINISTERS_OWN_ORGANISATION, READS_ALL_PRIVATE
 from fullvalue.errors import NotFound
 from fullvalue.web.core.actor import Actor
-from fullvalue.web.organisations.models import Area, Identifier, Organisation
+from fullvalue.web.organisations.models import Area, Identifier, Organisation, Sector
 from fullvalue.web.organisations.rules import LED_BY_FIELDS
 
 PUBLIC_COLUMNS = (
@@ -200,3 +200,33 @@ def market_summary() -> dict[str, Any]:
         "unknown_income": unknown,
         "led_by": led_by,
     }
+
+
+def organisation_by_id(organisation_id: int) -> Organisation | None:
+    """An organisation by id (public fields are public; callers decide on private ones)."""
+    return Organisation.objects.filter(id=organisation_id).first()
+
+
+def existing_organisation_ids(ids: list[int]) -> set[int]:
+    """Which of these organisation ids exist."""
+    return set(Organisation.objects.filter(id__in=ids).values_list("id", flat=True))
+
+
+def area_by_code(code: str) -> Area | None:
+    """A region or police force area by its code."""
+    return Area.objects.filter(code=code).first()
+
+
+def provider_choices() -> list[tuple[str, str]]:
+    """(id, name) of every organisation that can hold a contract (not public bodies), by name."""
+    return [
+        (str(pk), name)
+        for pk, name in Organisation.objects.exclude(sector=Sector.PUBLIC)
+        .order_by("name")
+        .values_list("id", "name")
+    ]
+
+
+def organisation_count() -> int:
+    """How many organisations the directory lists."""
+    return Organisation.objects.count()

@@ -22,17 +22,22 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fullvalue.domain.roles import Role
 from fullvalue.engine.payments import load_spec, simulate
 from fullvalue.engine.payments.spec import ContractSpec, Tariff
 from fullvalue.errors import FullvalueError, NotFound, PermissionDenied
-from fullvalue.web.contracts.models import Contract, SupplyChainMember
+from fullvalue.web.contracts.selectors import supply_chain_members
 from fullvalue.web.core.actor import Actor
-from fullvalue.web.delivery.models import Claim, Participant
+from fullvalue.web.core.policy import refusal
+from fullvalue.web.delivery.selectors import accepted_outcome_counts, start_dates
+from fullvalue.web.payruns import policy
 from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
+
+if TYPE_CHECKING:
+    from fullvalue.web.contracts.models import Contract, SupplyChainMember
 
 #: Simulated runs behind a projection (the seed is fixed, so a page shows the same numbers).
 RUNS = 2000
@@ -86,14 +91,12 @@ def timeline_members(actor: Actor, contract: Contract) -> list[SupplyChainMember
 
     A provider sees its own; the commissioner, auditors and administrators see every member's.
     """
-    members = list(contract.supply_chain.select_related("organisation").order_by("id"))
-    if actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN) or (
-        actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)
-    ):
+    members = supply_chain_members(contract)
+    if policy.sees_every_cash_position(actor, contract):
         return members
     own = [m for m in members if actor.belongs_to(m.organisation_id)]
     if not own:
-        raise PermissionDenied("A provider's cash position is seen by the provider itself.")
+        raise PermissionDenied(refusal(policy.sees_every_cash_position))
     return own
 
 
@@ -107,11 +110,7 @@ def _period_of(periods: list[tuple[str, dt.date, dt.date]], day: dt.date) -> str
 def _calibrated(spec: ContractSpec, contract: Contract, today: dt.date) -> ContractSpec:
     """The spec with its simulation assumptions set from delivery so far (where there is any)."""
     assert spec.simulation is not None
-    starts = list(
-        Participant.objects.filter(
-            contract=contract, started_on__isnull=False, started_on__lte=today
-        ).values_list("started_on", flat=True)
-    )
+    starts = start_dates(contract, today)
     first = min((p.start for p in spec.periods), default=today)
     elapsed = (today - first).days
     if not starts or elapsed < 90:
@@ -119,11 +118,7 @@ def _calibrated(spec: ContractSpec, contract: Contract, today: dt.date) -> Contr
     periods = sorted(spec.periods, key=lambda p: p.start)
     days_per_period = sum((p.end - p.start).days + 1 for p in periods) / len(periods)
     per_period = max(1, round(len(starts) * days_per_period / elapsed))
-    accepted = Counter(
-        Claim.objects.filter(
-            event__participant__contract=contract, status=Claim.Status.ACCEPTED
-        ).values_list("event__outcome", flat=True)
-    )
+    accepted = accepted_outcome_counts(contract)
     rates = dict(spec.simulation.outcome_rates)
     for component in spec.components:
         if isinstance(component, Tariff) and component.measure in rates:
@@ -178,10 +173,8 @@ def cash_timeline(
             if paid_on and (name := _period_of(periods, paid_on)):
                 actual_in[name] += amount
     starts: Counter[str] = Counter()
-    for started in Participant.objects.filter(
-        contract=contract, started_on__isnull=False, started_on__lte=today
-    ).values_list("started_on", flat=True):
-        if started and (name := _period_of(periods, started)):
+    for started in start_dates(contract, today):
+        if name := _period_of(periods, started):
             starts[name] += 1
     for name, start, end in periods:
         if start > today:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from fullvalue.domain.roles import Role
-from fullvalue.errors import PermissionDenied
-from fullvalue.web.contracts.models import Contract
+from fullvalue.web.core.policy import require
+from fullvalue.web.payruns import policy
+
+if TYPE_CHECKING:
+    from fullvalue.web.contracts.models import Contract
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
 
@@ -26,33 +30,47 @@ class PaymentRecord:
     overdue: int
 
 
+#: One flow-down payment as the record needs it: (paid on, prime paid on, due on).
+PaymentDates = tuple[dt.date | None, dt.date | None, dt.date]
+
+
+def _record(rows: list[PaymentDates], today: dt.date) -> PaymentRecord:
+    """The record from (sub-contractor paid on, prime paid on, due on) of each payment."""
+    days = [(paid - run_paid).days for paid, run_paid, _ in rows if paid and run_paid]
+    return PaymentRecord(
+        payments=len(rows),
+        paid=len(days),
+        average_days_to_pay=sum(days) / len(days) if days else None,
+        share_within_30_days=sum(d <= 30 for d in days) / len(days) if days else None,
+        overdue=sum(1 for paid, _, due in rows if paid is None and due < today),
+    )
+
+
+def payment_records(
+    contract_ids: list[int], today: dt.date | None = None
+) -> dict[int, PaymentRecord]:
+    """The payment record of each of these contracts, read in one query."""
+    today = today or timezone.localdate()
+    rows: dict[int, list[PaymentDates]] = {cid: [] for cid in contract_ids}
+    for cid, paid, run_paid, due in FlowDownPayment.objects.filter(
+        run__contract_id__in=contract_ids
+    ).values_list("run__contract_id", "paid_on", "run__paid_on", "due_on"):
+        rows[cid].append((paid, run_paid, due))
+    return {cid: _record(r, today) for cid, r in rows.items()}
+
+
 def payment_record(contract: Contract, today: dt.date | None = None) -> PaymentRecord:
     """How promptly the prime pays its supply chain.
 
     Average days from the prime being paid to the sub-contractor being paid, the share paid
     within 30 days, and how many payments are unpaid past their due date.
     """
-    today = today or timezone.localdate()
-    rows = list(FlowDownPayment.objects.filter(run__contract=contract).select_related("run"))
-    paid = [p for p in rows if p.paid_on and p.run.paid_on]
-    days = [(p.paid_on - p.run.paid_on).days for p in paid]  # type: ignore[operator]
-    return PaymentRecord(
-        payments=len(rows),
-        paid=len(paid),
-        average_days_to_pay=sum(days) / len(days) if days else None,
-        share_within_30_days=sum(d <= 30 for d in days) / len(days) if days else None,
-        overdue=sum(1 for p in rows if p.paid_on is None and p.due_on < today),
-    )
+    return payment_records([contract.id], today)[contract.id]
 
 
 def runs_for(actor: Actor, contract: Contract) -> QuerySet[PaymentRun]:
     """Runs of a contract: the commissioner, the prime, auditors and admins see them."""
-    if not (
-        actor.belongs_to(contract.commissioner_id)
-        or actor.belongs_to(contract.provider_id)
-        or actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN)
-    ):
-        raise PermissionDenied("Payment runs are for the commissioner and the prime.")
+    require(policy.can_read_payment_runs, actor, contract)
     return contract.payment_runs.select_related("prepared_by", "approved_by")
 
 

@@ -13,17 +13,21 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from fullvalue.domain.roles import Role
 from fullvalue.engine.payments import allocate_largest_remainder, load_spec, settle
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.contracts.models import Contract
+from fullvalue.web.contracts.selectors import contract_by_id
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.core.policy import require
+from fullvalue.web.payruns import policy
+
+if TYPE_CHECKING:
+    from fullvalue.web.contracts.models import Contract
 from fullvalue.web.core.faults import checkpoint
 from fullvalue.web.delivery.models import Claim, Participant
 from fullvalue.web.delivery.reoffending import settlement_rows
@@ -34,10 +38,8 @@ from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
 def _commissioner(actor: Actor, contract: Contract) -> int:
     """Check the actor is the contract's commissioner; return the person's user id."""
     actor.require_can_write()
-    if not (actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)):
-        raise PermissionDenied("Only the contract's commissioner runs payments.")
-    if actor.user_id is None:
-        raise PermissionDenied("Payment runs are prepared and approved by people.")
+    require(policy.can_run_payments, actor, contract)
+    assert actor.user_id is not None  # the policy admits people only
     return actor.user_id
 
 
@@ -107,9 +109,7 @@ def payrun_request(
     The run exists at once with status "being prepared", so the page can say so; any earlier
     unapproved run for the period is replaced when the new one is computed.
     """
-    contract = Contract.objects.select_for_update().filter(id=contract_id).first()
-    if contract is None:
-        raise NotFound("No such contract.")
+    contract = contract_by_id(contract_id, for_update=True)
     user_id = _commissioner(actor, contract)
     if not contract.mechanism_toml.strip():
         raise Conflict("The contract has no payment mechanism to settle.")
@@ -217,10 +217,8 @@ def payrun_approve(*, actor: Actor, run_id: int, paid_on: dt.date | None = None)
         raise Conflict("This run is already approved and cannot change.")
     if run.status == PaymentRun.Status.PREPARING:
         raise Conflict("This run is still being prepared.")
-    if run.prepared_by_id == actor.user_id:
-        raise PermissionDenied(
-            "Two-person rule: a run is approved by someone other than the person who prepared it."
-        )
+    if not policy.can_approve_payment_run(actor, run):
+        raise PermissionDenied(policy.approval_refusal(actor, run))
     run.status, run.approved_by_id = PaymentRun.Status.APPROVED, actor.user_id
     run.approved_at, run.paid_on = timezone.now(), paid_on or timezone.localdate()
     try:
@@ -286,8 +284,7 @@ def flowdown_confirm(*, actor: Actor, payment_id: int, paid_on: dt.date) -> Flow
     if payment is None:
         raise NotFound("No such payment.")
     actor.require_can_write()
-    if not (actor.role == Role.PROVIDER_ADMIN and actor.belongs_to(payment.member.organisation_id)):
-        raise PermissionDenied("Only the receiving organisation confirms receipt.")
+    require(policy.can_confirm_receipt, actor, payment)
     if payment.confirmed_at is not None:
         raise Conflict("Receipt is already confirmed.")
     problems = []

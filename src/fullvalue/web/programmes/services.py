@@ -11,13 +11,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from fullvalue.domain.roles import Role
 from fullvalue.engine.payments import load_spec, minimum_detectable_effect, simulate
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.core.policy import require
 from fullvalue.web.core.slugs import unique_slug
 from fullvalue.web.organisations.models import Area
+from fullvalue.web.programmes import policy
 from fullvalue.web.programmes.models import EngagementNotice, OutcomeDefinition, Programme
 
 _CHART_LOCK = threading.Lock()
@@ -82,9 +83,7 @@ def risk_preview(mechanism_toml: str, *, runs: int = 2000, seed: int = 1) -> Ris
 
 def _require_commissioner(actor: Actor) -> None:
     actor.require_can_write()
-    actor.require_role(
-        Role.COMMISSIONER, Role.SYSTEM_ADMIN, message="Only commissioners design programmes."
-    )
+    require(policy.can_design_programme, actor)
 
 
 def _parse(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
@@ -242,8 +241,7 @@ def _own_programme(actor: Actor, programme_id: int) -> Programme:
     programme = Programme.objects.filter(id=programme_id).first()
     if programme is None:
         raise NotFound("No such programme.")
-    if not (actor.is_system_admin or actor.belongs_to(programme.commissioner_id)):
-        raise PermissionDenied("Only the programme's commissioner can change it.")
+    require(policy.can_manage_programme, actor, programme)
     return programme
 
 

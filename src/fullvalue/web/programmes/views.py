@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import hashlib
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from fullvalue.domain.organisations import REGIONS
-from fullvalue.domain.roles import Role
 from fullvalue.errors import FullvalueError, NotFound
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
+from fullvalue.web.core.policy import require
+from fullvalue.web.programmes import policy
 from fullvalue.web.programmes.models import OutcomeDefinition, Programme
+from fullvalue.web.programmes.selectors import MECHANISM_TEMPLATES as TEMPLATES
+from fullvalue.web.programmes.selectors import mechanism_template_toml as template_toml
+from fullvalue.web.programmes.selectors import programme_list as programme_list_for
 from fullvalue.web.programmes.services import (
     engagement_notice_create,
     programme_create,
@@ -27,13 +30,11 @@ from fullvalue.web.programmes.services import (
 
 
 def _visible(request: HttpRequest):
-    actor = request.actor  # type: ignore[attr-defined]
-    qs = Programme.objects.filter(status="published")
-    if actor.organisation_id:
-        qs = qs | Programme.objects.filter(commissioner_id=actor.organisation_id)
-    if actor.role in ("auditor", "system_admin"):
-        qs = Programme.objects.all()
-    return qs.distinct().select_related("commissioner").prefetch_related("outcomes", "areas")
+    return (
+        programme_list_for(request.actor)  # type: ignore[attr-defined]
+        .select_related("commissioner")
+        .prefetch_related("outcomes", "areas")
+    )
 
 
 def programme_list(request: HttpRequest) -> HttpResponse:
@@ -128,27 +129,11 @@ def programme_risk_chart(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-TEMPLATES = {
-    "womens-centre": "Women's centre, 70% guaranteed / 30% on results",
-    "transforming-rehabilitation": "Fee for service + payment by results (TR)",
-    "work-programme": "Attachment, job outcome and sustainment (Work Programme)",
-    "troubled-families": "Attachment and results per family (Troubled Families)",
-    "peterborough": "Social impact bond on reconviction events (Peterborough)",
-}
-
-
-def template_toml(name: str) -> str:
-    path = settings.BASE_DIR / "examples" / name / "contract.toml"
-    return path.read_text(encoding="utf-8") if name in TEMPLATES and path.exists() else ""
-
-
 @signin_required
 def programme_create_view(request: HttpRequest) -> HttpResponse:
     """Design a programme; check the risk for a small provider before saving."""
     actor = request.actor  # type: ignore[attr-defined]
-    actor.require_role(
-        Role.COMMISSIONER, Role.SYSTEM_ADMIN, message="Only commissioners design programmes."
-    )
+    require(policy.can_design_programme, actor)
     state = FormState(
         values={
             "years": "3",

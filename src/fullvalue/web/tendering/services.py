@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -20,11 +20,16 @@ from fullvalue.domain.evaluation import SCALE, Criterion, check_criteria
 from fullvalue.domain.roles import Role
 from fullvalue.domain.tendering import PartyShare, Timeline, check_parties, check_timeline
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
+from fullvalue.web.accounts.selectors import active_membership
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.contracts.models import Contract, SupplyChainMember
+from fullvalue.web.contracts import services as contract_services
 from fullvalue.web.core.actor import Actor
-from fullvalue.web.organisations.models import Area, Organisation
-from fullvalue.web.programmes.models import Programme
+from fullvalue.web.organisations import selectors as org_selectors
+from fullvalue.web.programmes.selectors import programme_by_id
+
+if TYPE_CHECKING:
+    from fullvalue.web.contracts.models import Contract
+
 from fullvalue.web.tendering.models import (
     Amendment,
     Award,
@@ -154,7 +159,7 @@ def _tender_values(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]
             problems.append(Problem("Name the lot", location=f"{where}.title", column="lots"))
         area = None
         if row.get("area"):
-            area = Area.objects.filter(code=row["area"]).first()
+            area = org_selectors.area_by_code(row["area"])
             if area is None:
                 problems.append(Problem("Unknown area", location=f"{where}.area", column="lots"))
         lots.append(
@@ -219,7 +224,7 @@ def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
 def tender_create(*, actor: Actor, programme_id: int, data: dict[str, Any]) -> Tender:
     """Draft a tender for a programme: procedure, timeline, lots, criteria, pass/fail."""
     actor.require_can_write()
-    programme = Programme.objects.filter(id=programme_id).first()
+    programme = programme_by_id(programme_id)
     if programme is None:
         raise NotFound("No such programme.")
     if not (
@@ -544,11 +549,7 @@ def _parties(rows: list[dict[str, Any]], lead_id: int, problems: list[Problem]) 
     problems += check_parties(parties)
     if parties and not any(p.role == "lead" and p.organisation_id == lead_id for p in parties):
         problems.append(Problem("Your organisation must be the lead of its bid", column="parties"))
-    known = set(
-        Organisation.objects.filter(id__in=[p.organisation_id for p in parties]).values_list(
-            "id", flat=True
-        )
-    )
+    known = org_selectors.existing_organisation_ids([p.organisation_id for p in parties])
     for p in parties:
         if p.organisation_id not in known:
             problems.append(
@@ -584,7 +585,8 @@ def bid_submit(
     if lot.tender.status != Tender.Status.OPEN or deadline_passed(lot.tender, now):
         raise Conflict("Bids are closed: the submission deadline has passed.")
     problems: list[Problem] = []
-    lead = Organisation.objects.get(id=org_id)
+    lead = org_selectors.organisation_by_id(org_id)
+    assert lead is not None  # the acting membership's organisation
     if lot.reserved_for_small and (
         lead.annual_income is None or lead.annual_income >= SMALL_INCOME_LIMIT
     ):
@@ -742,10 +744,8 @@ def panel_assign(
     *, actor: Actor, tender_id: int, evaluator_membership_id: int
 ) -> EvaluatorAssignment:
     """Put an evaluator from the commissioning organisation on the tender's panel."""
-    from fullvalue.web.accounts.models import Membership
-
     tender = _commissioner_tender(actor, tender_id)
-    member = Membership.objects.filter(id=evaluator_membership_id, is_active=True).first()
+    member = active_membership(evaluator_membership_id)
     if (
         member is None
         or member.role != Role.EVALUATOR
@@ -996,24 +996,15 @@ def award_confirm(*, actor: Actor, lot_id: int, today: dt.date | None = None) ->
     if award.status == Award.Status.CONFIRMED:
         raise Conflict("The award is already confirmed.")
     contents = unseal(award.bid.sealed)
-    contract = Contract.objects.create(
-        award=award,
+    contract = contract_services.contract_from_award(
+        actor=actor,
+        award_id=award.id,
         commissioner_id=tender.commissioner_id,
         provider_id=award.bid.lead_id,
         title=f"{tender.title} — {award.lot.title}",
         value=Decimal(contents["price"]),
         mechanism_toml=tender.programme.mechanism_toml,
-    )
-    SupplyChainMember.objects.bulk_create(
-        SupplyChainMember(
-            contract=contract,
-            organisation_id=p["organisation_id"],
-            role=p["role"],
-            share_of_value=Decimal(p["share_of_value"]),
-            share_of_work=Decimal(p["share_of_work"]),
-            carries_working_capital=p["carries_working_capital"],
-        )
-        for p in contents["parties"]
+        parties=contents["parties"],
     )
     award.status = Award.Status.CONFIRMED
     award.save(update_fields=["status"])

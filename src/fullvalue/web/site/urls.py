@@ -1,4 +1,4 @@
-"""URL routes: GOV.UK pages, the JSON API and health."""
+"""URL routes: GOV.UK pages, the JSON API and health (assembled from every capability)."""
 
 from django.urls import path
 
@@ -11,6 +11,7 @@ from fullvalue.web.delivery import views as delivery
 from fullvalue.web.organisations import views as orgs
 from fullvalue.web.payruns import views as payruns
 from fullvalue.web.programmes import views as programmes
+from fullvalue.web.site import contract as site_contract
 from fullvalue.web.tendering import views as tendering
 
 handler404 = "fullvalue.web.core.views.not_found"
@@ -58,14 +59,14 @@ urlpatterns = [
         name="organisation-members",
     ),
     path("audit/", audit.audit_list, name="audit-list"),
-    path("contracts/", contracts.contract_list, name="contract-list"),
+    path("contracts/", site_contract.contract_list, name="contract-list"),
     path("contracts/new/", contracts.contract_new, name="contract-new"),
     path(
         "contracts/<int:contract_id>/supply-chain/",
         contracts.supply_chain_edit,
         name="supply-chain",
     ),
-    path("contracts/<int:contract_id>/", contracts.contract_detail, name="contract-detail"),
+    path("contracts/<int:contract_id>/", site_contract.contract_detail, name="contract-detail"),
     path("contracts/<int:contract_id>/import/", delivery.import_upload, name="import-upload"),
     path("imports/<int:job_id>/", delivery.import_detail, name="import-detail"),
     path("payment-runs/<int:run_id>/", payruns.remittance, name="remittance"),

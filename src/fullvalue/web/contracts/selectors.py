@@ -1,0 +1,45 @@
+"""Reads of contracts, published for other capabilities (delivery, payments, publication).
+
+Other capabilities never query contract tables themselves: they ask here.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from fullvalue.errors import NotFound
+from fullvalue.web.contracts.models import Contract, SupplyChainMember
+
+
+def contract_by_id(contract_id: int, *, for_update: bool = False) -> Contract:
+    """A contract with its commissioner and provider; "No such contract" when there is none.
+
+    ``for_update`` locks the row for the caller's transaction (writes that must not race).
+    """
+    qs = Contract.objects.select_for_update() if for_update else Contract.objects
+    contract = qs.select_related("commissioner", "provider").filter(id=contract_id).first()
+    if contract is None:
+        raise NotFound("No such contract.")
+    return contract
+
+
+def contracts_listed() -> QuerySet[Contract]:
+    """Every contract (they are public), with the organisations a list shows, newest first."""
+    return Contract.objects.select_related("commissioner", "provider").order_by("-id")
+
+
+def supply_chain(contract: Contract) -> list[SupplyChainMember]:
+    """The contract's supply chain (prime first by share), with organisations."""
+    return list(
+        contract.supply_chain.select_related("organisation").order_by("-share_of_value", "id")
+    )
+
+
+def supply_chain_members(contract: Contract) -> list[SupplyChainMember]:
+    """The contract's supply chain in the order members were added, with organisations."""
+    return list(contract.supply_chain.select_related("organisation").order_by("id"))
+
+
+def contract_statuses() -> type[Contract.Status]:
+    """The contract status choices (for publication's code lists)."""
+    return Contract.Status

@@ -1,0 +1,29 @@
+"""Panels: what a capability adds to a page the site layer assembles (dashboard, contract page).
+
+A capability's ``panels.py`` renders its own part of a shared page from its own template and
+selectors, and returns it as markup; the site layer (:mod:`fullvalue.web.site`) only decides
+which panels a page has and in what order. So a new capability adds a panel without editing
+another capability's view or template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from markupsafe import Markup
+
+from fullvalue.web.core.forms import FormState
+
+#: An action a panel's form posts to a shared page: it does the work through a service and
+#: returns the message shown after it (errors raise :class:`~fullvalue.errors.FullvalueError`).
+Action = Callable[[Any, Any, FormState], str]
+#: A table a panel offers as CSV or XLSX: (actor, subject, format) -> the download.
+Table = Callable[[Any, Any, str], HttpResponse]
+
+
+def render_panel(request: HttpRequest, template: str, **context: Any) -> Markup:
+    """Render one panel's template with the request (for CSRF tokens and the actor)."""
+    return Markup(render_to_string(template, context, request=request))

@@ -1,0 +1,55 @@
+"""Reads of programmes: the one place that decides which programmes a person sees."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from fullvalue.errors import NotFound
+from fullvalue.web.core.actor import Actor
+from fullvalue.web.programmes.models import Programme
+from fullvalue.web.programmes.policy import COMMISSIONING_SIDE, READS_EVERYTHING
+
+
+def programme_list(actor: Actor) -> QuerySet[Programme]:
+    """Programmes the actor may read: published ones, and drafts for those allowed to see them.
+
+    Pages, the API and exports all use this (see :func:`policy.can_read_programme`).
+    """
+    qs = Programme.objects.all()
+    if actor.role in READS_EVERYTHING:
+        return qs
+    visible = Q(status=Programme.Status.PUBLISHED)
+    if actor.organisation_id and actor.role in COMMISSIONING_SIDE:
+        visible |= Q(commissioner_id=actor.organisation_id)
+    return qs.filter(visible)
+
+
+def programme_get(actor: Actor, *, slug: str | None = None, pk: int | None = None) -> Programme:
+    """One programme the actor may read, by slug or id; otherwise "No such programme"."""
+    lookup = {"slug": slug} if slug is not None else {"id": pk}
+    programme = programme_list(actor).filter(**lookup).first()
+    if programme is None:
+        raise NotFound("No such programme.")
+    return programme
+
+
+def programme_by_id(programme_id: int) -> Programme | None:
+    """A programme by id, whatever its status (for services that check permission themselves)."""
+    return Programme.objects.filter(id=programme_id).first()
+
+
+#: Payment mechanisms a design can start from (examples kept in the repository).
+MECHANISM_TEMPLATES = {
+    "womens-centre": "Women's centre, 70% guaranteed / 30% on results",
+    "transforming-rehabilitation": "Fee for service + payment by results (TR)",
+    "work-programme": "Attachment, job outcome and sustainment (Work Programme)",
+    "troubled-families": "Attachment and results per family (Troubled Families)",
+    "peterborough": "Social impact bond on reconviction events (Peterborough)",
+}
+
+
+def mechanism_template_toml(name: str) -> str:
+    """The TOML specification of a named mechanism template ("" for an unknown name)."""
+    path = settings.BASE_DIR / "examples" / name / "contract.toml"
+    return path.read_text(encoding="utf-8") if name in MECHANISM_TEMPLATES and path.exists() else ""

@@ -160,7 +160,7 @@ def test_an_address_with_no_endpoint_is_a_problem_not_a_page(client):
 def test_an_error_outside_the_endpoints_is_a_problem_under_the_api(rf):
     import json
 
-    from fullvalue.web.core.views import server_error
+    from fullvalue.web.site.views import server_error
 
     response = server_error(rf.get("/api/v1/organisations"))
     assert response.status_code == 500 and response["Content-Type"] == PROBLEM

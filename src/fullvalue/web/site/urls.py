@@ -12,15 +12,16 @@ from fullvalue.web.organisations import views as orgs
 from fullvalue.web.payruns import views as payruns
 from fullvalue.web.programmes import views as programmes
 from fullvalue.web.site import contract as site_contract
+from fullvalue.web.site import views as site
 from fullvalue.web.tendering import views as tendering
 
-handler404 = "fullvalue.web.core.views.not_found"
-handler500 = "fullvalue.web.core.views.server_error"
+handler404 = "fullvalue.web.site.views.not_found"
+handler500 = "fullvalue.web.site.views.server_error"
 
 urlpatterns = [
-    path("", core.home, name="home"),
+    path("", site.home, name="home"),
     path("healthz", core.healthz, name="healthz"),
-    path("dashboard/", core.dashboard, name="dashboard"),
+    path("dashboard/", site.dashboard, name="dashboard"),
     path("cookies/", core.cookies, name="cookies"),
     path("cookies/hide", core.cookies_hide, name="cookies-hide"),
     path("accessibility/", core.accessibility, name="accessibility"),

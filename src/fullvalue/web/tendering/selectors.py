@@ -171,3 +171,19 @@ def scores_visible_to(actor: Actor, bid: Bid) -> QuerySet[Score]:
         if not own.exists():
             return Score.objects.none()
     return scores
+
+
+def tenders_of_commissioner(actor: Actor, limit: int = 10) -> list[Tender]:
+    """The latest tenders of the actor's commissioning organisation."""
+    return list(
+        Tender.objects.filter(commissioner_id=actor.organisation_id).order_by("-id")[:limit]
+    )
+
+
+def panels_of_evaluator(actor: Actor) -> list[EvaluatorAssignment]:
+    """The evaluation panels the acting evaluator sits on, latest first, with their tenders."""
+    return list(
+        EvaluatorAssignment.objects.filter(evaluator_id=actor.membership_id)
+        .select_related("tender")
+        .order_by("-id")
+    )

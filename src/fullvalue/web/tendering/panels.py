@@ -1,0 +1,28 @@
+"""What tendering adds to the dashboard: your tenders, your evaluation panels, your bids."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+from markupsafe import Markup
+
+from fullvalue.domain.roles import Role
+from fullvalue.web.core.panels import render_panel
+from fullvalue.web.tendering import selectors
+
+if TYPE_CHECKING:
+    from fullvalue.web.core.actor import Actor
+
+
+def dashboard(request: HttpRequest, actor: Actor) -> Markup:
+    """The tenders a commissioner runs, the panels an evaluator sits on, a provider's bids."""
+    if actor.role == Role.COMMISSIONER and actor.organisation_id:
+        context = {"my_tenders": selectors.tenders_of_commissioner(actor)}
+    elif actor.role == Role.EVALUATOR:
+        context = {"panels": selectors.panels_of_evaluator(actor)}
+    elif actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF):
+        context = {"my_bids": selectors.my_bids_listed(actor)}
+    else:
+        return Markup("")
+    return render_panel(request, "tendering/panels/dashboard.html", **context)

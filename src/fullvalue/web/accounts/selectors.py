@@ -54,3 +54,28 @@ def api_tokens_for(actor: Actor) -> QuerySet[ApiToken]:
 def active_membership(membership_id: int) -> Membership | None:
     """An active membership by id (its role and organisation), for checks by other capabilities."""
     return Membership.objects.filter(id=membership_id, is_active=True).first()
+
+
+def admin_emails_interested_in(tender_id: int) -> list[str]:
+    """Emails of the provider administrators of every organisation interested in a tender."""
+    return sorted(
+        set(
+            Membership.objects.filter(
+                organisation__tender_interests__tender_id=tender_id,
+                role=Role.PROVIDER_ADMIN,
+                is_active=True,
+            ).values_list("user__email", flat=True)
+        )
+    )
+
+
+def evaluators_of(organisation_id: int, *, excluding_tender_id: int) -> list[tuple[str, str]]:
+    """(membership id, name) of the organisation's active evaluators not yet on the tender."""
+    return [
+        (str(m.id), m.user.full_name)
+        for m in Membership.objects.filter(
+            organisation_id=organisation_id, role=Role.EVALUATOR, is_active=True
+        )
+        .select_related("user")
+        .exclude(assignments__tender_id=excluding_tender_id)
+    ]

@@ -106,3 +106,12 @@ def accepted_outcome_counts(contract: Contract) -> Counter[str]:
             event__participant__contract=contract, status=Claim.Status.ACCEPTED
         ).values_list("event__outcome", flat=True)
     )
+
+
+def accepted_outcomes(contract: Contract) -> list[tuple[str, dt.date]]:
+    """(outcome code, date it happened) of every accepted claim on the contract."""
+    return list(
+        Claim.objects.filter(
+            event__participant__contract=contract, status=Claim.Status.ACCEPTED
+        ).values_list("event__outcome", "event__occurred_on")
+    )

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from fullvalue.domain.roles import Role
 from fullvalue.engine.payments import load_spec
 from fullvalue.errors import FullvalueError, NotFound
-from fullvalue.web.contracts.models import Contract
+from fullvalue.web.contracts.selectors import contract_by_id
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
@@ -51,9 +51,7 @@ SAMPLING = ("sample", "accept_rest")
 @signin_required
 def import_upload(request: HttpRequest, contract_id: int) -> HttpResponse:
     """Upload a participants or outcome-events file (CSV or XLSX) for checking."""
-    contract = Contract.objects.filter(id=contract_id).first()
-    if contract is None:
-        raise NotFound("No such contract.")
+    contract = contract_by_id(contract_id)
     state = FormState()
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -132,15 +130,6 @@ def import_progress(request: HttpRequest, job_id: int) -> JsonResponse:
     )
 
 
-def _contract(contract_id: int) -> Contract:
-    contract = (
-        Contract.objects.select_related("commissioner", "provider").filter(id=contract_id).first()
-    )
-    if contract is None:
-        raise NotFound("No such contract.")
-    return contract
-
-
 def _error_text(exc: FullvalueError, limit: int = 8) -> str:
     return "; ".join(
         [exc.message]
@@ -156,7 +145,7 @@ def _error_text(exc: FullvalueError, limit: int = 8) -> str:
 def participants(request: HttpRequest, contract_id: int) -> HttpResponse:
     """Participants the user may see (providers: their own), by pseudonym; identities if allowed."""
     actor = request.actor  # type: ignore[attr-defined]
-    contract = _contract(contract_id)
+    contract = contract_by_id(contract_id)
     qs = (
         selectors.participants_for(actor, contract)
         .select_related("provider")
@@ -220,7 +209,7 @@ def participants(request: HttpRequest, contract_id: int) -> HttpResponse:
 def outcomes(request: HttpRequest, contract_id: int) -> HttpResponse:
     """Outcome events and claims: providers claim and add evidence; the commissioner decides."""
     actor = request.actor  # type: ignore[attr-defined]
-    contract = _contract(contract_id)
+    contract = contract_by_id(contract_id)
     people = selectors.participants_for(actor, contract)
     state = FormState()
     if request.method == "POST":
@@ -382,7 +371,7 @@ def evidence_file(request: HttpRequest, event_id: int) -> HttpResponse:
 def reoffending_results(request: HttpRequest, contract_id: int) -> HttpResponse:
     """Proven-reoffending results feeding payment runs; the commissioner uploads or measures."""
     actor = request.actor  # type: ignore[attr-defined]
-    contract = _contract(contract_id)
+    contract = contract_by_id(contract_id)
     selectors.participants_for(actor, contract)  # only those who may see delivery data
     is_commissioner = actor.role == Role.COMMISSIONER and actor.belongs_to(contract.commissioner_id)
     state = FormState()

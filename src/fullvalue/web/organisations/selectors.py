@@ -230,3 +230,23 @@ def provider_choices() -> list[tuple[str, str]]:
 def organisation_count() -> int:
     """How many organisations the directory lists."""
     return Organisation.objects.count()
+
+
+def areas_by_codes(codes: list[str]) -> list[Area]:
+    """The regions and police force areas with these codes."""
+    return list(Area.objects.filter(code__in=codes))
+
+
+def organisation_names(ids: list[int]) -> dict[int, str]:
+    """Names of these organisations by id."""
+    return dict(Organisation.objects.filter(id__in=ids).values_list("id", "name"))
+
+
+def voluntary_organisations(excluding: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of voluntary and community organisations (possible partners), by name."""
+    return list(
+        Organisation.objects.exclude(id=excluding)
+        .filter(sector="voluntary")
+        .order_by("name")
+        .values_list("id", "name")
+    )

@@ -29,8 +29,8 @@ from fullvalue.web.payruns import policy
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract
 from fullvalue.web.core.faults import checkpoint
-from fullvalue.web.delivery.models import Claim, Participant
 from fullvalue.web.delivery.reoffending import settlement_rows
+from fullvalue.web.delivery.selectors import accepted_outcomes, start_dates
 from fullvalue.web.delivery.services import contract_measures
 from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
 
@@ -60,15 +60,10 @@ def delivery_results(contract: Contract, spec: Any, upto: str) -> list[dict[str,
         return None
 
     counts: Counter[tuple[str, str]] = Counter()
-    for started in Participant.objects.filter(
-        contract=contract, started_on__isnull=False
-    ).values_list("started_on", flat=True):
-        if started is not None and (name := period_of(started)) is not None:
+    for started in start_dates(contract, upto=dt.date.max):
+        if (name := period_of(started)) is not None:
             counts[(name, "starts")] += 1
-    accepted = Claim.objects.filter(
-        event__participant__contract=contract, status=Claim.Status.ACCEPTED
-    )
-    for outcome, day in accepted.values_list("event__outcome", "event__occurred_on"):
+    for outcome, day in accepted_outcomes(contract):
         if (name := period_of(day)) is not None:
             counts[(name, outcome)] += 1
     known = contract_measures(contract)

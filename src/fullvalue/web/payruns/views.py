@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from fpdf import FPDF
 
 from fullvalue.errors import NotFound
-from fullvalue.web.contracts.models import Contract
+from fullvalue.web.contracts.selectors import contract_by_id
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.pages import page, signin_required
 from fullvalue.web.payruns.cash import (
@@ -107,11 +107,7 @@ def remittance(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 def _timeline(request: HttpRequest, contract_id: int) -> CashTimeline:
-    contract = (
-        Contract.objects.select_related("commissioner", "provider").filter(id=contract_id).first()
-    )
-    if contract is None:
-        raise NotFound("No such contract.")
+    contract = contract_by_id(contract_id)
     try:
         org = int(request.GET.get("organisation", "") or 0) or None
     except ValueError:

@@ -17,7 +17,7 @@ from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.core.policy import require
 from fullvalue.web.core.slugs import unique_slug
-from fullvalue.web.organisations.models import Area
+from fullvalue.web.organisations.selectors import areas_by_codes
 from fullvalue.web.programmes import policy
 from fullvalue.web.programmes.models import EngagementNotice, OutcomeDefinition, Programme
 
@@ -173,7 +173,7 @@ def _parse(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         problems.append(Problem(f"Unknown outcomes: {', '.join(missing)}", column="outcomes"))
     out["outcomes"] = found
     area_codes = [str(c) for c in (data.get("areas") or [])]
-    areas = list(Area.objects.filter(code__in=area_codes))
+    areas = areas_by_codes(area_codes)
     if len(areas) != len(set(area_codes)):
         problems.append(Problem("Unknown area", column="areas"))
     out["areas"] = areas

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.core.mail import send_mass_mail
 
-from fullvalue.domain.roles import Role
-from fullvalue.web.accounts.models import Membership
+from fullvalue.web.accounts.selectors import admin_emails_interested_in
 from fullvalue.web.core.tasks import retrying_task
 from fullvalue.web.tendering.models import Amendment
 
@@ -15,15 +14,7 @@ def notify_amendment(amendment_id: int) -> int:
     """Email every provider administrator of every organisation interested in the tender."""
     amendment = Amendment.objects.select_related("tender").get(id=amendment_id)
     tender = amendment.tender
-    emails = sorted(
-        set(
-            Membership.objects.filter(
-                organisation__tender_interests__tender=tender,
-                role=Role.PROVIDER_ADMIN,
-                is_active=True,
-            ).values_list("user__email", flat=True)
-        )
-    )
+    emails = admin_emails_interested_in(tender.id)
     subject = f"Amendment to tender {tender.reference}: {tender.title}"
     body = f"The tender {tender.reference} has been amended.\n\n{amendment.summary}\n"
     send_mass_mail([(subject, body, None, [email]) for email in emails])

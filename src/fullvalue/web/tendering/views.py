@@ -16,12 +16,12 @@ from fullvalue.domain.evaluation import SCALE
 from fullvalue.domain.organisations import REGIONS
 from fullvalue.domain.roles import Role
 from fullvalue.errors import FullvalueError, NotFound
-from fullvalue.web.accounts.models import Membership
+from fullvalue.web.accounts.selectors import evaluators_of
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
-from fullvalue.web.organisations.models import Organisation
-from fullvalue.web.programmes.models import Programme
+from fullvalue.web.organisations.selectors import organisation_names, voluntary_organisations
+from fullvalue.web.programmes.selectors import programme_get
 from fullvalue.web.tendering import selectors
 from fullvalue.web.tendering import services as svc
 from fullvalue.web.tendering.documents import (
@@ -108,14 +108,7 @@ def tender_detail(request: HttpRequest, tender_id: int) -> HttpResponse:
         if not state.errors:
             return redirect("tender-detail", tender_id=tender.id)
     evaluators = (
-        [
-            (str(m.id), m.user.full_name)
-            for m in Membership.objects.filter(
-                organisation_id=tender.commissioner_id, role=Role.EVALUATOR, is_active=True
-            )
-            .select_related("user")
-            .exclude(assignments__tender=tender)
-        ]
+        evaluators_of(tender.commissioner_id, excluding_tender_id=tender.id)
         if selectors.is_commissioner_side(actor, tender)
         else []
     )
@@ -317,12 +310,7 @@ def bid_form(request: HttpRequest, lot_id: int) -> HttpResponse:
                 "You can withdraw or resubmit it until then.",
             )
             return redirect("bid-detail", bid_id=bid.id)
-    organisations = list(
-        Organisation.objects.exclude(id=actor.organisation_id)
-        .filter(sector="voluntary")
-        .order_by("name")
-        .values_list("id", "name")
-    )
+    organisations = voluntary_organisations(excluding=actor.organisation_id)
     return page(
         request,
         "tendering/bid_form.html",
@@ -350,11 +338,7 @@ def bid_detail(request: HttpRequest, bid_id: int) -> HttpResponse:
         return redirect("tender-detail", tender_id=bid.lot.tender_id)
     contents = selectors.bid_contents(actor, bid)
     criteria = {str(c.id): c for c in bid.lot.tender.criteria.all()}
-    names = dict(
-        Organisation.objects.filter(
-            id__in=[p["organisation_id"] for p in contents["parties"]]
-        ).values_list("id", "name")
-    )
+    names = organisation_names([p["organisation_id"] for p in contents["parties"]])
     return page(
         request,
         "tendering/bid.html",
@@ -540,9 +524,7 @@ DEFAULT_CRITERIA = [
 def tender_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Draft a tender for a programme: procedure, timeline, lots and weighted criteria."""
     actor = request.actor  # type: ignore[attr-defined]
-    programme = Programme.objects.filter(slug=slug).first()
-    if programme is None:
-        raise NotFound("No such programme.")
+    programme = programme_get(actor, slug=slug)
     values: dict[str, Any] = {"procedure": "open"}
     for i, (name, kind, weight) in enumerate(DEFAULT_CRITERIA):
         values.update(

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from fullvalue.domain.roles import Role
 from fullvalue.errors import PermissionDenied
-from fullvalue.web.audit.models import AuditEvent
+from fullvalue.web.audit.models import AuditEvent, AuditHead
 from fullvalue.web.core.actor import Actor
 
 EXPORT_COLUMNS = (
@@ -62,3 +62,13 @@ def audit_events(actor: Actor, filters: Mapping[str, Any]) -> QuerySet[AuditEven
 def audit_actions() -> list[str]:
     """Distinct action names, for the filter."""
     return sorted(set(AuditEvent.objects.values_list("action", flat=True).distinct()))
+
+
+def write_version() -> int:
+    """The audit chain's latest sequence number: it changes with every write anywhere.
+
+    Every write service records an audit event in its own transaction, so a value cached under
+    this number (with everything else it depends on) is never stale, in any process or host.
+    """
+    head = AuditHead.objects.filter(id=1).values_list("seq", flat=True).first()
+    return int(head or 0)

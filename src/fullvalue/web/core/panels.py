@@ -8,13 +8,16 @@ another capability's view or template.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from markupsafe import Markup
 
+from fullvalue.web.core.caching import cached
 from fullvalue.web.core.forms import FormState
 
 #: An action a panel's form posts to a shared page: it does the work through a service and
@@ -27,3 +30,20 @@ Table = Callable[[Any, Any, str], HttpResponse]
 def render_panel(request: HttpRequest, template: str, **context: Any) -> Markup:
     """Render one panel's template with the request (for CSRF tokens and the actor)."""
     return Markup(render_to_string(template, context, request=request))
+
+
+#: Where a cached panel's forms take the CSRF token of the request that shows them.
+_TOKEN_SLOT = "fullvalue:csrf-token"
+_TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+
+
+def cached_panel(request: HttpRequest, parts: Any, render: Callable[[], Markup]) -> Markup:
+    """A panel rendered once for everything in ``parts``, then served from the cache.
+
+    ``parts`` must hold everything the panel depends on: its name and subject, a version that
+    changes with every write (``audit.selectors.write_version()``), the reader (their user and
+    membership) and the day, if it shows anything relative to today. Forms in the panel get
+    the CSRF token of each request that shows them, never the one it was rendered with.
+    """
+    html = cached("panel", parts, lambda: _TOKEN.sub(rf"\g<1>{_TOKEN_SLOT}\g<2>", render()))
+    return Markup(html.replace(_TOKEN_SLOT, get_token(request)))

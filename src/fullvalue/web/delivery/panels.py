@@ -12,26 +12,29 @@ from fullvalue.web.core.panels import render_panel
 from fullvalue.web.delivery import policy, selectors
 
 if TYPE_CHECKING:
-    from fullvalue.web.contracts.models import Contract
+    from fullvalue.web.contracts.models import Contract, SupplyChainMember
     from fullvalue.web.core.actor import Actor
 
 #: How many of the latest claims the contract page lists (all are on the outcomes page).
 LATEST_CLAIMS = 50
 
 
-def contract_delivery(request: HttpRequest, actor: Actor, contract: Contract) -> Markup:
+def contract_delivery(
+    request: HttpRequest, actor: Actor, contract: Contract, chain: list[SupplyChainMember]
+) -> Markup:
     """Delivery so far, for those allowed to see participants (empty for everyone else)."""
     try:
-        counts = selectors.summary_counts(actor, contract)
+        people = selectors.participants_for(actor, contract, chain)
     except PermissionDenied:
         return Markup("")
+    claims = selectors.claims_for(actor, contract, people)
     return render_panel(
         request,
         "delivery/panels/contract.html",
         contract=contract,
-        counts=counts,
-        equality=selectors.equality_summary(actor, contract),
-        claims=list(selectors.claims_for(actor, contract).order_by("-id")[:LATEST_CLAIMS]),
+        counts=selectors.summary_counts(actor, contract, people),
+        equality=selectors.equality_summary(actor, contract, people),
+        claims=list(claims.order_by("-id")[:LATEST_CLAIMS]),
         own_only=not policy.reads_all_participants(actor, contract),
         can_import=policy.can_record_delivery(actor),
     )

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from fullvalue.domain.roles import Role
 from fullvalue.errors import PermissionDenied
+from fullvalue.web.contracts.policy import in_supply_chain
 from fullvalue.web.core.policy import refusal
 from fullvalue.web.delivery import policy
 
@@ -22,19 +23,27 @@ from fullvalue.web.delivery.models import Claim, Participant
 SUPPRESS_BELOW = 5
 
 
-def participants_for(actor: Actor, contract: Contract) -> QuerySet[Participant]:
+def participants_for(
+    actor: Actor, contract: Contract, chain: list[Any] | None = None
+) -> QuerySet[Participant]:
     """Participants the actor may see.
 
     A provider in the supply chain sees its own; the commissioner, auditors and administrators
-    see all; anyone else is refused.
+    see all; anyone else is refused. ``chain``: the contract's supply chain, when the caller has
+    already read it.
     """
     qs = Participant.objects.filter(contract=contract)
     if policy.reads_all_participants(actor, contract):
         return qs
+    in_chain = (
+        in_supply_chain(actor, chain)
+        if chain is not None
+        else contract.supply_chain.filter(organisation_id=actor.organisation_id).exists()
+    )
     if (
         actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
         and actor.organisation_id
-        and contract.supply_chain.filter(organisation_id=actor.organisation_id).exists()
+        and in_chain
     ):
         return qs.filter(provider_id=actor.organisation_id)
     raise PermissionDenied(refusal(policy.reads_all_participants))
@@ -52,19 +61,23 @@ def identities_readable(actor: Actor, contract: Contract) -> bool:
     return policy.identities_readable(actor, contract)
 
 
-def equality_summary(actor: Actor, contract: Contract) -> dict[str, list[tuple[str, str]]]:
+def equality_summary(
+    actor: Actor, contract: Contract, people: QuerySet[Participant] | None = None
+) -> dict[str, list[tuple[str, str]]]:
     """Counts by sex, ethnicity and age band, with small numbers suppressed.
 
     Any count from 1 to 4 is shown as "fewer than 5"; so that a suppressed count cannot be
     worked out from the total, when exactly one count in a table is suppressed the next
     smallest is suppressed too.
     """
-    qs = participants_for(actor, contract)
+    qs = participants_for(actor, contract) if people is None else people
+    fields = ("sex", "ethnicity", "age_band")
+    tallies: dict[str, Counter[str]] = {field: Counter() for field in fields}
+    for *values, n in qs.order_by().values_list(*fields).annotate(n=Count("id")):
+        for field, value in zip(fields, values, strict=True):
+            tallies[field][value or "not stated"] += n
     out: dict[str, list[tuple[str, str]]] = {}
-    for field in ("sex", "ethnicity", "age_band"):
-        counts: Counter[str] = Counter()
-        for value, n in qs.order_by().values_list(field).annotate(n=Count("id")):
-            counts[value or "not stated"] += n
+    for field, counts in tallies.items():
         small = {k for k, n in counts.items() if 0 < n < SUPPRESS_BELOW}
         if len(small) == 1 and len(counts) > 1:
             rest = sorted((n, k) for k, n in counts.items() if k not in small)
@@ -75,15 +88,20 @@ def equality_summary(actor: Actor, contract: Contract) -> dict[str, list[tuple[s
     return out
 
 
-def claims_for(actor: Actor, contract: Contract) -> QuerySet[Claim]:
+def claims_for(
+    actor: Actor, contract: Contract, people: QuerySet[Participant] | None = None
+) -> QuerySet[Claim]:
     """Claims on the contract the actor may see (providers: their own)."""
-    people = participants_for(actor, contract)
+    people = participants_for(actor, contract) if people is None else people
     return Claim.objects.filter(event__participant__in=people).select_related("event__participant")
 
 
-def summary_counts(actor: Actor, contract: Contract) -> dict[str, Any]:
+def summary_counts(
+    actor: Actor, contract: Contract, people: QuerySet[Participant] | None = None
+) -> dict[str, Any]:
     """Referrals, starts and leavers the actor may see."""
-    return participants_for(actor, contract).aggregate(
+    people = participants_for(actor, contract) if people is None else people
+    return people.aggregate(
         referrals=Count("id"),
         starts=Count("id", filter=Q(started_on__isnull=False)),
         leavers=Count("id", filter=Q(left_on__isnull=False)),

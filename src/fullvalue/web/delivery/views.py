@@ -9,15 +9,18 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from markupsafe import Markup
 
 from fullvalue.domain.roles import Role
 from fullvalue.engine.payments import load_spec
 from fullvalue.errors import FullvalueError, NotFound
+from fullvalue.web.audit.selectors import write_version
 from fullvalue.web.contracts.selectors import contract_by_id
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
-from fullvalue.web.delivery import selectors
+from fullvalue.web.core.panels import cached_panel, render_panel
+from fullvalue.web.delivery import policy, selectors
 from fullvalue.web.delivery.models import (
     Claim,
     ImportJob,
@@ -185,22 +188,34 @@ def participants(request: HttpRequest, contract_id: int) -> HttpResponse:
             .values_list("participant_id", "n")
         )
         return table_response(fmt, "participants", headers, (row(p) for p in qs.iterator()))
-    paginator = Paginator(qs, 50)
-    page_obj = paginator.get_page(request.GET.get("page"))
-    events = dict(
-        OutcomeEvent.objects.filter(participant_id__in=[p.id for p in page_obj])
-        .values("participant_id")
-        .annotate(n=Count("id"))
-        .values_list("participant_id", "n")
-    )
+
+    def render_table() -> Markup:
+        nonlocal events
+        page_obj = Paginator(qs, 50).get_page(request.GET.get("page"))
+        events = dict(
+            OutcomeEvent.objects.filter(participant_id__in=[p.id for p in page_obj])
+            .values("participant_id")
+            .annotate(n=Count("id"))
+            .values_list("participant_id", "n")
+        )
+        return render_panel(
+            request,
+            "delivery/participants_table.html",
+            headers=headers,
+            rows=[row(p) for p in page_obj],
+            page_obj=page_obj,
+            own_only=not policy.reads_all_participants(actor, contract),
+        )
+
+    events: dict[int, int] = {}
+    reader = (actor.user_id, actor.membership_id, actor.role, actor.organisation_id)
+    parts = ["participants", contract.id, request.GET.get("page", ""), write_version(), reader]
     return page(
         request,
         "delivery/participants.html",
         "Participants",
         contract=contract,
-        headers=headers,
-        rows=[row(p) for p in page_obj],
-        page_obj=page_obj,
+        table=cached_panel(request, parts, render_table),
         nav_active="contracts",
     )
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
+from markupsafe import Markup
 
 from fullvalue.errors import FullvalueError, NotFound
+from fullvalue.web.audit.selectors import write_version
 from fullvalue.web.contracts import panels as contract_panels
 from fullvalue.web.contracts import policy as contract_policy
 from fullvalue.web.contracts.selectors import contract_by_id, contracts_listed, supply_chain
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page
+from fullvalue.web.core.panels import cached_panel
 from fullvalue.web.delivery import panels as delivery_panels
 from fullvalue.web.payruns import panels as payment_panels
 from fullvalue.web.payruns.selectors import payment_records
@@ -94,23 +98,33 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
         for field, key in ROW_FIELDS.items():
             if field in state.errors:  # one form per row: the error goes to that row's field
                 state.errors[f"{field}-{state.values.get(key, '')}"] = state.errors.pop(field)
-    chain = supply_chain(contract)
-    panels = [
-        contract_panels.summary(request, actor, contract, chain),
-        payment_panels.payment_record(request, actor, contract),
-    ]
-    if contract_policy.is_insider(actor, contract, chain):
-        panels += [
-            delivery_panels.contract_delivery(request, actor, contract),
-            payment_panels.contract_payments(request, actor, contract, state),
+
+    def render() -> Markup:
+        chain = supply_chain(contract)
+        panels = [
+            contract_panels.summary(request, actor, contract, chain),
+            payment_panels.payment_record(request, actor, contract),
         ]
-    panels.append(contract_panels.management(request, actor, contract, state))
+        if contract_policy.is_insider(actor, contract, chain):
+            panels += [
+                delivery_panels.contract_delivery(request, actor, contract, chain),
+                payment_panels.contract_payments(request, actor, contract, state),
+            ]
+        panels.append(contract_panels.management(request, actor, contract, state))
+        return Markup("").join(panels)
+
+    if state.values or state.errors:  # a form shown again with what was typed: not cached
+        body = render()
+    else:
+        reader = (actor.user_id, actor.membership_id, actor.role, actor.organisation_id)
+        parts = ["contract-page", contract.id, write_version(), reader, timezone.localdate()]
+        body = cached_panel(request, parts, render)
     return page(
         request,
         "site/contract.html",
         contract.title,
         state=state,
         contract=contract,
-        panels=panels,
+        body=body,
         nav_active="contracts",
     )

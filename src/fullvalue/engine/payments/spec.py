@@ -7,8 +7,8 @@ settlement ``[[periods]]``, the ``[[cohorts]]``, the payment ``[[components]]`` 
 
 :func:`validate_spec` checks a mapping and returns a frozen :class:`ContractSpec`; it collects
 *every* problem, each with its path (``components[2].price``) and a reason, and raises one
-:class:`~fullvalue.errors.FullvalueError` listing them all. :func:`load_spec` reads TOML text or
-a file first.
+:class:`~fullvalue.errors.FullvalueError` listing them all. :func:`parse_spec` reads TOML text
+first, :func:`load_spec` a TOML file.
 """
 
 from __future__ import annotations
@@ -249,6 +249,33 @@ class ContractSpec:
     def period_names(self) -> list[str]:
         """Return the period names in date order."""
         return [p.name for p in sorted(self.periods, key=lambda p: p.start)]
+
+    def period_of(self, day: date) -> str | None:
+        """Return the name of the settlement period that contains ``day``, or None if none does.
+
+        Periods are inclusive of both ends and never overlap (a rule of the specification), so
+        a day is in at most one.
+
+        Examples
+        --------
+        >>> spec = ContractSpec(
+        ...     name="x",
+        ...     periods=(
+        ...         Period("Q1", date(2025, 1, 1), date(2025, 3, 31)),
+        ...         Period("Q2", date(2025, 4, 1), date(2025, 6, 30)),
+        ...     ),
+        ...     cohorts=(),
+        ...     components=(),
+        ... )
+        >>> spec.period_of(date(2025, 3, 31)), spec.period_of(date(2025, 4, 1))
+        ('Q1', 'Q2')
+        >>> spec.period_of(date(2025, 7, 1)) is None
+        True
+        """
+        for period in self.periods:
+            if period.start <= day <= period.end:
+                return period.name
+        return None
 
     def component(self, name: str) -> Component:
         """Return the component with this name."""
@@ -886,51 +913,85 @@ def _simulation(read: _Reader, data: Mapping[str, Any]) -> SimulationAssumptions
     )
 
 
-def load_spec(source: str | Path) -> ContractSpec:
-    """Read a contract specification from a TOML file or TOML text, and validate it.
+def parse_spec(text: str, *, source: str = "<text>") -> ContractSpec:
+    """Read a contract specification from TOML text, and validate it.
 
     Parameters
     ----------
-    source : str or Path
-        A path to a ``.toml`` file, or the TOML text itself (text is recognised by containing a
-        newline or a ``[``).
+    text : str
+        The TOML document (as stored with a contract or typed into a form).
+    source : str
+        Where the text came from, recorded on every problem (a file name, or ``<text>``).
 
     Raises
     ------
     FullvalueError
-        If the file cannot be read, is not TOML, or breaks any rule (every problem listed).
+        If the text is not TOML, or breaks any rule (every problem listed).
 
+    Examples
+    --------
+    >>> spec = parse_spec('''
+    ... [contract]
+    ... name = "Mentoring"
+    ... [[periods]]
+    ... name = "2025"
+    ... start = 2025-01-01
+    ... end = 2025-12-31
+    ... [[components]]
+    ... type = "attachment"
+    ... name = "start"
+    ... price = 250
+    ... ''')
+    >>> spec.name, spec.period_names()
+    ('Mentoring', ['2025'])
+    >>> try:
+    ...     parse_spec("[contract")
+    ... except FullvalueError as exc:
+    ...     print(exc.code, "-", exc.message)
+    invalid-spec - The contract specification is not valid TOML.
     """
-    text, origin = _read_source(source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise FullvalueError.from_problems(
             "The contract specification is not valid TOML.",
-            [Problem(reason=str(exc), location=origin)],
+            [Problem(reason=str(exc), location=source)],
             code="invalid-spec",
         ) from exc
     try:
         return validate_spec(data)
     except FullvalueError as exc:
         exc.problems = [
-            Problem(p.reason, p.location, p.row, p.column, source=origin) for p in exc.problems
+            Problem(p.reason, p.location, p.row, p.column, source=source) for p in exc.problems
         ]
         raise
 
 
-def _read_source(source: str | Path) -> tuple[str, str]:
-    if isinstance(source, str) and ("\n" in source or "[" in source):
-        return source, "<text>"
-    path = Path(source)
+def load_spec(path: str | Path) -> ContractSpec:
+    """Read a contract specification from a TOML file, and validate it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.toml`` file. For TOML text already in hand, use :func:`parse_spec`.
+
+    Raises
+    ------
+    FullvalueError
+        If the file cannot be read (code ``not-found``), is not TOML, or breaks any rule (every
+        problem listed, each naming the file).
+
+    """
+    path = Path(path)
     try:
-        return path.read_text(encoding="utf-8"), str(path)
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise FullvalueError.from_problems(
             "The contract specification cannot be read.",
             [Problem(reason=exc.strerror or str(exc), location=str(path))],
             code="not-found",
         ) from exc
+    return parse_spec(text, source=str(path))
 
 
 def iter_outcome_components(spec: ContractSpec) -> Iterator[Tariff | Reoffending]:

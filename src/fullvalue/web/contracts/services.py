@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from fullvalue.domain.roles import Role
-from fullvalue.engine.payments import load_spec
+from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts.models import (
@@ -95,7 +95,7 @@ def contract_create(*, actor: Actor, data: dict[str, Any]) -> Contract:
     mechanism = str(data.get("mechanism_toml") or "")
     if mechanism.strip():
         try:
-            load_spec(mechanism + "\n")
+            parse_spec(mechanism)
         except FullvalueError as exc:
             problems += [
                 Problem(p.reason, location=p.location, column="mechanism_toml")

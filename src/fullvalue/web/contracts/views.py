@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from fullvalue.domain.roles import Role
-from fullvalue.engine.payments import load_spec
+from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import FullvalueError, NotFound, PermissionDenied
 from fullvalue.web.contracts.models import Contract
 from fullvalue.web.contracts.services import (
@@ -234,9 +234,7 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
         if contract.mechanism_toml.strip():
             context["periods"] = [
                 (p.name, p.name)
-                for p in sorted(
-                    load_spec(contract.mechanism_toml + "\n").periods, key=lambda p: p.start
-                )
+                for p in sorted(parse_spec(contract.mechanism_toml).periods, key=lambda p: p.start)
             ]
     return page(
         request,

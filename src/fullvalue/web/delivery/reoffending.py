@@ -26,7 +26,7 @@ from typing import Any
 from django.db import transaction
 
 from fullvalue.domain.roles import Role
-from fullvalue.engine.payments import load_spec
+from fullvalue.engine.payments import parse_spec
 from fullvalue.engine.payments.spec import ALL_COHORTS, ContractSpec, Reoffending
 from fullvalue.errors import FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
@@ -55,7 +55,7 @@ def _contract_for_commissioner(actor: Actor, contract_id: int) -> tuple[Contract
         raise PermissionDenied("Results are recorded by people.")
     if not contract.mechanism_toml.strip():
         raise FullvalueError("The contract has no payment mechanism, so nothing pays on results.")
-    return contract, load_spec(contract.mechanism_toml + "\n")
+    return contract, parse_spec(contract.mechanism_toml)
 
 
 def reoffending_components(spec: ContractSpec) -> dict[str, Reoffending]:

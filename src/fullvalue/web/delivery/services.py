@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fullvalue.domain.roles import Role
-from fullvalue.engine.payments import load_spec
+from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts.models import Contract
@@ -26,7 +26,7 @@ def contract_measures(contract: Contract) -> set[str]:
     """The measures the contract's mechanism counts (outcomes that may be claimed, starts...)."""
     if not contract.mechanism_toml.strip():
         return set()
-    spec = load_spec(contract.mechanism_toml + "\n")
+    spec = parse_spec(contract.mechanism_toml)
     measures = set()
     for component in spec.components:
         for name in ("measure",):

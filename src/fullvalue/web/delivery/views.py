@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
 from fullvalue.domain.roles import Role
-from fullvalue.engine.payments import load_spec
+from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import FullvalueError, NotFound
 from fullvalue.web.contracts.models import Contract
 from fullvalue.web.core.exports import table_response
@@ -469,7 +469,7 @@ def reoffending_results(request: HttpRequest, contract_id: int) -> HttpResponse:
         return table_response(fmt, "reoffending-results", headers, rows)
     periods, measures = [], []
     if contract.mechanism_toml.strip():
-        spec = load_spec(contract.mechanism_toml + "\n")
+        spec = parse_spec(contract.mechanism_toml)
         periods = [(p.name, p.name) for p in sorted(spec.periods, key=lambda p: p.start)]
         measures = [(name, name.replace("_", " ")) for name in reoffending_components(spec)]
     return page(

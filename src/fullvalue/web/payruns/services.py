@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fullvalue.domain.roles import Role
-from fullvalue.engine.payments import allocate_largest_remainder, load_spec, settle
+from fullvalue.engine.payments import allocate_largest_remainder, parse_spec, settle
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts.models import Contract
@@ -49,32 +49,26 @@ def delivery_results(contract: Contract, spec: Any, upto: str) -> list[dict[str,
         raise FullvalueError.from_problems(
             "Unknown period.", [Problem(f"choose one of {', '.join(names)}", column="period")]
         )
-    wanted = periods[: names.index(upto) + 1]
-
-    def period_of(day: dt.date) -> str | None:
-        for p in wanted:
-            if p.start <= day <= p.end:
-                return p.name
-        return None
+    wanted = set(names[: names.index(upto) + 1])
 
     counts: Counter[tuple[str, str]] = Counter()
     for started in Participant.objects.filter(
         contract=contract, started_on__isnull=False
     ).values_list("started_on", flat=True):
-        if started is not None and (name := period_of(started)) is not None:
+        if started is not None and (name := spec.period_of(started)) in wanted:
             counts[(name, "starts")] += 1
     accepted = Claim.objects.filter(
         event__participant__contract=contract, status=Claim.Status.ACCEPTED
     )
     for outcome, day in accepted.values_list("event__outcome", "event__occurred_on"):
-        if (name := period_of(day)) is not None:
+        if (name := spec.period_of(day)) in wanted:
             counts[(name, outcome)] += 1
     known = contract_measures(contract)
     return [
         {"period": p, "cohort": "", "measure": m, "group": "", "count": n}
         for (p, m), n in sorted(counts.items())
         if m in known
-    ] + settlement_rows(contract, {p.name for p in wanted})
+    ] + settlement_rows(contract, wanted)
 
 
 def _paid(contract: Contract) -> list[dict[str, Any]]:
@@ -113,7 +107,7 @@ def payrun_request(
     user_id = _commissioner(actor, contract)
     if not contract.mechanism_toml.strip():
         raise Conflict("The contract has no payment mechanism to settle.")
-    spec = load_spec(contract.mechanism_toml + "\n")
+    spec = parse_spec(contract.mechanism_toml)
     if period not in {p.name for p in spec.periods}:
         raise FullvalueError.from_problems(
             "Unknown period.",
@@ -167,7 +161,7 @@ def payrun_compute(run_id: int) -> PaymentRun:
     if run.status != PaymentRun.Status.PREPARING:
         return run
     contract, period = run.contract, run.period
-    spec = load_spec(contract.mechanism_toml + "\n")
+    spec = parse_spec(contract.mechanism_toml)
     results = delivery_results(contract, spec, period)
     paid = _paid(contract)
     settlement = settle(spec, results, paid=paid or None)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fullvalue.domain.roles import Role
-from fullvalue.engine.payments import load_spec, minimum_detectable_effect, simulate
+from fullvalue.engine.payments import minimum_detectable_effect, parse_spec, simulate
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
@@ -56,7 +56,7 @@ def rule_pbr_share_for_cohort(pbr_share: float, mde: float | None, cohort: int) 
 
 def risk_preview(mechanism_toml: str, *, runs: int = 2000, seed: int = 1) -> RiskPreview:
     """Simulate a mechanism for a small provider; warn when PbR is too much for the cohort."""
-    spec = load_spec(mechanism_toml)
+    spec = parse_spec(mechanism_toml)
     result = simulate(spec, runs=runs, seed=seed)
     income = float(result.income.mean()) or 1.0
     pbr_share = float(result.outcome_income.mean()) / income
@@ -183,7 +183,7 @@ def _parse(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         problems.append(Problem("Describe the payment mechanism", column="mechanism_toml"))
     else:
         try:
-            load_spec(mechanism + "\n")
+            parse_spec(mechanism)
         except FullvalueError as exc:
             for p in exc.problems or [Problem(exc.message)]:
                 where = f"{p.location}: " if p.location else ""
@@ -313,7 +313,7 @@ def risk_chart(mechanism_toml: str, fmt: str = "png", *, runs: int = 2000, seed:
 
     from fullvalue.engine.payments.charts import plot_simulations
 
-    result = simulate(load_spec(mechanism_toml), runs=runs, seed=seed)
+    result = simulate(parse_spec(mechanism_toml), runs=runs, seed=seed)
     # matplotlib's pyplot keeps global state: draw one chart at a time in threaded servers.
     with _CHART_LOCK, tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"risk.{fmt}"

@@ -23,6 +23,7 @@ from fullvalue.engine.payments import allocate_largest_remainder, parse_spec, se
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts.models import Contract
+from fullvalue.web.contracts.services import MAX_FLOW_DOWN_DAYS
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.core.faults import checkpoint
 from fullvalue.web.delivery.models import Claim, Participant
@@ -262,7 +263,8 @@ def flow_down(run: PaymentRun) -> list[FlowDownPayment]:
                 run=run,
                 member=member,
                 amount=amount,
-                due_on=paid_on + dt.timedelta(days=min(member.payment_terms_days, 30)),
+                due_on=paid_on
+                + dt.timedelta(days=min(member.payment_terms_days, MAX_FLOW_DOWN_DAYS)),
             )
         )
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,6 +15,7 @@ from django.utils import timezone
 from fullvalue.domain.roles import Role
 from fullvalue.engine.payments import minimum_detectable_effect, parse_spec, simulate
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
+from fullvalue.rules import Breach, rule
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.core.slugs import unique_slug
@@ -42,16 +44,19 @@ class RiskPreview:
     warnings: tuple[str, ...]
 
 
-def rule_pbr_share_for_cohort(pbr_share: float, mde: float | None, cohort: int) -> str | None:
-    """When a cohort is too small to show a modest real effect, keep payment by results to at most 30% of income (blend it with grant or fee)."""  # noqa: E501
+@rule
+def rule_pbr_share_for_cohort(pbr_share: float, mde: float | None, cohort: int) -> Iterator[Breach]:
+    """When a cohort is too small to show a modest real effect, keep payment by results to at most 30% of income (blend it with grant or fee, or pool cohorts).
+
+    30% is :data:`PBR_SHARE_WARNING`; "too small" means a minimum detectable effect above
+    :data:`MDE_WARNING` (5 percentage points).
+    """  # noqa: E501
     if mde is not None and mde > MDE_WARNING and pbr_share > PBR_SHARE_WARNING:
-        return (
+        yield Breach(
             f"{pbr_share:.0%} of expected income depends on results, but a cohort of {cohort:,} "
             f"a year can only show an effect of {mde * 100:.1f} percentage points or more as "
-            "significant: a real but smaller improvement would go unpaid. Keep payment by "
-            "results to at most 30% (blend with grant or fee) or pool cohorts."
+            "significant: a real but smaller improvement would go unpaid"
         )
-    return None
 
 
 def risk_preview(mechanism_toml: str, *, runs: int = 2000, seed: int = 1) -> RiskPreview:
@@ -67,7 +72,7 @@ def risk_preview(mechanism_toml: str, *, runs: int = 2000, seed: int = 1) -> Ris
         mde = minimum_detectable_effect(
             float(spec.simulation.baseline_rate), cohort
         ).minimum_detectable_effect
-    warnings = tuple(w for w in [rule_pbr_share_for_cohort(pbr_share, mde, cohort)] if w)
+    warnings = tuple(p.reason for p in rule_pbr_share_for_cohort(pbr_share, mde, cohort))
     return RiskPreview(
         runs=runs,
         probability_of_outcome_payment=result.probability_of_outcome_payment,

@@ -9,9 +9,9 @@ from fullvalue.errors import FullvalueError, PermissionDenied
 from fullvalue.web.programmes.services import programme_create
 from fullvalue.web.tendering.documents import MAX_BYTES, document_add, rule_document_type_and_size
 from fullvalue.web.tendering.models import Amendment
-from fullvalue.web.tendering.ocds_rules import check_release_package
 from fullvalue.web.tendering.services import tender_create, tender_publish
 from tests.web.cycle import START, programme_data, tender_data
+from tests.web.ocds_rules import check_release_package
 
 pytestmark = pytest.mark.django_db
 

@@ -147,3 +147,38 @@ def test_ranking_tie_break_quality_then_price():
         ]
     )
     assert [(r.bid_id, r.rank) for r in ranked] == [(3, 1), (2, 2), (4, 2), (1, 4)]
+
+
+def test_a_future_royal_occasion_is_read_from_the_holidays_package(monkeypatch):
+    """A one-off bank holiday proclaimed for (say) Friday 6 June 2031 needs a package upgrade only.
+
+    The package's list of special days is extended the way an upgrade would extend it; the
+    calendar code is unchanged and picks the day up, and standstill periods step over it.
+    """
+    from holidays.countries.united_kingdom import UnitedKingdomStaticHolidays
+
+    occasion = dt.date(2031, 6, 6)
+    assert occasion not in bank_holidays(2031)
+    specials = {
+        **UnitedKingdomStaticHolidays.special_public_holidays,
+        2031: (6, 6, "A royal occasion"),
+    }
+    monkeypatch.setattr(UnitedKingdomStaticHolidays, "special_public_holidays", specials)
+    bank_holidays.cache_clear()
+    try:
+        assert occasion in bank_holidays(2031)
+        assert not is_working_day(occasion)
+        # Published Thursday 5 June 2031: 5 (1), then 9-13 June (2-6), 16-17 June (7-8).
+        assert standstill_end(dt.date(2031, 6, 5)) == dt.date(2031, 6, 17)
+    finally:
+        monkeypatch.undo()
+        bank_holidays.cache_clear()
+    assert occasion not in bank_holidays(2031)
+
+
+def test_england_and_wales_share_their_bank_holidays():
+    import holidays
+
+    for year in (2020, 2022, 2023, 2026, 2030):
+        wales = holidays.country_holidays("GB", subdiv="WLS", years=year)
+        assert bank_holidays(year) == {d for d in wales if d.weekday() < 5}

@@ -21,11 +21,6 @@ from fullvalue.web.organisations.models import Identifier, Organisation
 from fullvalue.web.programmes.services import programme_create
 from fullvalue.web.tendering import ocds
 from fullvalue.web.tendering.models import Tender
-from fullvalue.web.tendering.ocds_rules import (
-    check_record_package,
-    check_release,
-    check_release_package,
-)
 from fullvalue.web.tendering.services import (
     award_confirm,
     award_decide,
@@ -40,6 +35,11 @@ from fullvalue.web.tendering.services import (
     tender_publish,
 )
 from tests.web.factories import OrganisationFactory
+from tests.web.ocds_rules import (
+    check_record_package,
+    check_release,
+    check_release_package,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -414,6 +414,7 @@ def test_the_compiled_record_merges_by_the_ocds_rules(client, cycle, prefix):
     assert amended["tender"]["tenderPeriod"]["endDate"] == ocds._when(amended_deadline)
     assert amended["tag"] == ["tenderAmendment"]
 
+    assert_merge_rules_cover(record["releases"])
     compiled = record["compiledRelease"]
     assert compiled["tag"] == ["compiled"] and compiled["ocid"] == ocid
     assert compiled["date"] == record["releases"][-1]["date"]
@@ -485,25 +486,63 @@ def test_the_compiled_record_merges_by_the_ocds_rules(client, cycle, prefix):
 
 
 def test_merge_rules():
-    base = {"a": 1, "b": {"c": 2, "d": 3}, "list": [1, 2], "objs": [{"id": "1", "x": 1}]}
-    update = {"b": {"c": None, "e": 5}, "list": [3], "objs": [{"id": "1", "y": 2}, {"id": "2"}]}
-    assert ocds.merge(base, update) == {
+    """ocdsmerge by the OCDS rules: null removes, non-object arrays are replaced, objects with an
+    id merge by id, and arrays listed as whole-list merges (award criteria) are replaced."""
+    criteria = ("tender", "lots", "awardCriteria", "criteria")
+    assert ocds.MERGE_RULES[criteria] == "wholeListMerge"
+    first = {
+        "ocid": "o",
+        "id": "1",
+        "date": "2027-01-01T00:00:00Z",
+        "tag": ["tender"],
         "a": 1,
-        "b": {"d": 3, "e": 5},  # null removes a field
-        "list": [3],  # arrays of non-objects are replaced
-        "objs": [{"id": "1", "x": 1, "y": 2}, {"id": "2"}],  # objects with ids merge by id
+        "b": {"c": 2, "d": 3},
+        "list": [1, 2],
+        "objs": [{"id": "1", "x": 1}],
+        "tender": {"lots": [{"id": "1", "awardCriteria": {"criteria": [{"name": "Price"}]}}]},
     }
-    releases = [
-        {"ocid": "o", "id": "2", "date": "2027-01-02T00:00:00Z", "tag": ["tenderUpdate"], "t": 2},
-        {"ocid": "o", "id": "1", "date": "2027-01-01T00:00:00Z", "tag": ["tender"], "t": 1},
-    ]
-    assert ocds.compile_release(releases) == {
+    second = {
+        "ocid": "o",
+        "id": "2",
+        "date": "2027-01-02T00:00:00Z",
+        "tag": ["tenderUpdate"],
+        "b": {"c": None, "e": 5},
+        "list": [3],
+        "objs": [{"id": "1", "y": 2}, {"id": "2"}],
+        "tender": {"lots": [{"id": "1", "awardCriteria": {"criteria": [{"name": "Quality"}]}}]},
+    }
+    assert ocds.compile_release([second, first]) == {
         "ocid": "o",
         "id": "o-2027-01-02T00:00:00Z",
         "date": "2027-01-02T00:00:00Z",
         "tag": ["compiled"],
-        "t": 2,  # the later release wins, whatever order they come in
+        "a": 1,
+        "b": {"d": 3, "e": 5},  # null removes a field
+        "list": [3],  # arrays of non-objects are replaced
+        "objs": [{"id": "1", "x": 1, "y": 2}, {"id": "2"}],  # objects with ids merge by id
+        # the later release wins, whatever order they come in; a whole-list array is replaced
+        "tender": {"lots": [{"id": "1", "awardCriteria": {"criteria": [{"name": "Quality"}]}}]},
     }
+
+
+def arrays_without_ids(data, path=()):
+    """Paths (no indexes) of every array holding an object that has no ``id``."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from arrays_without_ids(value, (*path, key))
+    elif isinstance(data, list):
+        if any(isinstance(item, dict) and "id" not in item for item in data):
+            yield path
+        for item in data:
+            yield from arrays_without_ids(item, path)
+
+
+def assert_merge_rules_cover(releases):
+    """Every published array of objects without ids is merged whole (or inside one that is)."""
+    whole = {p for p, rule in ocds.MERGE_RULES.items() if rule == "wholeListMerge"}
+    found = {p for r in releases for p in arrays_without_ids(r)}
+    uncovered = {p for p in found if not any(p[: len(w)] == w for w in whole)}
+    assert uncovered == set()
 
 
 def test_procurement_methods_and_the_grant(client, cycle):
@@ -632,6 +671,7 @@ def test_the_demo_world_publishes_valid_ocds(client, prefix):
     for release in package["releases"]:
         by_process.setdefault(release["ocid"], []).append(release)
     assert len(by_process) == 4  # open, under evaluation, in standstill, awarded
+    assert_merge_rules_cover(package["releases"])
     compiled = {ocid: ocds.compile_release(rs) for ocid, rs in by_process.items()}
     for ocid, release in compiled.items():
         assert check_release(release, ocid_prefix=prefix) == [], ocid
@@ -677,7 +717,6 @@ def test_implementation_carries_payments_milestones_and_metrics(client, world, c
     from fullvalue.web.payruns.models import PaymentRun
     from fullvalue.web.programmes.services import programme_create
     from fullvalue.web.tendering.models import Tender
-    from fullvalue.web.tendering.ocds_rules import check_record_package
     from fullvalue.web.tendering.services import (
         award_confirm,
         award_decide,
@@ -691,6 +730,7 @@ def test_implementation_carries_payments_milestones_and_metrics(client, world, c
         tender_publish,
     )
     from tests.web.cycle import START, contents, programme_data, tender_data
+    from tests.web.ocds_rules import check_record_package
 
     c = world["commissioner"]
     programme = programme_create(actor=c, data=programme_data())

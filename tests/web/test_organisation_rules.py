@@ -85,18 +85,23 @@ def test_duplicate_identifier_in_one_record():
 
 
 def test_rule_sector_matches_legal_form():
-    assert rule_sector_matches_legal_form("registered_charity", "voluntary") is None
-    assert "public sector" in rule_sector_matches_legal_form("pcc", "voluntary")
-    assert "private sector" in rule_sector_matches_legal_form("private_company", "public")
-    assert rule_sector_matches_legal_form("cic", "private") is None
+    assert rule_sector_matches_legal_form("registered_charity", "voluntary") == []
+    [pcc] = rule_sector_matches_legal_form("pcc", "voluntary")
+    assert "public sector" in pcc.reason and pcc.column == "sector"
+    [company] = rule_sector_matches_legal_form("private_company", "public")
+    assert "private sector" in company.reason
+    assert rule_sector_matches_legal_form("cic", "private") == []
 
 
 def test_rule_charity_has_charity_number():
-    assert rule_charity_has_charity_number("cio", ("GB-SC-SC043995",)) is None
-    assert "charity number" in rule_charity_has_charity_number("cio", ("GB-COH-05238657",))
-    assert rule_charity_has_charity_number("cic", ()) is None
+    assert rule_charity_has_charity_number("cio", ("GB-SC-SC043995",)) == []
+    [missing] = rule_charity_has_charity_number("cio", ("GB-COH-05238657",))
+    assert "charity number" in missing.reason and missing.column == "identifiers"
+    assert rule_charity_has_charity_number("cic", ()) == []
 
 
 def test_named_rules_carry_the_user_facing_text():
     assert rule_charity_has_charity_number.__doc__.startswith("A registered charity or CIO")
     assert rule_sector_matches_legal_form.__doc__.startswith("The sector must match")
+    [problem] = rule_charity_has_charity_number("registered_charity", ())
+    assert problem.reason.startswith(rule_charity_has_charity_number.text)

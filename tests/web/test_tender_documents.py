@@ -7,11 +7,11 @@ from django.urls import reverse
 
 from fullvalue.errors import FullvalueError, PermissionDenied
 from fullvalue.web.programmes.services import programme_create
-from fullvalue.web.tendering.documents import MAX_BYTES, document_add
+from fullvalue.web.tendering.documents import MAX_BYTES, document_add, rule_document_type_and_size
 from fullvalue.web.tendering.models import Amendment
-from fullvalue.web.tendering.ocds_rules import check_release_package
 from fullvalue.web.tendering.services import tender_create, tender_publish
 from tests.web.cycle import START, programme_data, tender_data
+from tests.web.ocds_rules import check_release_package
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +27,12 @@ def tender(world):
 @pytest.mark.parametrize(
     ("filename", "content", "reason"),
     [
-        ("spec.exe", b"MZ....", "must be a PDF, DOCX, XLSX, ODT or CSV"),
+        ("spec.exe", b"MZ....", "Here the file is a .exe file."),
         ("spec.pdf", b"<html>not a pdf</html>", "not a real .pdf file"),
         ("prices.xlsx", b"%PDF-1.7", "not a real .xlsx file"),
-        ("data.csv", "caf\xe9".encode("latin-1"), "must be UTF-8"),
+        ("data.csv", "caf\xe9".encode("latin-1"), "the CSV file is not UTF-8 text"),
         ("empty.pdf", b"", "empty"),
-        ("huge.pdf", b"%PDF-" + b"0" * MAX_BYTES, "20 MB or smaller"),
+        ("huge.pdf", b"%PDF-" + b"0" * MAX_BYTES, "the file is over 20 MB"),
     ],
 )
 def test_bad_documents_are_refused(world, tender, filename, content, reason):
@@ -46,6 +46,7 @@ def test_bad_documents_are_refused(world, tender, filename, content, reason):
             content=content,
         )
     assert any(reason in p.reason for p in exc.value.problems)
+    assert all(p.reason.startswith(rule_document_type_and_size.text) for p in exc.value.problems)
     assert tender.documents.count() == 0
 
 

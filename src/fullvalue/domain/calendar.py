@@ -1,16 +1,13 @@
 """England and Wales bank holidays and working days (for standstill periods and payment terms).
 
-Rules (Banking and Financial Dealings Act 1971 and royal proclamations):
-
-- New Year's Day, 1 January; Christmas Day, 25 December; Boxing Day, 26 December. When one falls
-  on a weekend the holiday is the next weekday not already a holiday ("substitute day").
-- Good Friday and Easter Monday (Easter by the Gregorian computus).
-- Early May bank holiday: the first Monday in May (moved to Friday 8 May in 2020 for VE Day).
-- Spring bank holiday: the last Monday in May (moved to Thursday 2 June in 2022, with an extra
-  holiday on Friday 3 June for the Platinum Jubilee).
-- Summer bank holiday: the last Monday in August.
-- One-off holidays: 19 September 2022 (the State Funeral of Queen Elizabeth II) and 8 May 2023
-  (the Coronation of King Charles III).
+The bank holidays come from the ``holidays`` package (the Open World Holidays Framework), which
+follows GOV.UK's published lists: the Banking and Financial Dealings Act 1971's days with their
+substitute days, days moved by royal proclamation (8 May 2020 for VE Day, 2 June 2022), and
+one-off days such as 19 September 2022 (the State Funeral of Queen Elizabeth II) and 8 May 2023
+(the Coronation of King Charles III). The next one-off day arrives with an upgrade of the
+package, not a change to this code. England and Wales share their bank holidays (the package's
+``ENG`` and ``WLS`` lists are the same); the package also lists a holiday that falls on a
+weekend on its own date, which is not a bank holiday: the substitute weekday is.
 """
 
 from __future__ import annotations
@@ -18,68 +15,25 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-ONE_OFF = {dt.date(2022, 6, 3), dt.date(2022, 9, 19), dt.date(2023, 5, 8)}
-MOVED = {
-    (2020, "early_may"): dt.date(2020, 5, 8),
-    (2022, "spring"): dt.date(2022, 6, 2),
-}
+import holidays
 
-
-def easter_sunday(year: int) -> dt.date:
-    """Easter Sunday by the anonymous Gregorian algorithm (Meeus/Jones/Butcher).
-
-    >>> easter_sunday(2024), easter_sunday(2026)
-    (datetime.date(2024, 3, 31), datetime.date(2026, 4, 5))
-    """
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
-
-
-def _first_monday(year: int, month: int) -> dt.date:
-    day = dt.date(year, month, 1)
-    return day + dt.timedelta(days=(7 - day.weekday()) % 7)
-
-
-def _last_monday(year: int, month: int) -> dt.date:
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    last = nxt - dt.timedelta(days=1)
-    return last - dt.timedelta(days=last.weekday())
+#: The ``holidays`` package's country and subdivision for England and Wales.
+COUNTRY, SUBDIVISION = "GB", "ENG"
 
 
 @lru_cache(maxsize=256)
 def bank_holidays(year: int) -> frozenset[dt.date]:
-    """England and Wales bank holidays in ``year``.
+    """England and Wales bank holidays in ``year`` (weekdays only, substitutes included).
 
     >>> sorted(bank_holidays(2026))[:3]
     [datetime.date(2026, 1, 1), datetime.date(2026, 4, 3), datetime.date(2026, 4, 6)]
     >>> dt.date(2027, 12, 28) in bank_holidays(2027)  # Boxing Day 2027 is a Sunday
     True
+    >>> dt.date(2023, 5, 8) in bank_holidays(2023)  # the Coronation
+    True
     """
-    easter = easter_sunday(year)
-    days = {
-        easter - dt.timedelta(days=2),
-        easter + dt.timedelta(days=1),
-        MOVED.get((year, "early_may"), _first_monday(year, 5)),
-        MOVED.get((year, "spring"), _last_monday(year, 5)),
-        _last_monday(year, 8),
-    }
-    days |= {d for d in ONE_OFF if d.year == year}
-    # Fixed-date holidays with substitutes, in date order so substitutes do not collide.
-    for fixed in (dt.date(year, 1, 1), dt.date(year, 12, 25), dt.date(year, 12, 26)):
-        day = fixed
-        while day.weekday() >= 5 or day in days:
-            day += dt.timedelta(days=1)
-        days.add(day)
-    return frozenset(days)
+    days = holidays.country_holidays(COUNTRY, subdiv=SUBDIVISION, years=year)
+    return frozenset(day for day in days if day.year == year and day.weekday() < 5)
 
 
 def is_working_day(day: dt.date) -> bool:

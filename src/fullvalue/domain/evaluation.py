@@ -6,11 +6,12 @@ scored on a 0-5 scale by evaluators and moderated to a consensus; price is score
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from fullvalue.errors import Problem
+from fullvalue.rules import Breach, check, rule
 
 #: The default 0-5 scale with descriptors (after the Cabinet Office model evaluation guidance).
 SCALE = {
@@ -21,7 +22,9 @@ SCALE = {
     4: "Good: fully meets the requirement, with good evidence and some added value.",
     5: "Excellent: exceeds the requirement, with strong evidence and innovation.",
 }
-MAX_SCORE = 5
+#: The top of the evaluation scale: scores are whole numbers from 0 to ``MAX_SCORE``.
+MAX_SCORE = max(SCALE)
+#: Social value's minimum weight, in percentage points of the total score.
 SOCIAL_VALUE_MINIMUM = Decimal("10")
 POINTS = Decimal("0.01")
 
@@ -35,45 +38,64 @@ class Criterion:
     weight: Decimal
 
 
-def rule_weights_sum_to_100(criteria: Sequence[Criterion]) -> Problem | None:
+@rule
+def rule_weights_sum_to_100(criteria: Sequence[Criterion]) -> Iterator[Breach]:
     """The weights of the award criteria must add up to 100."""
     total = sum((c.weight for c in criteria), Decimal(0))
     if total != 100:
-        return Problem(f"The weights add up to {total.normalize():f}, not 100", column="weights")
-    return None
+        yield Breach(f"they add up to {total.normalize():f}", column="weights")
 
 
+@rule
 def rule_social_value_at_least_10(
     criteria: Sequence[Criterion], reason_for_lower: str = ""
-) -> Problem | None:
-    """Social value must carry at least 10% of the total score, unless a reason is recorded."""
+) -> Iterator[Breach]:
+    """Social value must carry at least 10% of the total score, unless a reason is recorded.
+
+    The floor is :data:`SOCIAL_VALUE_MINIMUM` (PPN 002: a minimum 10% weighting).
+    """
     weight = sum((c.weight for c in criteria if c.kind == "social_value"), Decimal(0))
     if weight < SOCIAL_VALUE_MINIMUM and not reason_for_lower.strip():
-        return Problem(
-            f"Social value carries {weight.normalize():f}% of the score; it must carry at least "
-            "10%, or record why a lower weight is justified",
+        yield Breach(
+            f"social value carries {weight.normalize():f}% and no reason is recorded",
             column="social_value_weight",
         )
-    return None
 
 
-def rule_one_price_criterion(criteria: Sequence[Criterion]) -> Problem | None:
-    """There must be at most one price criterion, and every weight must be positive."""
-    if sum(1 for c in criteria if c.kind == "price") > 1:
-        return Problem("There can be only one price criterion", column="weights")
-    if any(c.weight <= 0 for c in criteria):
-        return Problem("Every criterion needs a weight above zero", column="weights")
-    return None
+@rule
+def rule_one_price_criterion(criteria: Sequence[Criterion]) -> Iterator[Breach]:
+    """There can be only one price criterion."""
+    prices = sum(1 for c in criteria if c.kind == "price")
+    if prices > 1:
+        yield Breach(f"{prices} criteria are price criteria", column="weights")
+
+
+@rule
+def rule_weights_above_zero(criteria: Sequence[Criterion]) -> Iterator[Breach]:
+    """Every award criterion needs a weight above zero."""
+    for c in criteria:
+        if c.weight <= 0:
+            yield Breach(f"{c.name} has weight {c.weight.normalize():f}", column="weights")
+
+
+@rule
+def rule_score_on_the_scale(score: object, column: str = "score") -> Iterator[Breach]:
+    """Scores run from 0 to 5, whole numbers only (the evaluation scale).
+
+    The top of the scale is :data:`MAX_SCORE`.
+    """
+    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= MAX_SCORE:
+        yield Breach(f"the score given is {str(score)[:20]!r}", column=column)
 
 
 def check_criteria(criteria: Sequence[Criterion], reason_for_lower: str = "") -> list[Problem]:
     """Every rule broken by a set of award criteria (empty when they are valid)."""
-    found = [
+    return check(
         rule_weights_sum_to_100(criteria),
         rule_social_value_at_least_10(criteria, reason_for_lower),
         rule_one_price_criterion(criteria),
-    ]
-    return [p for p in found if p is not None]
+        rule_weights_above_zero(criteria),
+    )
 
 
 def price_score(lowest: Decimal, bid: Decimal, weight: Decimal) -> Decimal:
@@ -95,13 +117,13 @@ def price_score(lowest: Decimal, bid: Decimal, weight: Decimal) -> Decimal:
 
 
 def quality_points(score: int, weight: Decimal) -> Decimal:
-    """Points for a 0-5 consensus score: ``weight x score / 5``.
+    """Points for a 0-5 consensus score: ``weight x score / MAX_SCORE``.
 
     >>> quality_points(4, Decimal("25"))
     Decimal('20.00')
     """
-    if not 0 <= score <= MAX_SCORE:
-        raise ValueError("scores run from 0 to 5")
+    if rule_score_on_the_scale(score):
+        raise ValueError(rule_score_on_the_scale.text)
     return (weight * score / MAX_SCORE).quantize(POINTS, rounding=ROUND_HALF_UP)
 
 

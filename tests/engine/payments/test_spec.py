@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -6,6 +7,7 @@ from fullvalue.engine.payments.spec import (
     FeeForService,
     Reoffending,
     load_spec,
+    parse_spec,
     validate_spec,
 )
 from fullvalue.errors import FullvalueError
@@ -96,7 +98,7 @@ share = 0.4
 
 
 def test_good_spec_loads_into_frozen_dataclasses():
-    spec = load_spec(GOOD)
+    spec = parse_spec(GOOD)
     fee = spec.component("fee")
     assert isinstance(fee, FeeForService)
     assert fee.volume is not None and fee.volume.expected == Decimal(100)
@@ -112,7 +114,7 @@ def test_good_spec_loads_into_frozen_dataclasses():
 def test_every_problem_is_listed_with_its_path():
     """One bad spec, six problems, all reported together with the path to the field."""
     with pytest.raises(FullvalueError) as caught:
-        load_spec(BAD)
+        parse_spec(BAD)
     error = caught.value
     assert error.code == "invalid-spec"
     found = {p.location: p.reason for p in error.problems}
@@ -211,3 +213,31 @@ def test_every_example_is_a_valid_spec(examples):
     assert len(paths) >= 7
     for path in paths:
         assert load_spec(path).components
+
+
+def test_load_spec_reads_only_files_and_parse_spec_only_text(tmp_path):
+    """A file's problems name the file; text is never mistaken for a path, nor a path for text."""
+    path = tmp_path / "spec.toml"
+    path.write_text(BAD, encoding="utf-8")
+    with pytest.raises(FullvalueError) as caught:
+        load_spec(path)
+    assert {p.source for p in caught.value.problems} == {str(path)}
+    with pytest.raises(FullvalueError) as caught:
+        load_spec(str(tmp_path / "[odd] name.toml"))
+    assert caught.value.code == "not-found"
+    with pytest.raises(FullvalueError) as caught:
+        parse_spec(str(path))
+    assert caught.value.code == "invalid-spec"
+    assert parse_spec(GOOD.strip()).period_names() == ["Q1", "Q2"]
+
+
+def test_period_of_names_the_period_containing_a_day():
+    """Q1 is 1 Apr-30 Jun, Q2 1 Jul-30 Sep: both ends belong to the period; other days to none."""
+    spec = parse_spec(GOOD)
+    q1, q2 = sorted(spec.periods, key=lambda p: p.start)
+    assert spec.period_of(q1.start) == "Q1"
+    assert spec.period_of(q1.end) == "Q1"
+    assert spec.period_of(q2.start) == "Q2"
+    assert spec.period_of(q2.end) == "Q2"
+    assert spec.period_of(q1.start - timedelta(days=1)) is None
+    assert spec.period_of(q2.end + timedelta(days=1)) is None

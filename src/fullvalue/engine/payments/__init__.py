@@ -2,7 +2,8 @@
 
 Public API (everything a caller needs; the web app calls these, never the modules' internals):
 
-- :func:`load_spec` / :func:`validate_spec`: a contract specification from TOML or a mapping,
+- :func:`load_spec` / :func:`parse_spec` / :func:`validate_spec`: a contract specification from a
+  TOML file, TOML text or a mapping,
   with every problem listed by path and reason;
 - :func:`settle`: what is payable, line by line with reasons, net of what was already paid;
 - :func:`allocate`: a payment shared down a supply chain after a capped management fee;
@@ -23,7 +24,7 @@ from fullvalue.engine.payments.power import (
 from fullvalue.engine.payments.results import Payment, Results, load_paid, load_results
 from fullvalue.engine.payments.settlement import Settlement, SettlementLine, settle
 from fullvalue.engine.payments.simulation import SimulationResult, simulate
-from fullvalue.engine.payments.spec import ContractSpec, load_spec, validate_spec
+from fullvalue.engine.payments.spec import ContractSpec, load_spec, parse_spec, validate_spec
 from fullvalue.engine.payments.sroi import (
     SroiModel,
     SroiOutcome,
@@ -52,6 +53,7 @@ __all__ = [
     "load_spec",
     "load_sroi_model",
     "minimum_detectable_effect",
+    "parse_spec",
     "probability_of_payment",
     "round_half_up",
     "settle",

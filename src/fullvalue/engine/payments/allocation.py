@@ -76,6 +76,13 @@ def allocate(
     split by :func:`~fullvalue.engine.payments.money.allocate_largest_remainder`, so
     ``fee + Σ parts = total`` to the penny.
 
+    References
+    ----------
+    Department for Work and Pensions (2012), *Merlin Standard* (primes' conduct towards their
+    supply chain in the Work Programme: fair shares, prompt payment, management fees
+    declared). Ministry of Justice (2014), *Transforming Rehabilitation* Industry Standard
+    Partnering Agreement (the prime's management fee and payments passed down in proportion).
+
     Examples
     --------
     >>> a = allocate(Decimal("100000"), {"Prime": Decimal("0.4"), "Local": Decimal("0.6")},
@@ -87,25 +94,13 @@ def allocate(
     """
     problems: list[Problem] = []
     for name, share in shares.items():
-        if not rules.proportion_is_between_0_and_1(share):
-            problems.append(
-                Problem(
-                    f"{rules.rule_text(rules.proportion_is_between_0_and_1)} Here {share}.",
-                    f"shares.{name}",
-                )
-            )
-    for location, detail in rules.shares_add_up_to_the_whole(list(shares.values()), "shares"):
-        problems.append(
-            Problem(f"{rules.rule_text(rules.shares_add_up_to_the_whole)} Here {detail}.", location)
-        )
+        problems += rules.proportion_is_between_0_and_1(share, f"shares.{name}")
+    problems += rules.shares_add_up_to_the_whole(list(shares.values()), "shares")
     if not shares:
         problems.append(Problem("At least one member is needed.", "shares"))
-    if not rules.proportion_is_between_0_and_1(management_fee_rate):
-        problems.append(
-            Problem(rules.rule_text(rules.proportion_is_between_0_and_1), "management_fee_rate")
-        )
-    if management_fee_cap is not None and not rules.money_is_not_negative(management_fee_cap):
-        problems.append(Problem(rules.rule_text(rules.money_is_not_negative), "management_fee_cap"))
+    problems += rules.proportion_is_between_0_and_1(management_fee_rate, "management_fee_rate")
+    if management_fee_cap is not None:
+        problems += rules.money_is_not_negative(management_fee_cap, "management_fee_cap")
     if management_fee_rate > 0 and prime is None:
         problems.append(Problem("A management fee needs a prime to receive it.", "prime"))
     if problems:

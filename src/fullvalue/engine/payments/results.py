@@ -226,6 +226,40 @@ def load_results(
         reason: an unknown period, cohort, measure or payment group, a count that is not a whole
         number of 0 or more, a missing rate, or a missing p-value where significance is required.
 
+    Notes
+    -----
+    Counts with the same ``(period, cohort, measure, group)`` are added up:
+    ``n_key = Σ count`` over the rows with that key. A reoffending row is one cohort's result
+    (or ``all`` cohorts'): its ``count`` is the cohort size ``N`` and ``treated`` and
+    ``comparison`` the rates ``r_T`` and ``r_C`` that the settlement compares.
+
+    References
+    ----------
+    Ministry of Justice, *Justice Data Lab* methodology and *Proven reoffending statistics:
+    definitions and measurement* (binary rate and frequency per offender in a cohort, with a
+    one-sided test of the difference); Ministry of Justice (2014), *Transforming
+    Rehabilitation: payment mechanism* (results published quarterly per cohort).
+
+    Examples
+    --------
+    >>> from fullvalue.engine.payments.spec import validate_spec
+    >>> spec = validate_spec({
+    ...     "contract": {"name": "Work Programme"},
+    ...     "periods": [{"name": "Y1", "start": "2025-04-01", "end": "2026-03-31"}],
+    ...     "components": [{"type": "outcome", "name": "job", "measure": "job_outcome",
+    ...                     "price": 1200}],
+    ... })
+    >>> results = load_results(spec, [
+    ...     {"period": "Y1", "measure": "job_outcome", "count": "40"},
+    ...     {"period": "Y1", "measure": "job_outcome", "count": "2"},
+    ... ])
+    >>> dict(results.counts)
+    {('Y1', '', 'job_outcome', ''): 42}
+    >>> try:
+    ...     load_results(spec, [{"period": "Y9", "measure": "job_outcome", "count": "-1"}])
+    ... except FullvalueError as exc:
+    ...     print(len(exc.problems), exc.problems[0].location)
+    2 results row 2, column period
     """
     frame, origin = _frame_from(source, RESULT_COLUMNS)
     periods = set(spec.period_names())
@@ -461,6 +495,30 @@ def load_paid(spec: ContractSpec, source: PaidSource) -> dict[tuple[str, str, st
     FullvalueError
         If a row names an unknown period or component, or its amount is not a number.
 
+    Notes
+    -----
+    ``paid_key = Σ amount`` over the ledger's rows with that key, added exactly (no rounding:
+    the ledger holds what was paid). The settlement then pays ``due - paid`` for each line, so
+    a ledger that includes a settlement's own output makes settling again pay nothing more.
+
+    References
+    ----------
+    HM Treasury, *Managing Public Money* (regularity: each payment traceable to what it pays
+    for, and nothing paid twice).
+
+    Examples
+    --------
+    >>> from fullvalue.engine.payments.spec import validate_spec
+    >>> spec = validate_spec({
+    ...     "contract": {"name": "Attachment only"},
+    ...     "periods": [{"name": "Q1", "start": "2025-04-01", "end": "2025-06-30"}],
+    ...     "components": [{"type": "attachment", "name": "attachment", "price": 400}],
+    ... })
+    >>> load_paid(spec, [
+    ...     {"period": "Q1", "component": "attachment", "amount": "4000.00"},
+    ...     {"period": "Q1", "component": "attachment", "amount": "800"},
+    ... ])
+    {('Q1', '', 'attachment'): Decimal('4800.00')}
     """
     checked = _checked_paid(spec, source)
     totals: dict[tuple[str, str, str], Decimal] = {}

@@ -168,8 +168,38 @@ def settle(
 
     Notes
     -----
+    Each component's due lines for period ``t`` (and cohort ``c``), every amount rounded half-up
+    to the penny where it is worked out:
+
+    - fee for service: the fixed fee ``F``; with a volume band (expected volume ``E``, bounds
+      ``l``, ``u``, unit price ``p``) a reconciliation on the volume ``V_t``:
+      ``-p (l E - V_t)`` if ``V_t < l E``, ``p (V_t - u E)`` if ``V_t > u E``, else 0;
+    - guaranteed share ``g`` of contract value ``C``: ``g C`` shared equally over its periods
+      by largest remainder (the parts add up to ``g C`` exactly); ``(1 - g) C`` is the most
+      the at-risk lines may earn in total;
+    - attachment and outcome tariffs: ``n_tc x p`` for each payment group;
+    - reoffending, with treated rate (or frequency) ``r_T``, comparison ``r_C`` and cohort size
+      ``N``: the reduction ``d = (r_C - r_T) / r_C``; when ``d`` meets the cohort hurdle (and is
+      significant, if required) the payment is ``(r_C - r_T) N x p`` (fewer people
+      reoffending, or reoffences avoided); over all cohorts the same against the overall
+      hurdle, less what single cohorts earned; a significant rise is deducted at the
+      deduction price when the contract says so;
+    - foundation payments are paid up front and recovered from later earnings ``e`` of the
+      named components at the offset rate ``o``: ``min(outstanding, o e)`` each period.
+
+    Caps apply to running totals in line order (a tariff's cap, then the at-risk amount), and
     ``total_payable = Σ due - Σ paid``. Settling again with the payable lines added to the
     payments ledger gives ``total_payable = 0``: nothing is paid twice.
+
+    References
+    ----------
+    Ministry of Justice (2014), *Transforming Rehabilitation: payment mechanism* (fee for
+    service with volume reconciliation; binary and frequency reoffending measures paid per unit
+    of improvement, only when significant, with deductions for a significant worsening; the
+    foundation payment up front). Ministry of Justice (2010), *Peterborough Social Impact Bond*
+    contract (a 10% hurdle in a single cohort or 7.5% over all cohorts, against a matched
+    comparison group). Department for Work and Pensions (2011), *The Work Programme*
+    (attachment fee, job outcome and sustainment payments by payment group).
 
     Examples
     --------
@@ -185,6 +215,21 @@ def settle(
     >>> settle(spec, [{"period": "Q1", "measure": "starts", "count": "12"}],
     ...        paid={("Q1", "", "attachment"): Decimal("4800")}).total_payable
     Decimal('0.00')
+
+    A Peterborough-style result: 1,000 people, 52% reoffended against 60% in the comparison
+    group, a reduction of 13.3% over the 10% hurdle: 0.08 × 1,000 = 80 fewer people
+    reoffending, at £5,000 each.
+
+    >>> pb = validate_spec({
+    ...     "contract": {"name": "Reoffending"},
+    ...     "periods": [{"name": "Y1", "start": "2025-01-01", "end": "2025-12-31"}],
+    ...     "cohorts": [{"name": "C1"}],
+    ...     "components": [{"type": "reoffending", "name": "outcome", "cohort_hurdle": 0.1,
+    ...                     "price_per_unit": 5000}],
+    ... })
+    >>> settle(pb, [{"period": "Y1", "cohort": "C1", "measure": "reoffending_binary",
+    ...              "count": "1000", "treated": "0.52", "comparison": "0.60"}]).total_payable
+    Decimal('400000.00')
 
     """
     checked = results if isinstance(results, Results) else load_results(spec, results)

@@ -163,9 +163,19 @@ def simulate(spec: ContractSpec, runs: int = 10_000, seed: int = 20120601) -> Si
 
     Notes
     -----
-    The model is described in this module's docstring. The probability of payment for one
-    cohort agrees with :func:`~fullvalue.engine.payments.power.probability_of_payment` (a test
-    checks it).
+    The model is described in this module's docstring. For each run ``r`` and period ``t``:
+    ``cash_rt = Σ_{k<=t} (income_rk - cost_rk)``, ``working_capital_r = max(0, -min_t cash_rt)``
+    and ``net_r = Σ_t (income_rt - cost_rt)``. The probability of a reoffending payment is the
+    share of runs with any, ``mean_r [reoffending_income_r > 0]``; for one cohort it agrees with
+    :func:`~fullvalue.engine.payments.power.probability_of_payment` (a test checks it).
+
+    References
+    ----------
+    HM Treasury (2022), *The Green Book* (risk and uncertainty: Monte Carlo analysis of
+    uncertain costs and benefits). National Audit Office (2015), *Outcome-based payment
+    schemes: government's use of payment by results* (providers' cash-flow and working-capital
+    risk). Ministry of Justice (2014), *Transforming Rehabilitation: payment mechanism* (results
+    paid after the follow-up period: the payment lag; volumes 16-48% below forecast).
 
     Examples
     --------

@@ -7,8 +7,8 @@ settlement ``[[periods]]``, the ``[[cohorts]]``, the payment ``[[components]]`` 
 
 :func:`validate_spec` checks a mapping and returns a frozen :class:`ContractSpec`; it collects
 *every* problem, each with its path (``components[2].price``) and a reason, and raises one
-:class:`~fullvalue.errors.FullvalueError` listing them all. :func:`load_spec` reads TOML text or
-a file first.
+:class:`~fullvalue.errors.FullvalueError` listing them all. :func:`parse_spec` reads TOML text
+first, :func:`load_spec` a TOML file.
 """
 
 from __future__ import annotations
@@ -110,7 +110,25 @@ class Tariff:
     sustainment: Sustainment | None = None
 
     def price_for(self, group: str | None) -> Decimal | None:
-        """Return the price in GBP for a payment group (or the single price)."""
+        """Return the price in GBP for a payment group (or the single price).
+
+        Notes
+        -----
+        One price applies to every group; otherwise each group has its own price (the Work
+        Programme's payment groups by benefit type), and an unpriced group pays nothing.
+
+        References
+        ----------
+        Department for Work and Pensions (2011), *The Work Programme* (job outcome and
+        sustainment payments differing by customer payment group).
+
+        Examples
+        --------
+        >>> t = Tariff("job", "outcome", "job_outcome", None,
+        ...            {"jsa_18_24": Decimal(1200), "esa": Decimal(3500)})
+        >>> t.price_for("esa"), t.price_for("unknown")
+        (Decimal('3500'), None)
+        """
         if self.price is not None:
             return self.price
         return self.prices.get(group or "")
@@ -177,7 +195,24 @@ class Guaranteed:
 
     @property
     def at_risk(self) -> Decimal:
-        """The most that outcome payments can add, in GBP."""
+        """The most that outcome payments can add, in GBP.
+
+        Notes
+        -----
+        ``at_risk = C - g C`` for contract value ``C`` and guaranteed share ``g`` (written so
+        that it is exact in Decimal, never ``(1 - g) C`` rounded first).
+
+        References
+        ----------
+        Ministry of Justice (2014), *Transforming Rehabilitation: payment mechanism*: a fee for
+        service for most of the value, with a share (up to 10%) at risk on results; blended
+        grant-and-outcome contracts in Government Outcomes Lab guidance (e.g. 70/30).
+
+        Examples
+        --------
+        >>> Guaranteed("grant", Decimal("200000"), Decimal("0.7")).at_risk
+        Decimal('60000.0')
+        """
         return self.contract_value - self.contract_value * self.share
 
 
@@ -250,6 +285,33 @@ class ContractSpec:
         """Return the period names in date order."""
         return [p.name for p in sorted(self.periods, key=lambda p: p.start)]
 
+    def period_of(self, day: date) -> str | None:
+        """Return the name of the settlement period that contains ``day``, or None if none does.
+
+        Periods are inclusive of both ends and never overlap (a rule of the specification), so
+        a day is in at most one.
+
+        Examples
+        --------
+        >>> spec = ContractSpec(
+        ...     name="x",
+        ...     periods=(
+        ...         Period("Q1", date(2025, 1, 1), date(2025, 3, 31)),
+        ...         Period("Q2", date(2025, 4, 1), date(2025, 6, 30)),
+        ...     ),
+        ...     cohorts=(),
+        ...     components=(),
+        ... )
+        >>> spec.period_of(date(2025, 3, 31)), spec.period_of(date(2025, 4, 1))
+        ('Q1', 'Q2')
+        >>> spec.period_of(date(2025, 7, 1)) is None
+        True
+        """
+        for period in self.periods:
+            if period.start <= day <= period.end:
+                return period.name
+        return None
+
     def component(self, name: str) -> Component:
         """Return the component with this name."""
         for component in self.components:
@@ -272,9 +334,8 @@ class _Reader:
     def problem(self, location: str, reason: str) -> None:
         self.problems.append(Problem(reason=reason, location=location))
 
-    def breaches(self, breaches: Iterable[rules.Breach], rule: Callable[..., object]) -> None:
-        for location, detail in breaches:
-            self.problem(location, f"{rules.rule_text(rule)} Here {detail}.")
+    def breaches(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
 
     def _get(self, data: Mapping[str, Any], path: str, key: str, required: bool) -> Any:
         value = data.get(key, _MISSING)
@@ -342,21 +403,16 @@ class _Reader:
         self, data: Mapping[str, Any], path: str, key: str, *, required: bool = True
     ) -> Decimal | None:
         value = self.number(data, path, key, required=required)
-        if value is not None and not rules.money_is_not_negative(value):
-            self.problem(
-                _join(path, key), f"{rules.rule_text(rules.money_is_not_negative)} Here {value}."
-            )
+        if value is not None:
+            self.breaches(rules.money_is_not_negative(value, _join(path, key)))
         return value
 
     def proportion(
         self, data: Mapping[str, Any], path: str, key: str, *, required: bool = True
     ) -> Decimal | None:
         value = self.number(data, path, key, required=required)
-        if value is not None and not rules.proportion_is_between_0_and_1(value):
-            self.problem(
-                _join(path, key),
-                f"{rules.rule_text(rules.proportion_is_between_0_and_1)} Here {value}.",
-            )
+        if value is not None:
+            self.breaches(rules.proportion_is_between_0_and_1(value, _join(path, key)))
         return value
 
     def count(
@@ -368,10 +424,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(_join(path, key), f"This must be a whole number, not {value!r}.")
             return None
-        if not rules.count_is_positive(value):
-            self.problem(
-                _join(path, key), f"{rules.rule_text(rules.count_is_positive)} Here {value}."
-            )
+        self.breaches(rules.count_is_positive(value, _join(path, key)))
         return value
 
     def boolean(self, data: Mapping[str, Any], path: str, key: str, default: bool) -> bool:
@@ -535,18 +588,10 @@ def _periods(read: _Reader, data: Mapping[str, Any]) -> list[Period]:
         name = read.text(table, path, "name")
         start, end = read.day(table, path, "start"), read.day(table, path, "end")
         if start and end:
-            read.breaches(
-                rules.period_ends_after_it_starts(start, end, path),
-                rules.period_ends_after_it_starts,
-            )
+            read.breaches(rules.period_ends_after_it_starts(start, end, path))
             periods.append(Period(name, start, end))
-    read.breaches(
-        rules.names_are_unique([p.name for p in periods], "periods"), rules.names_are_unique
-    )
-    read.breaches(
-        rules.periods_do_not_overlap([(p.name, p.start, p.end) for p in periods]),
-        rules.periods_do_not_overlap,
-    )
+    read.breaches(rules.names_are_unique([p.name for p in periods], "periods"))
+    read.breaches(rules.periods_do_not_overlap([(p.name, p.start, p.end) for p in periods]))
     return periods
 
 
@@ -561,15 +606,13 @@ def _cohorts(read: _Reader, data: Mapping[str, Any]) -> list[Cohort]:
                 f"{path}.name", f"{ALL_COHORTS!r} is reserved for results over all cohorts."
             )
         cohorts.append(Cohort(name, read.count(table, path, "expected_size", required=False)))
-    read.breaches(
-        rules.names_are_unique([c.name for c in cohorts], "cohorts"), rules.names_are_unique
-    )
+    read.breaches(rules.names_are_unique([c.name for c in cohorts], "cohorts"))
     return cohorts
 
 
 def _components(read: _Reader, data: Mapping[str, Any], period_names: set[str]) -> list[Component]:
     tables = read.tables(data, "", "components")
-    read.breaches(rules.contract_has_components(tables), rules.contract_has_components)
+    read.breaches(rules.contract_has_components(tables))
     components: list[Component] = []
     for index, table in enumerate(tables):
         path = f"components[{index}]"
@@ -586,14 +629,9 @@ def _components(read: _Reader, data: Mapping[str, Any], period_names: set[str]) 
         components.append(component)
         for key in ("periods",):
             read.breaches(
-                rules.periods_are_known(
-                    read.texts(table, path, key), period_names, f"{path}.{key}"
-                ),
-                rules.periods_are_known,
+                rules.periods_are_known(read.texts(table, path, key), period_names, f"{path}.{key}")
             )
-    read.breaches(
-        rules.names_are_unique([c.name for c in components], "components"), rules.names_are_unique
-    )
+    read.breaches(rules.names_are_unique([c.name for c in components], "components"))
     outcome_names = {
         c.name
         for c in components
@@ -605,15 +643,12 @@ def _components(read: _Reader, data: Mapping[str, Any], period_names: set[str]) 
             read.breaches(
                 rules.offsets_name_payment_components(
                     component.offset_against, outcome_names, where
-                ),
-                rules.offsets_name_payment_components,
+                )
             )
     guaranteed_at = [
         f"components[{_index_of(tables, c.name)}]" for c in components if isinstance(c, Guaranteed)
     ]
-    read.breaches(
-        rules.at_most_one_guaranteed_share(guaranteed_at), rules.at_most_one_guaranteed_share
-    )
+    read.breaches(rules.at_most_one_guaranteed_share(guaranteed_at))
     return components
 
 
@@ -638,9 +673,7 @@ def _fee(read: _Reader, table: Mapping[str, Any], path: str) -> Component:
             read.problem(f"{where}.upper", "The upper end of a volume band cannot be negative.")
         unit_price = read.money(band, where, "unit_price")
         if lower is not None and upper is not None:
-            read.breaches(
-                rules.volume_band_is_ordered(lower, upper, where), rules.volume_band_is_ordered
-            )
+            read.breaches(rules.volume_band_is_ordered(lower, upper, where))
         volume = VolumeBand(
             measure=read.text(band, where, "measure", required=False, default="volume"),
             expected=expected or Decimal(0),
@@ -662,10 +695,7 @@ def _tariff(read: _Reader, table: Mapping[str, Any], path: str) -> Component:
     read.known_keys(table, path, (*_COMMON, "measure", "price", "prices", "cap", "sustainment"))
     price = read.money(table, path, "price", required=False)
     prices = read.money_by_group(table, path, "prices")
-    read.breaches(
-        rules.payment_group_prices_are_given(price, prices, path),
-        rules.payment_group_prices_are_given,
-    )
+    read.breaches(rules.payment_group_prices_are_given(price, prices, path))
     sustainment = None
     sus = read.table(table, path, "sustainment", required=False)
     if sus is not None:
@@ -673,10 +703,7 @@ def _tariff(read: _Reader, table: Mapping[str, Any], path: str) -> Component:
         read.known_keys(sus, where, ("measure", "price", "prices", "max_payments"))
         sus_price = read.money(sus, where, "price", required=False)
         sus_prices = read.money_by_group(sus, where, "prices")
-        read.breaches(
-            rules.payment_group_prices_are_given(sus_price, sus_prices, where),
-            rules.payment_group_prices_are_given,
-        )
+        read.breaches(rules.payment_group_prices_are_given(sus_price, sus_prices, where))
         sustainment = Sustainment(
             measure=read.text(sus, where, "measure"),
             price=sus_price,
@@ -723,14 +750,8 @@ def _reoffending(read: _Reader, table: Mapping[str, Any], path: str) -> Componen
     measure = read.choice(table, path, "measure", ("binary", "frequency"), "binary")
     cohort_hurdle = read.proportion(table, path, "cohort_hurdle", required=False)
     overall_hurdle = read.proportion(table, path, "overall_hurdle", required=False)
-    read.breaches(
-        rules.reoffending_has_a_way_to_pay(cohort_hurdle, overall_hurdle, path),
-        rules.reoffending_has_a_way_to_pay,
-    )
-    read.breaches(
-        rules.overall_hurdle_not_above_cohort_hurdle(cohort_hurdle, overall_hurdle, path),
-        rules.overall_hurdle_not_above_cohort_hurdle,
-    )
+    read.breaches(rules.reoffending_has_a_way_to_pay(cohort_hurdle, overall_hurdle, path))
+    read.breaches(rules.overall_hurdle_not_above_cohort_hurdle(cohort_hurdle, overall_hurdle, path))
     price = read.money(table, path, "price_per_unit") or Decimal(0)
     deduction = read.money(table, path, "deduction_per_unit", required=False)
     minimum = read.count(table, path, "minimum_cohort_size", required=False)
@@ -807,19 +828,11 @@ def _supply_chain(read: _Reader, data: Mapping[str, Any]) -> SupplyChain | None:
         )
     if not members:
         read.problem(f"{path}.members", "A supply chain needs at least one member.")
-    read.breaches(
-        rules.shares_add_up_to_the_whole([m.share for m in members], f"{path}.members"),
-        rules.shares_add_up_to_the_whole,
-    )
-    read.breaches(
-        rules.names_are_unique([m.name for m in members], f"{path}.members"), rules.names_are_unique
-    )
+    read.breaches(rules.shares_add_up_to_the_whole([m.share for m in members], f"{path}.members"))
+    read.breaches(rules.names_are_unique([m.name for m in members], f"{path}.members"))
     prime = read.text(table, path, "prime")
     if prime and members:
-        read.breaches(
-            rules.prime_is_a_member(prime, {m.name for m in members}, f"{path}.prime"),
-            rules.prime_is_a_member,
-        )
+        read.breaches(rules.prime_is_a_member(prime, {m.name for m in members}, f"{path}.prime"))
     rate = read.proportion(table, path, "management_fee_rate", required=False)
     return SupplyChain(
         prime=prime,
@@ -886,51 +899,85 @@ def _simulation(read: _Reader, data: Mapping[str, Any]) -> SimulationAssumptions
     )
 
 
-def load_spec(source: str | Path) -> ContractSpec:
-    """Read a contract specification from a TOML file or TOML text, and validate it.
+def parse_spec(text: str, *, source: str = "<text>") -> ContractSpec:
+    """Read a contract specification from TOML text, and validate it.
 
     Parameters
     ----------
-    source : str or Path
-        A path to a ``.toml`` file, or the TOML text itself (text is recognised by containing a
-        newline or a ``[``).
+    text : str
+        The TOML document (as stored with a contract or typed into a form).
+    source : str
+        Where the text came from, recorded on every problem (a file name, or ``<text>``).
 
     Raises
     ------
     FullvalueError
-        If the file cannot be read, is not TOML, or breaks any rule (every problem listed).
+        If the text is not TOML, or breaks any rule (every problem listed).
 
+    Examples
+    --------
+    >>> spec = parse_spec('''
+    ... [contract]
+    ... name = "Mentoring"
+    ... [[periods]]
+    ... name = "2025"
+    ... start = 2025-01-01
+    ... end = 2025-12-31
+    ... [[components]]
+    ... type = "attachment"
+    ... name = "start"
+    ... price = 250
+    ... ''')
+    >>> spec.name, spec.period_names()
+    ('Mentoring', ['2025'])
+    >>> try:
+    ...     parse_spec("[contract")
+    ... except FullvalueError as exc:
+    ...     print(exc.code, "-", exc.message)
+    invalid-spec - The contract specification is not valid TOML.
     """
-    text, origin = _read_source(source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise FullvalueError.from_problems(
             "The contract specification is not valid TOML.",
-            [Problem(reason=str(exc), location=origin)],
+            [Problem(reason=str(exc), location=source)],
             code="invalid-spec",
         ) from exc
     try:
         return validate_spec(data)
     except FullvalueError as exc:
         exc.problems = [
-            Problem(p.reason, p.location, p.row, p.column, source=origin) for p in exc.problems
+            Problem(p.reason, p.location, p.row, p.column, source=source) for p in exc.problems
         ]
         raise
 
 
-def _read_source(source: str | Path) -> tuple[str, str]:
-    if isinstance(source, str) and ("\n" in source or "[" in source):
-        return source, "<text>"
-    path = Path(source)
+def load_spec(path: str | Path) -> ContractSpec:
+    """Read a contract specification from a TOML file, and validate it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.toml`` file. For TOML text already in hand, use :func:`parse_spec`.
+
+    Raises
+    ------
+    FullvalueError
+        If the file cannot be read (code ``not-found``), is not TOML, or breaks any rule (every
+        problem listed, each naming the file).
+
+    """
+    path = Path(path)
     try:
-        return path.read_text(encoding="utf-8"), str(path)
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise FullvalueError.from_problems(
             "The contract specification cannot be read.",
             [Problem(reason=exc.strerror or str(exc), location=str(path))],
             code="not-found",
         ) from exc
+    return parse_spec(text, source=str(path))
 
 
 def iter_outcome_components(spec: ContractSpec) -> Iterator[Tariff | Reoffending]:

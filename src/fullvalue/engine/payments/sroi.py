@@ -365,23 +365,14 @@ def validate_sroi_model(data: Mapping[str, Any]) -> SroiModel:
         table: Mapping[str, Any], path: str, key: str, required: bool = True
     ) -> Decimal | None:
         value = number(table, path, key, required)
-        if value is not None and not rules.money_is_not_negative(value):
-            problems.append(
-                Problem(
-                    f"{rules.rule_text(rules.money_is_not_negative)} Here {value}.", f"{path}.{key}"
-                )
-            )
+        if value is not None:
+            problems.extend(rules.money_is_not_negative(value, f"{path}.{key}"))
         return value
 
     def proportion(table: Mapping[str, Any], path: str, key: str) -> Decimal | None:
         value = number(table, path, key, required=False)
-        if value is not None and not rules.proportion_is_between_0_and_1(value):
-            problems.append(
-                Problem(
-                    f"{rules.rule_text(rules.proportion_is_between_0_and_1)} Here {value}.",
-                    f"{path}.{key}",
-                )
-            )
+        if value is not None:
+            problems.extend(rules.proportion_is_between_0_and_1(value, f"{path}.{key}"))
         return value
 
     head = data.get("model")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from fullvalue.engine.payments import load_spec
+from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import FullvalueError, NotFound, PermissionDenied, Problem
+from fullvalue.rules import Breach, rule
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts import policy
 from fullvalue.web.contracts.models import (
@@ -27,28 +29,28 @@ from fullvalue.web.organisations.selectors import organisation_by_id
 if TYPE_CHECKING:
     from fullvalue.web.organisations.models import Organisation
 
+#: Longest payment terms (days) a prime may give its sub-contractors (the flow-down rule).
 MAX_FLOW_DOWN_DAYS = 30
 
 
-def rule_flow_down_terms(days: int) -> Problem | None:
-    """A prime must pay its sub-contractors within 30 days (Procurement Act 2023 s.73 implies 30-day terms down the supply chain)."""  # noqa: E501
+@rule
+def rule_flow_down_terms(days: int, where: str = "") -> Iterator[Breach]:
+    """A prime must pay its sub-contractors within 30 days (Procurement Act 2023 s.73 implies 30-day terms down the supply chain).
+
+    The limit is :data:`MAX_FLOW_DOWN_DAYS`; payment runs cap due dates at it too.
+    """  # noqa: E501
     if days > MAX_FLOW_DOWN_DAYS:
-        return Problem(
-            f"Payment terms of {days} days are too long: sub-contractors must be paid within "
-            f"{MAX_FLOW_DOWN_DAYS} days",
-            column="payment_terms_days",
+        yield Breach(
+            f"the payment terms are {days} days", location=where, column="payment_terms_days"
         )
-    return None
 
 
-def rule_shares_within_whole(shares: list[Decimal]) -> Problem | None:
+@rule
+def rule_shares_within_whole(shares: list[Decimal]) -> Iterator[Breach]:
     """A supply chain's shares of value cannot add up to more than 100%."""
     total = sum(shares, Decimal(0))
     if total > 1:
-        return Problem(
-            f"The shares of value add up to {total * 100:.1f}%, over 100%", column="share_of_value"
-        )
-    return None
+        yield Breach(f"they add up to {total * 100:.1f}%", column="share_of_value")
 
 
 def _commissioner_contract(actor: Actor, contract_id: int) -> Contract:
@@ -99,7 +101,7 @@ def contract_create(*, actor: Actor, data: dict[str, Any]) -> Contract:
     mechanism = str(data.get("mechanism_toml") or "")
     if mechanism.strip():
         try:
-            load_spec(mechanism + "\n")
+            parse_spec(mechanism)
         except FullvalueError as exc:
             problems += [
                 Problem(p.reason, location=p.location, column="mechanism_toml")
@@ -237,13 +239,10 @@ def supply_chain_set(
             )
             continue
         try:
-            days = int(row.get("payment_terms_days", 30))
+            days = int(row.get("payment_terms_days", MAX_FLOW_DOWN_DAYS))
         except (TypeError, ValueError):
             days = 999
-        if (problem := rule_flow_down_terms(days)) is not None:
-            problems.append(
-                Problem(problem.reason, location=f"members[{i}]", column="payment_terms_days")
-            )
+        problems += rule_flow_down_terms(days, where=f"members[{i}]")
         rows.append(
             {
                 "organisation": org,
@@ -255,8 +254,7 @@ def supply_chain_set(
                 "payment_terms_days": days,
             }
         )
-    if (problem := rule_shares_within_whole([r["share_of_value"] for r in rows])) is not None:
-        problems.append(problem)
+    problems += rule_shares_within_whole([r["share_of_value"] for r in rows])
     if len({r["organisation"].id for r in rows}) != len(rows):
         problems.append(Problem("An organisation appears twice", column="organisation_id"))
     if problems:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from fullvalue.engine.payments import load_spec
+from fullvalue.engine.payments import parse_spec
 from fullvalue.engine.payments.spec import ALL_COHORTS, ContractSpec, Reoffending
 from fullvalue.errors import FullvalueError, Problem
 from fullvalue.web.audit.services import audit_record
@@ -54,7 +54,7 @@ def _contract_for_commissioner(actor: Actor, contract_id: int) -> tuple[Contract
     require(policy.can_record_reoffending, actor, contract)
     if not contract.mechanism_toml.strip():
         raise FullvalueError("The contract has no payment mechanism, so nothing pays on results.")
-    return contract, load_spec(contract.mechanism_toml + "\n")
+    return contract, parse_spec(contract.mechanism_toml)
 
 
 def reoffending_components(spec: ContractSpec) -> dict[str, Reoffending]:

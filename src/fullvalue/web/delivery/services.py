@@ -6,13 +6,15 @@ import hashlib
 import random
 import re
 import secrets
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
-from fullvalue.engine.payments import load_spec
+from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
+from fullvalue.rules import Breach, rule
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts.selectors import contract_by_id
 from fullvalue.web.core.actor import Actor
@@ -31,7 +33,7 @@ def contract_measures(contract: Contract) -> set[str]:
     """The measures the contract's mechanism counts (outcomes that may be claimed, starts...)."""
     if not contract.mechanism_toml.strip():
         return set()
-    spec = load_spec(contract.mechanism_toml + "\n")
+    spec = parse_spec(contract.mechanism_toml)
     measures = set()
     for component in spec.components:
         for name in ("measure",):
@@ -262,19 +264,19 @@ EVIDENCE_TYPES = {
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 
 
-def rule_evidence_file(filename: str, content: bytes) -> list[Problem]:
+@rule
+def rule_evidence_file(filename: str, content: bytes) -> Iterator[Breach]:
     """Evidence is a PDF, PNG, JPEG or Word (DOCX) file of at most 10 MB whose contents match its type."""  # noqa: E501
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if not content:
-        return [Problem("The file is empty", column="file")]
-    if extension not in EVIDENCE_TYPES:
-        return [Problem("Evidence must be a PDF, PNG, JPEG or DOCX file", column="file")]
-    problems = []
-    if not content.startswith(EVIDENCE_TYPES[extension][1]):
-        problems.append(Problem(f"The file is not a real .{extension} file", column="file"))
-    if len(content) > MAX_EVIDENCE_BYTES:
-        problems.append(Problem("The file must be 10 MB or smaller", column="file"))
-    return problems
+        yield Breach("the file is empty", column="file")
+    elif extension not in EVIDENCE_TYPES:
+        yield Breach(f"the file is a .{extension or '(none)'} file", column="file")
+    else:
+        if not content.startswith(EVIDENCE_TYPES[extension][1]):
+            yield Breach(f"the file is not a real .{extension} file", column="file")
+        if len(content) > MAX_EVIDENCE_BYTES:
+            yield Breach("the file is over 10 MB", column="file")
 
 
 @transaction.atomic

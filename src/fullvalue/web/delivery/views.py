@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from markupsafe import Markup
 
 from fullvalue.domain.roles import Role
-from fullvalue.engine.payments import load_spec
+from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import FullvalueError, NotFound
 from fullvalue.web.audit.selectors import write_version
 from fullvalue.web.contracts.selectors import contract_by_id
@@ -473,7 +473,7 @@ def reoffending_results(request: HttpRequest, contract_id: int) -> HttpResponse:
         return table_response(fmt, "reoffending-results", headers, rows)
     periods, measures = [], []
     if contract.mechanism_toml.strip():
-        spec = load_spec(contract.mechanism_toml + "\n")
+        spec = parse_spec(contract.mechanism_toml)
         periods = [(p.name, p.name) for p in sorted(spec.periods, key=lambda p: p.start)]
         measures = [(name, name.replace("_", " ")) for name in reoffending_components(spec)]
     return page(

@@ -8,7 +8,7 @@ give the same answers.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,6 +19,7 @@ from django.core.validators import EmailValidator, URLValidator
 from fullvalue.domain.organisations import POLICE_FORCE_AREAS, REGIONS
 from fullvalue.domain.orgid import OrgIdError, normalise_org_id
 from fullvalue.errors import Problem
+from fullvalue.rules import Breach, rule
 from fullvalue.web.organisations.models import LegalForm, Sector
 
 CHARITY_SCHEMES = ("GB-CHC", "GB-SC", "GB-NIC")
@@ -67,7 +68,8 @@ class OrganisationInput:
         }
 
 
-def rule_sector_matches_legal_form(legal_form: str, sector: str) -> str | None:
+@rule
+def rule_sector_matches_legal_form(legal_form: str, sector: str) -> Iterator[Breach]:
     """The sector must match the legal form: charities and CIOs are voluntary and community; public bodies, police and crime commissioners and local authorities are public; private companies are private."""  # noqa: E501
     expected = None
     if legal_form in CHARITABLE_FORMS:
@@ -77,22 +79,21 @@ def rule_sector_matches_legal_form(legal_form: str, sector: str) -> str | None:
     elif legal_form == LegalForm.PRIVATE_COMPANY:
         expected = Sector.PRIVATE
     if expected is not None and sector != expected:
-        return (
-            f"{LegalForm(legal_form).label} must be in the {Sector(expected).label.lower()} sector"
+        yield Breach(
+            f"{LegalForm(legal_form).label} must be in the {Sector(expected).label.lower()} sector",
+            column="sector",
         )
-    return None
 
 
-def rule_charity_has_charity_number(legal_form: str, identifiers: tuple[str, ...]) -> str | None:
+@rule
+def rule_charity_has_charity_number(
+    legal_form: str, identifiers: tuple[str, ...]
+) -> Iterator[Breach]:
     """A registered charity or CIO must have a charity number (GB-CHC, GB-SC or GB-NIC)."""
     if legal_form in CHARITABLE_FORMS and not any(
         i.startswith(CHARITY_SCHEMES) for i in identifiers
     ):
-        return (
-            "A registered charity or CIO must have a charity number "
-            "(GB-CHC, GB-SC or GB-NIC), e.g. GB-CHC-1092948"
-        )
-    return None
+        yield Breach("none is given (one looks like GB-CHC-1092948)", column="identifiers")
 
 
 def _text(value: Any, name: str, label: str, problems: list[Problem], *, max_len: int) -> str:
@@ -261,13 +262,10 @@ def parse_organisation(data: Mapping[str, Any]) -> tuple[OrganisationInput | Non
     }
 
     if legal_form in LegalForm.values and sector in Sector.values:
-        if message := rule_sector_matches_legal_form(legal_form, sector):
-            problems.append(Problem(message, column="sector"))
+        problems += rule_sector_matches_legal_form(legal_form, sector)
         identifier_errors = any(p.column == "identifiers" for p in problems)
-        if not identifier_errors and (
-            message := rule_charity_has_charity_number(legal_form, tuple(identifiers))
-        ):
-            problems.append(Problem(message, column="identifiers"))
+        if not identifier_errors:
+            problems += rule_charity_has_charity_number(legal_form, tuple(identifiers))
 
     if problems:
         return None, problems

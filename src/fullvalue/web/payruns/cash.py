@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fullvalue.engine.payments import load_spec, simulate
+from fullvalue.engine.payments import parse_spec, simulate
 from fullvalue.engine.payments.spec import ContractSpec, Tariff
 from fullvalue.errors import FullvalueError, NotFound, PermissionDenied
 from fullvalue.web.contracts.selectors import supply_chain_members
@@ -100,13 +100,6 @@ def timeline_members(actor: Actor, contract: Contract) -> list[SupplyChainMember
     return own
 
 
-def _period_of(periods: list[tuple[str, dt.date, dt.date]], day: dt.date) -> str | None:
-    for name, start, end in periods:
-        if start <= day <= end:
-            return name
-    return None
-
-
 def _calibrated(spec: ContractSpec, contract: Contract, today: dt.date) -> ContractSpec:
     """The spec with its simulation assumptions set from delivery so far (where there is any)."""
     assert spec.simulation is not None
@@ -143,7 +136,7 @@ def cash_timeline(
         raise NotFound("This contract has no supply chain.")
     if not contract.mechanism_toml.strip():
         raise FullvalueError("The contract has no payment mechanism to project from.")
-    spec = load_spec(contract.mechanism_toml + "\n")
+    spec = parse_spec(contract.mechanism_toml)
     is_prime = member.organisation_id == contract.provider_id
     ordered = sorted(spec.periods, key=lambda p: p.start)
     periods = [(p.name, p.start, p.end) for p in ordered]
@@ -158,23 +151,23 @@ def cash_timeline(
         for paid_on, total in PaymentRun.objects.filter(
             contract=contract, status=PaymentRun.Status.APPROVED, paid_on__lte=today
         ).values_list("paid_on", "total"):
-            if paid_on and (name := _period_of(periods, paid_on)):
+            if paid_on and (name := spec.period_of(paid_on)):
                 actual_in[name] += total
         for paid_on, due_on, amount in FlowDownPayment.objects.filter(
             run__contract=contract
         ).values_list("paid_on", "due_on", "amount"):
             day: dt.date = paid_on or due_on
-            if day <= today and (name := _period_of(periods, day)):
+            if day <= today and (name := spec.period_of(day)):
                 actual_out[name] += amount
     else:
         for paid_on, amount in FlowDownPayment.objects.filter(
             member=member, paid_on__isnull=False, paid_on__lte=today
         ).values_list("paid_on", "amount"):
-            if paid_on and (name := _period_of(periods, paid_on)):
+            if paid_on and (name := spec.period_of(paid_on)):
                 actual_in[name] += amount
     starts: Counter[str] = Counter()
     for started in start_dates(contract, today):
-        if name := _period_of(periods, started):
+        if name := spec.period_of(started):
             starts[name] += 1
     for name, start, end in periods:
         if start > today:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.http import HttpRequest, HttpResponse
 from markupsafe import Markup
 
-from fullvalue.engine.payments import load_spec
+from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import FullvalueError, Problem
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
@@ -59,7 +59,7 @@ def contract_payments(
 def _period_names(contract: Contract) -> list[str]:
     if not contract.mechanism_toml.strip():
         return []
-    spec = load_spec(contract.mechanism_toml + "\n")
+    spec = parse_spec(contract.mechanism_toml)
     return [p.name for p in sorted(spec.periods, key=lambda p: p.start)]
 
 

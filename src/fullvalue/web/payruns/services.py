@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from fullvalue.engine.payments import allocate_largest_remainder, load_spec, settle
+from fullvalue.engine.payments import allocate_largest_remainder, parse_spec, settle
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
+from fullvalue.web.contracts.models import Contract
 from fullvalue.web.contracts.selectors import contract_by_id
+from fullvalue.web.contracts.services import MAX_FLOW_DOWN_DAYS
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.core.policy import require
 from fullvalue.web.payruns import policy
@@ -51,27 +53,21 @@ def delivery_results(contract: Contract, spec: Any, upto: str) -> list[dict[str,
         raise FullvalueError.from_problems(
             "Unknown period.", [Problem(f"choose one of {', '.join(names)}", column="period")]
         )
-    wanted = periods[: names.index(upto) + 1]
-
-    def period_of(day: dt.date) -> str | None:
-        for p in wanted:
-            if p.start <= day <= p.end:
-                return p.name
-        return None
+    wanted = set(names[: names.index(upto) + 1])
 
     counts: Counter[tuple[str, str]] = Counter()
     for started in start_dates(contract, upto=dt.date.max):
-        if (name := period_of(started)) is not None:
+        if (name := spec.period_of(started)) in wanted:
             counts[(name, "starts")] += 1
     for outcome, day in accepted_outcomes(contract):
-        if (name := period_of(day)) is not None:
+        if (name := spec.period_of(day)) in wanted:
             counts[(name, outcome)] += 1
     known = contract_measures(contract)
     return [
         {"period": p, "cohort": "", "measure": m, "group": "", "count": n}
         for (p, m), n in sorted(counts.items())
         if m in known
-    ] + settlement_rows(contract, {p.name for p in wanted})
+    ] + settlement_rows(contract, wanted)
 
 
 def _paid(contract: Contract) -> list[dict[str, Any]]:
@@ -108,7 +104,7 @@ def payrun_request(
     user_id = _commissioner(actor, contract)
     if not contract.mechanism_toml.strip():
         raise Conflict("The contract has no payment mechanism to settle.")
-    spec = load_spec(contract.mechanism_toml + "\n")
+    spec = parse_spec(contract.mechanism_toml)
     if period not in {p.name for p in spec.periods}:
         raise FullvalueError.from_problems(
             "Unknown period.",
@@ -162,7 +158,7 @@ def payrun_compute(run_id: int) -> PaymentRun:
     if run.status != PaymentRun.Status.PREPARING:
         return run
     contract, period = run.contract, run.period
-    spec = load_spec(contract.mechanism_toml + "\n")
+    spec = parse_spec(contract.mechanism_toml)
     results = delivery_results(contract, spec, period)
     paid = _paid(contract)
     settlement = settle(spec, results, paid=paid or None)  # type: ignore[arg-type]
@@ -261,7 +257,8 @@ def flow_down(run: PaymentRun) -> list[FlowDownPayment]:
                 run=run,
                 member=member,
                 amount=amount,
-                due_on=paid_on + dt.timedelta(days=min(member.payment_terms_days, 30)),
+                due_on=paid_on
+                + dt.timedelta(days=min(member.payment_terms_days, MAX_FLOW_DOWN_DAYS)),
             )
         )
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from fullvalue.engine.payments import load_spec, minimum_detectable_effect, simulate
+from fullvalue.engine.payments import minimum_detectable_effect, parse_spec, simulate
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
+from fullvalue.rules import Breach, rule
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.core.policy import require
@@ -43,21 +45,24 @@ class RiskPreview:
     warnings: tuple[str, ...]
 
 
-def rule_pbr_share_for_cohort(pbr_share: float, mde: float | None, cohort: int) -> str | None:
-    """When a cohort is too small to show a modest real effect, keep payment by results to at most 30% of income (blend it with grant or fee)."""  # noqa: E501
+@rule
+def rule_pbr_share_for_cohort(pbr_share: float, mde: float | None, cohort: int) -> Iterator[Breach]:
+    """When a cohort is too small to show a modest real effect, keep payment by results to at most 30% of income (blend it with grant or fee, or pool cohorts).
+
+    30% is :data:`PBR_SHARE_WARNING`; "too small" means a minimum detectable effect above
+    :data:`MDE_WARNING` (5 percentage points).
+    """  # noqa: E501
     if mde is not None and mde > MDE_WARNING and pbr_share > PBR_SHARE_WARNING:
-        return (
+        yield Breach(
             f"{pbr_share:.0%} of expected income depends on results, but a cohort of {cohort:,} "
             f"a year can only show an effect of {mde * 100:.1f} percentage points or more as "
-            "significant: a real but smaller improvement would go unpaid. Keep payment by "
-            "results to at most 30% (blend with grant or fee) or pool cohorts."
+            "significant: a real but smaller improvement would go unpaid"
         )
-    return None
 
 
 def risk_preview(mechanism_toml: str, *, runs: int = 2000, seed: int = 1) -> RiskPreview:
     """Simulate a mechanism for a small provider; warn when PbR is too much for the cohort."""
-    spec = load_spec(mechanism_toml)
+    spec = parse_spec(mechanism_toml)
     result = simulate(spec, runs=runs, seed=seed)
     income = float(result.income.mean()) or 1.0
     pbr_share = float(result.outcome_income.mean()) / income
@@ -68,7 +73,7 @@ def risk_preview(mechanism_toml: str, *, runs: int = 2000, seed: int = 1) -> Ris
         mde = minimum_detectable_effect(
             float(spec.simulation.baseline_rate), cohort
         ).minimum_detectable_effect
-    warnings = tuple(w for w in [rule_pbr_share_for_cohort(pbr_share, mde, cohort)] if w)
+    warnings = tuple(p.reason for p in rule_pbr_share_for_cohort(pbr_share, mde, cohort))
     return RiskPreview(
         runs=runs,
         probability_of_outcome_payment=result.probability_of_outcome_payment,
@@ -182,7 +187,7 @@ def _parse(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         problems.append(Problem("Describe the payment mechanism", column="mechanism_toml"))
     else:
         try:
-            load_spec(mechanism + "\n")
+            parse_spec(mechanism)
         except FullvalueError as exc:
             for p in exc.problems or [Problem(exc.message)]:
                 where = f"{p.location}: " if p.location else ""
@@ -311,7 +316,7 @@ def risk_chart(mechanism_toml: str, fmt: str = "png", *, runs: int = 2000, seed:
 
     from fullvalue.engine.payments.charts import plot_simulations
 
-    result = simulate(load_spec(mechanism_toml), runs=runs, seed=seed)
+    result = simulate(parse_spec(mechanism_toml), runs=runs, seed=seed)
     # matplotlib's pyplot keeps global state: draw one chart at a time in threaded servers.
     with _CHART_LOCK, tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"risk.{fmt}"

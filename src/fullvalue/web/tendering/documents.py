@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 
 from django.db import transaction
 
 from fullvalue.errors import Conflict, FullvalueError, NotFound, Problem
+from fullvalue.rules import Breach, rule
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.tendering.models import Tender, TenderDocument
@@ -37,24 +39,23 @@ DOCUMENT_TYPES = {
 }
 
 
-def rule_document_type_and_size(filename: str, content: bytes) -> list[Problem]:
-    """A document must be a PDF, Word (DOCX), spreadsheet (XLSX), OpenDocument text or CSV file of at most 20 MB, and its contents must match its type."""  # noqa: E501
-    problems = []
+@rule
+def rule_document_type_and_size(filename: str, content: bytes) -> Iterator[Breach]:
+    """A document must be a PDF, Word (DOCX), spreadsheet (XLSX), OpenDocument text or CSV file (UTF-8) of at most 20 MB, and its contents must match its type."""  # noqa: E501
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in ALLOWED:
-        problems.append(Problem("The file must be a PDF, DOCX, XLSX, ODT or CSV", column="file"))
+        yield Breach(f"the file is a .{extension or '(none)'} file", column="file")
     elif ALLOWED[extension][1] and not content.startswith(ALLOWED[extension][1]):
-        problems.append(Problem(f"The file is not a real .{extension} file", column="file"))
+        yield Breach(f"the file is not a real .{extension} file", column="file")
     elif extension == "csv":
         try:
             content.decode("utf-8")
         except UnicodeDecodeError:
-            problems.append(Problem("A CSV file must be UTF-8 text", column="file"))
+            yield Breach("the CSV file is not UTF-8 text", column="file")
     if not content:
-        problems.append(Problem("The file is empty", column="file"))
+        yield Breach("the file is empty", column="file")
     if len(content) > MAX_BYTES:
-        problems.append(Problem("The file must be 20 MB or smaller", column="file"))
-    return problems
+        yield Breach("the file is over 20 MB", column="file")
 
 
 @transaction.atomic

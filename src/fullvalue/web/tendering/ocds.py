@@ -28,7 +28,6 @@ the same digits.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import ocdsmerge
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
@@ -840,50 +840,66 @@ def release_package(
     return package
 
 
-def merge(base: Any, update: Any) -> Any:
-    """Merge one release into the compiled state by the OCDS merge rules.
-
-    - An object merges field by field; a field set to ``null`` is removed.
-    - An array of objects that all have an ``id`` merges by ``id``: a matching object merges,
-      a new one is appended.
-    - Any other array, and any other value, replaces the earlier one.
-
-    Examples
-    --------
-    >>> merge({"a": 1, "b": [{"id": "1", "x": 1}]}, {"a": None, "b": [{"id": "1", "y": 2}]})
-    {'b': [{'id': '1', 'x': 1, 'y': 2}]}
-
-    """
-    if isinstance(update, dict):
-        out = dict(base) if isinstance(base, dict) else {}
-        for key, value in update.items():
-            if value is None:
-                out.pop(key, None)
-            else:
-                out[key] = merge(out.get(key), value)
-        return out
-    if (
-        isinstance(base, list)
-        and isinstance(update, list)
-        and all(isinstance(v, dict) and "id" in v for v in [*base, *update])
-    ):
-        merged = {item["id"]: item for item in base}
-        for item in update:
-            merged[item["id"]] = merge(merged.get(item["id"]), item)
-        return list(merged.values())
-    return copy.deepcopy(update)
+#: The OCDS merge rules for the fields we publish, given to ``ocdsmerge`` so that it needs no
+#: schema download (without a rule it merges arrays of objects by ``id`` and replaces any other
+#: value). Paths are field names from the release down, without array indexes. From the core
+#: release schema: the fields omitted when merging and the arrays merged whole
+#: (``"wholeListMerge": true``, or objects with no ``id``); from the lots and award criteria
+#: extensions: a lot's award criteria, objects with no ``id``. A test checks that every array of
+#: objects without an ``id`` that we publish is merged whole.
+MERGE_RULES: dict[tuple[str, ...], str] = {
+    **{(name,): "omitWhenMerged" for name in ("id", "date", "tag", "links")},
+    **dict.fromkeys(
+        (
+            ("parties", "additionalIdentifiers"),
+            ("parties", "details", "classifications"),
+            ("buyer", "additionalIdentifiers"),
+            ("tender", "procuringEntity", "additionalIdentifiers"),
+            ("tender", "tenderers", "additionalIdentifiers"),
+            ("tender", "identifiers"),
+            ("tender", "items", "additionalClassifications"),
+            ("tender", "amendments", "changes"),
+            ("tender", "documents", "relatedItems"),
+            ("awards", "suppliers", "additionalIdentifiers"),
+            ("awards", "items", "additionalClassifications"),
+            ("awards", "amendments", "changes"),
+            ("contracts", "identifiers"),
+            ("contracts", "items", "additionalClassifications"),
+            ("contracts", "amendments", "changes"),
+            ("tender", "lots", "awardCriteria", "criteria"),
+        ),
+        "wholeListMerge",
+    ),
+}
+_MERGER = ocdsmerge.Merger(merge_rules=MERGE_RULES)
 
 
 def compile_release(releases: Sequence[Json]) -> Json:
-    """The compiled release: every release merged in date order (stable for equal dates)."""
-    ordered = sorted(releases, key=lambda r: r["date"])
-    compiled: Json = {}
-    for release in ordered:
-        compiled = merge(compiled, {k: v for k, v in release.items() if k not in ("id", "tag")})
-    if ordered:
-        compiled["id"] = f"{ordered[-1]['ocid']}-{ordered[-1]['date']}"
-        compiled["date"] = ordered[-1]["date"]
-    compiled["tag"] = ["compiled"]
+    """The compiled release: every release merged in date order by ``ocdsmerge``.
+
+    Notes
+    -----
+    The OCDS merge routine: releases are taken in ``date`` order (stable for equal dates); an
+    object merges field by field and a field set to ``null`` is removed; an array of objects
+    merges by ``id`` unless :data:`MERGE_RULES` says to take it whole; any other value is
+    replaced by the later one. The compiled release's ``id`` is ``{ocid}-{latest date}``.
+
+    References
+    ----------
+    Open Contracting Partnership, *OCDS 1.1: Merging* (standard.open-contracting.org, "Merging
+    specification"); ``ocdsmerge``, the standard's reference implementation.
+
+    Examples
+    --------
+    >>> compile_release([
+    ...     {"ocid": "o", "id": "2", "date": "2027-01-02T00:00:00Z", "tag": ["tenderUpdate"],
+    ...      "tender": {"id": "t", "status": "complete", "lots": [{"id": "1", "status": "complete"}]}},
+    ...     {"ocid": "o", "id": "1", "date": "2027-01-01T00:00:00Z", "tag": ["tender"],
+    ...      "tender": {"id": "t", "status": "active", "lots": [{"id": "1", "title": "Birmingham"}]}},
+    ... ])["tender"]
+    {'id': 't', 'status': 'complete', 'lots': [{'id': '1', 'title': 'Birmingham', 'status': 'complete'}]}
+    """  # noqa: E501
+    compiled: Json = _MERGER.create_compiled_release([dict(r) for r in releases])
     return compiled
 
 

@@ -16,9 +16,15 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from fullvalue.domain.calendar import standstill_end
-from fullvalue.domain.evaluation import SCALE, Criterion, check_criteria
+from fullvalue.domain.evaluation import SCALE, Criterion, check_criteria, rule_score_on_the_scale
 from fullvalue.domain.roles import Role
-from fullvalue.domain.tendering import PartyShare, Timeline, check_parties, check_timeline
+from fullvalue.domain.tendering import (
+    PartyShare,
+    Timeline,
+    check_parties,
+    check_timeline,
+    rule_small_lot_income,
+)
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.accounts.selectors import active_membership
 from fullvalue.web.audit.services import audit_record
@@ -49,8 +55,6 @@ from fullvalue.web.tendering.models import (
 from fullvalue.web.tendering.results import lot_results
 from fullvalue.web.tendering.sealing import seal, unseal
 from fullvalue.web.tendering.selectors import deadline_passed
-
-SMALL_INCOME_LIMIT = Decimal("1000000")
 
 
 def _fail(message: str, problems: list[Problem]) -> None:
@@ -587,15 +591,7 @@ def bid_submit(
     problems: list[Problem] = []
     lead = org_selectors.organisation_by_id(org_id)
     assert lead is not None  # the acting membership's organisation
-    if lot.reserved_for_small and (
-        lead.annual_income is None or lead.annual_income >= SMALL_INCOME_LIMIT
-    ):
-        problems.append(
-            Problem(
-                "This lot is reserved for organisations with an income under £1 million",
-                column="lot",
-            )
-        )
+    problems += rule_small_lot_income(lot.reserved_for_small, lead.annual_income)
     price = _money(contents.get("price"), "price", problems)
     criteria = {c.id: c for c in lot.tender.criteria.all()}
     answers = {str(k): str(v) for k, v in (contents.get("answers") or {}).items()}
@@ -849,8 +845,7 @@ def scores_submit(*, actor: Actor, bid_id: int, scores: dict[int, tuple[int, str
                 Problem("That criterion is not scored by evaluators", column=f"score.{cid}")
             )
             continue
-        if not isinstance(value, int) or not 0 <= value <= 5:
-            problems.append(Problem("Scores run from 0 to 5", column=f"score.{cid}"))
+        problems += rule_score_on_the_scale(value, column=f"score.{cid}")
         if not str(reason).strip():
             problems.append(Problem("Give a reason for the score", column=f"reason.{cid}"))
     _fail("Your scores need correcting.", problems)
@@ -909,8 +904,7 @@ def consensus_set(
         problems.append(
             Problem(f"{len(missing)} evaluator(s) have not scored this yet", column="score")
         )
-    if not 0 <= int(score) <= 5:
-        problems.append(Problem("Scores run from 0 to 5", column="score"))
+    problems += rule_score_on_the_scale(int(score), column="score")
     if not reason.strip():
         problems.append(Problem("Record the reason for the consensus score", column="reason"))
     _fail("The consensus cannot be recorded yet.", problems)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from fullvalue.domain.roles import Role
 from fullvalue.web.organisations.models import Identifier, Organisation
 from fullvalue.web.programmes.services import programme_create
-from fullvalue.web.tendering import ocds
+from fullvalue.web.publication import ocds
 from fullvalue.web.tendering.models import Tender
 from fullvalue.web.tendering.services import (
     award_confirm,

@@ -19,7 +19,7 @@ from ninja import Router
 
 from fullvalue.errors import NotFound
 from fullvalue.web.api.pagination import paginate
-from fullvalue.web.tendering import ocds
+from fullvalue.web.publication import ocds
 
 router = Router(auth=None, tags=["open data (OCDS)"])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from fullvalue.errors import NotFound
-from fullvalue.web.contracts.models import Contract, SupplyChainMember
+from fullvalue.web.contracts.models import Contract, Kpi, Milestone, SupplyChainMember
 
 
 def contract_by_id(contract_id: int, *, for_update: bool = False) -> Contract:
@@ -40,6 +40,12 @@ def supply_chain_members(contract: Contract) -> list[SupplyChainMember]:
     return list(contract.supply_chain.select_related("organisation").order_by("id"))
 
 
-def contract_statuses() -> type[Contract.Status]:
-    """The contract status choices (for publication's code lists)."""
-    return Contract.Status
+def milestones_of(contract_ids: list[int]) -> QuerySet[Milestone]:
+    """Milestones of these contracts."""
+    return Milestone.objects.filter(contract_id__in=contract_ids)
+
+
+def kpis_of(contract_ids: list[int]) -> QuerySet[Kpi]:
+    """KPIs of these contracts with their observed values, in the order they were added."""
+    kpis = Kpi.objects.filter(contract_id__in=contract_ids)
+    return kpis.prefetch_related("observations").order_by("id")

@@ -92,3 +92,10 @@ def overdue_for_commissioner(actor: Actor) -> QuerySet[FlowDownPayment]:
         paid_on__isnull=True,
         due_on__lt=timezone.localdate(),
     ).select_related("run__contract", "member__organisation")
+
+
+def approved_runs_of(contract_ids: list[int]) -> QuerySet[PaymentRun]:
+    """Approved payment runs of these contracts, in the order they were approved (public)."""
+    return PaymentRun.objects.filter(
+        contract_id__in=contract_ids, status=PaymentRun.Status.APPROVED
+    ).order_by("approved_at", "id")

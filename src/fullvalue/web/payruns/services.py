@@ -21,7 +21,6 @@ from django.utils import timezone
 from fullvalue.engine.payments import allocate_largest_remainder, parse_spec, settle
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.contracts.models import Contract
 from fullvalue.web.contracts.selectors import contract_by_id
 from fullvalue.web.contracts.services import MAX_FLOW_DOWN_DAYS
 from fullvalue.web.core.actor import Actor

@@ -32,30 +32,38 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import ocdsmerge
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from fullvalue.web.contracts.models import Contract, Kpi, Milestone
-from fullvalue.web.organisations.models import Organisation
-from fullvalue.web.payruns.models import PaymentRun
-from fullvalue.web.tendering.models import (
-    Amendment,
-    Award,
-    AwardCriterion,
-    Bid,
-    BidParty,
-    Lot,
-    Tender,
-    TenderDocument,
+from fullvalue.web.contracts.selectors import kpis_of, milestones_of
+from fullvalue.web.payruns.selectors import approved_runs_of
+from fullvalue.web.tendering.selectors import (
+    CRITERION_KINDS,
+    awards_of,
+    deadline_passed,
+    opened_contents,
+    published_tenders,
+    submitted_bids_of,
 )
-from fullvalue.web.tendering.sealing import unseal
-from fullvalue.web.tendering.selectors import PUBLIC_STATUSES, deadline_passed
+
+if TYPE_CHECKING:
+    from fullvalue.web.contracts.models import Contract
+    from fullvalue.web.organisations.models import Organisation
+    from fullvalue.web.tendering.models import (
+        Amendment,
+        Award,
+        AwardCriterion,
+        Bid,
+        Lot,
+        Tender,
+        TenderDocument,
+    )
 
 Json = dict[str, Any]
 
@@ -81,26 +89,24 @@ EXTENSIONS = (
 #: organisation's annual income, so that is the test (staff numbers are not recorded).
 SME_INCOME_LIMIT = Decimal("44000000")
 
+#: Our tender statuses (tendering's codes) as OCDS tender statuses.
 TENDER_STATUS = {
-    Tender.Status.OPEN: "active",
-    Tender.Status.EVALUATION: "active",
-    Tender.Status.STANDSTILL: "active",
-    Tender.Status.AWARDED: "complete",
-    Tender.Status.CANCELLED: "cancelled",
+    "open": "active",
+    "evaluation": "active",
+    "standstill": "active",
+    "awarded": "complete",
+    "cancelled": "cancelled",
 }
 PROCUREMENT_METHOD = {
-    Tender.Procedure.OPEN: ("open", "Open procedure (Procurement Act 2023)"),
-    Tender.Procedure.COMPETITIVE_FLEXIBLE: (
+    "open": ("open", "Open procedure (Procurement Act 2023)"),
+    "competitive_flexible": (
         "selective",
         "Competitive flexible procedure (Procurement Act 2023)",
     ),
-    Tender.Procedure.GRANT: ("open", "Grant competition"),
+    "grant": ("open", "Grant competition"),
 }
-CONTRACT_STATUS = {
-    Contract.Status.PENDING: "pending",
-    Contract.Status.ACTIVE: "active",
-    Contract.Status.ENDED: "terminated",
-}
+#: Our contract statuses (contracts' codes) as OCDS contract statuses.
+CONTRACT_STATUS = {"pending": "pending", "active": "active", "ended": "terminated"}
 CRITERION_TYPE = {"price": "price", "quality": "quality", "social_value": "quality"}
 ROLE_ORDER = ("buyer", "procuringEntity", "tenderer", "supplier", "subcontractor")
 
@@ -141,20 +147,7 @@ def ocid_for(tender: Tender) -> str:
 
 def public_processes() -> QuerySet[Tender]:
     """Tenders that have been published (never drafts), with what their releases need."""
-    return (
-        Tender.objects.filter(
-            published_at__isnull=False,
-            status__in=[*PUBLIC_STATUSES, Tender.Status.CANCELLED],
-        )
-        .select_related("programme", "commissioner")
-        .prefetch_related(
-            "commissioner__identifiers",
-            "lots",
-            "criteria",
-            "amendments",
-            Prefetch("documents", queryset=TenderDocument.objects.defer("content")),
-        )
-    )
+    return published_tenders()
 
 
 def tender_for_ocid(ocid: str) -> Tender | None:
@@ -185,37 +178,22 @@ def load_processes(tenders: Iterable[Tender], now: dt.datetime | None = None) ->
     unsealed = {p.tender.id: p for p in processes if p.unsealed}
     if not unsealed:
         return processes
-    parties = BidParty.objects.select_related("organisation").prefetch_related(
-        "organisation__identifiers"
-    )
-    bids = (
-        Bid.objects.filter(lot__tender_id__in=unsealed, status=Bid.Status.SUBMITTED)
-        .select_related("lot")
-        .prefetch_related(Prefetch("parties", queryset=parties))
-        .order_by("lot__number", "submitted_at", "id")
-    )
-    for bid in bids:
+    for bid in submitted_bids_of(list(unsealed)):
         unsealed[bid.lot.tender_id].bids.append(bid)
-    awards = Award.objects.filter(lot__tender_id__in=unsealed).select_related("lot", "contract")
+    awards = awards_of(list(unsealed))
     by_contract: dict[int, Process] = {}
     for award in awards:
         unsealed[award.lot.tender_id].awards[award.lot_id] = award
         if (contract := _contract(award)) is not None:
             by_contract[contract.id] = unsealed[award.lot.tender_id]
     if by_contract:
-        for run in PaymentRun.objects.filter(
-            contract_id__in=by_contract, status=PaymentRun.Status.APPROVED
-        ).order_by("approved_at", "id"):
+        for run in approved_runs_of(list(by_contract)):
             by_contract[run.contract_id].runs.setdefault(run.contract_id, []).append(run)
-        for milestone in Milestone.objects.filter(contract_id__in=by_contract):
+        for milestone in milestones_of(list(by_contract)):
             by_contract[milestone.contract_id].milestones.setdefault(
                 milestone.contract_id, []
             ).append(milestone)
-        for kpi in (
-            Kpi.objects.filter(contract_id__in=by_contract)
-            .prefetch_related("observations")
-            .order_by("id")
-        ):
+        for kpi in kpis_of(list(by_contract)):
             by_contract[kpi.contract_id].kpis.setdefault(kpi.contract_id, []).append(kpi)
     return processes
 
@@ -427,7 +405,7 @@ class _Builder:
 
     def criteria_details(self) -> str:
         text = "Weighted criteria, each scored 0-5: " + "; ".join(
-            f"{c.name} ({dict(AwardCriterion.Kind.choices)[c.kind].lower()}) {_percent(c.weight)}%"
+            f"{c.name} ({CRITERION_KINDS[c.kind].lower()}) {_percent(c.weight)}%"
             for c in self.p.criteria
         )
         if self.t.social_value_reason:
@@ -437,7 +415,7 @@ class _Builder:
     def tender(self, stage: int) -> Json:
         f = self.fields_at(stage)
         published = self.t.published_at
-        method, details = PROCUREMENT_METHOD[Tender.Procedure(self.t.procedure)]
+        method, details = PROCUREMENT_METHOD[self.t.procedure]
         criteria = self.criteria()
         amendments = [
             {
@@ -536,7 +514,7 @@ class _Builder:
 
     def award(self, award: Award, status: str) -> Json:
         bid = self.bids[award.bid_id]
-        contents = unseal(bid.sealed)
+        contents = opened_contents(bid)
         price = Decimal(contents["price"])
         subs = [p for p in contents.get("parties", []) if p.get("role") == "subcontractor"]
         share = sum((Decimal(str(p["share_of_value"])) for p in subs), Decimal(0))
@@ -591,7 +569,7 @@ class _Builder:
                     ),
                 )
             )
-        cancelled_at = t.updated_at if t.status == Tender.Status.CANCELLED else None
+        cancelled_at = t.updated_at if t.status == "cancelled" else None
         deadline = t.submission_deadline
         if self.p.unsealed and deadline and (cancelled_at is None or deadline < cancelled_at):
             tenderers = {o.id: o for b in self.p.bids for o in _bid_parties(b, "lead", "member")}
@@ -668,9 +646,9 @@ class _Builder:
                 )
             )
             contract = _contract(award)
-            if contract is None or award.status != Award.Status.CONFIRMED:
+            if contract is None or award.status != "confirmed":
                 continue
-            complete = self.t.status == Tender.Status.AWARDED and contract == last_contract
+            complete = self.t.status == "awarded" and contract == last_contract
             tags = ["awardUpdate", "contract", *(["tenderUpdate"] if complete else [])]
             out.append(
                 (
@@ -690,7 +668,7 @@ class _Builder:
                                 "id": f"contract-{number}",
                                 "awardID": f"award-{number}",
                                 "title": contract.title,
-                                "status": CONTRACT_STATUS[Contract.Status(contract.status)],
+                                "status": CONTRACT_STATUS[contract.status],
                                 "value": _value(contract.value),
                             }
                         ],

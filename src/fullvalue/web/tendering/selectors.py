@@ -12,6 +12,8 @@ from fullvalue.domain.roles import Role
 from fullvalue.errors import NotFound, PermissionDenied
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.tendering.models import (
+    Award,
+    AwardCriterion,
     Bid,
     BidParty,
     Clarification,
@@ -19,6 +21,7 @@ from fullvalue.web.tendering.models import (
     Lot,
     Score,
     Tender,
+    TenderDocument,
 )
 from fullvalue.web.tendering.sealing import unseal
 
@@ -187,3 +190,56 @@ def panels_of_evaluator(actor: Actor) -> list[EvaluatorAssignment]:
         .select_related("tender")
         .order_by("-id")
     )
+
+
+#: Award criterion kinds in words (for open data).
+CRITERION_KINDS = dict(AwardCriterion.Kind.choices)
+
+
+def published_tenders() -> QuerySet[Tender]:
+    """Tenders that have been published (never drafts), with what open data needs of them."""
+    return (
+        Tender.objects.filter(
+            published_at__isnull=False,
+            status__in=[*PUBLIC_STATUSES, Tender.Status.CANCELLED],
+        )
+        .select_related("programme", "commissioner")
+        .prefetch_related(
+            "commissioner__identifiers",
+            "lots",
+            "criteria",
+            "amendments",
+            Prefetch("documents", queryset=TenderDocument.objects.defer("content")),
+        )
+    )
+
+
+def submitted_bids_of(tender_ids: list[int]) -> QuerySet[Bid]:
+    """Submitted bids of these tenders, with their parties' organisations and identifiers.
+
+    For open data after the deadline: callers check :func:`deadline_passed` per tender.
+    """
+    parties = BidParty.objects.select_related("organisation").prefetch_related(
+        "organisation__identifiers"
+    )
+    return (
+        Bid.objects.filter(lot__tender_id__in=tender_ids, status=Bid.Status.SUBMITTED)
+        .select_related("lot__tender")
+        .prefetch_related(Prefetch("parties", queryset=parties))
+        .order_by("lot__number", "submitted_at", "id")
+    )
+
+
+def awards_of(tender_ids: list[int]) -> QuerySet[Award]:
+    """Awards of these tenders' lots, with their lots and contracts."""
+    return Award.objects.filter(lot__tender_id__in=tender_ids).select_related("lot", "contract")
+
+
+def opened_contents(bid: Bid) -> dict[str, Any]:
+    """A submitted bid's contents once its tender's deadline has passed (public from then on).
+
+    Before the deadline a bid is sealed to everyone but its parties, so this refuses.
+    """
+    if not deadline_passed(bid.lot.tender):
+        raise PermissionDenied("Bids are sealed until the submission deadline.")
+    return unseal(bid.sealed)

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from fullvalue.errors import FullvalueError, Problem
 from fullvalue.web.core.faults import checkpoint
-from fullvalue.web.core.tables import header_of, is_blank, read_rows
+from fullvalue.web.core.tables import Limits, header_of, is_blank, read_rows
 from fullvalue.web.delivery.models import OutcomeEvent, Participant, ParticipantIdentity
 from fullvalue.web.delivery.pseudonyms import pseudonymiser
 
@@ -76,6 +76,8 @@ PARTICIPANT_BATCH = 20_000
 #: Least time between two progress reports: the import page asks every 2 seconds.
 PROGRESS_SECONDS = 2.0
 MAX_ROWS = 500_000
+#: What a participants or events file may be (see :class:`~fullvalue.web.core.tables.Limits`).
+LIMITS = Limits(max_rows=MAX_ROWS)
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,59}$")
 
@@ -96,9 +98,7 @@ class ParsedFile:
 
 
 def _rows(filename: str, content: bytes) -> tuple[list[str], list[list[str]]]:
-    rows = read_rows(filename, content)
-    if len(rows) - 1 > MAX_ROWS:
-        raise FullvalueError(f"{filename} has more than {MAX_ROWS:,} rows; split it.")
+    rows = read_rows(filename, content, LIMITS)
     return header_of(rows[0]), rows[1:]
 
 

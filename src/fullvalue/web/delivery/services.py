@@ -53,11 +53,14 @@ def _supply_chain_provider(actor: Actor, contract: Contract) -> int:
     return org_id
 
 
-@transaction.atomic
 def import_preview(
     *, actor: Actor, contract_id: int, filename: str, content: bytes
 ) -> tuple[ImportJob, imports.ParsedFile]:
-    """Check a file and keep it; say how many rows are valid and name every bad one."""
+    """Check a file and keep it; say how many rows are valid and name every bad one.
+
+    The file is read and checked (against :data:`imports.LIMITS` first, streaming) before any
+    write transaction opens: a slow or hostile file holds no lock that others wait on.
+    """
     contract = Contract.objects.filter(id=contract_id).first()
     if contract is None:
         raise NotFound("No such contract.")
@@ -65,7 +68,20 @@ def import_preview(
     if actor.user_id is None:
         raise PermissionDenied("Files are uploaded by people.")
     parsed = imports.parse_file(filename, content, contract_measures(contract))
-    job = ImportJob.objects.create(
+    with transaction.atomic():
+        job = _import_job_create(actor, contract, provider_id, filename, content, parsed)
+    return job, parsed
+
+
+def _import_job_create(
+    actor: Actor,
+    contract: Contract,
+    provider_id: int,
+    filename: str,
+    content: bytes,
+    parsed: imports.ParsedFile,
+) -> ImportJob:
+    return ImportJob.objects.create(
         contract=contract,
         provider_id=provider_id,
         uploaded_by_id=actor.user_id,
@@ -81,7 +97,6 @@ def import_preview(
             "problem_count": len(parsed.problems),
         },
     )
-    return job, parsed
 
 
 @transaction.atomic

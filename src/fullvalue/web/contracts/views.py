@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +22,7 @@ from fullvalue.web.contracts.services import (
     milestone_met,
     supply_chain_set,
 )
+from fullvalue.web.core import fields
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
@@ -297,8 +297,8 @@ def _percent(text: str) -> str:
     if not cleaned:
         return "0"
     try:
-        return str(Decimal(cleaned) / 100)
-    except InvalidOperation:
+        return str(fields.number(cleaned, "share") / 100)
+    except fields.FieldInvalid:
         return cleaned  # the service names it as not a share
 
 

@@ -24,6 +24,8 @@ from fullvalue.errors import FullvalueError, Problem
 
 #: Bytes of XML decompressed at a time while counting a sheet's rows.
 _CHUNK = 1 << 20
+
+
 @dataclass(frozen=True)
 class Limits:
     """What an upload may be: bytes as sent, bytes unpacked, unpacking ratio, rows and columns.
@@ -130,9 +132,7 @@ def _too_many_rows(filename: str, limits: Limits) -> UploadOverLimit:
 
 
 def _too_many_columns(filename: str, limits: Limits) -> UploadOverLimit:
-    return UploadOverLimit(
-        f"{filename} has more than {limits.max_columns} columns.", "max_columns"
-    )
+    return UploadOverLimit(f"{filename} has more than {limits.max_columns} columns.", "max_columns")
 
 
 def _csv_rows(filename: str, content: bytes, limits: Limits) -> list[list[str]]:

@@ -15,6 +15,7 @@ from fullvalue.engine.payments import load_spec
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts.models import Contract
+from fullvalue.web.core import fields
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.delivery import imports
 from fullvalue.web.delivery.models import Claim, ImportJob, OutcomeEvent
@@ -69,12 +70,12 @@ def import_preview(
         raise PermissionDenied("Files are uploaded by people.")
     parsed = imports.parse_file(filename, content, contract_measures(contract))
     with transaction.atomic():
-        job = _import_job_create(actor, contract, provider_id, filename, content, parsed)
+        job = _import_job_create(actor.user_id, contract, provider_id, filename, content, parsed)
     return job, parsed
 
 
 def _import_job_create(
-    actor: Actor,
+    user_id: int,
     contract: Contract,
     provider_id: int,
     filename: str,
@@ -84,7 +85,7 @@ def _import_job_create(
     return ImportJob.objects.create(
         contract=contract,
         provider_id=provider_id,
-        uploaded_by_id=actor.user_id,
+        uploaded_by_id=user_id,
         filename=filename[:200],
         content=content,
         sha256=imports.content_hash(content),
@@ -210,14 +211,15 @@ def claim_decide(*, actor: Actor, claim_id: int, accept: bool, reason: str = "")
         raise PermissionDenied("Only the contract's commissioner validates claims.")
     if claim.status not in (Claim.Status.SUBMITTED, Claim.Status.DISPUTED):
         raise Conflict("This claim has already been decided.")
-    if not accept and not reason.strip():
+    reason = fields.text(reason, "reason", max_length=fields.MAX_TEXT, multiline=True)
+    if not accept and not reason:
         raise FullvalueError.from_problems(
             "Give the reason for rejecting the claim.",
             [Problem("Give the reason for rejecting the claim", column="reason")],
         )
     before = {"status": claim.status}
     claim.status = Claim.Status.ACCEPTED if accept else Claim.Status.REJECTED
-    claim.reason, claim.decided_at = reason.strip(), timezone.now()
+    claim.reason, claim.decided_at = reason, timezone.now()
     claim.save(update_fields=["status", "reason", "decided_at"])
     audit_record(
         actor=actor,
@@ -248,11 +250,12 @@ def claim_dispute(*, actor: Actor, claim_id: int, grounds: str) -> Claim:
         raise PermissionDenied("You can only dispute your own claims.")
     if claim.status != Claim.Status.REJECTED:
         raise Conflict("Only a rejected claim can be disputed.")
-    if not grounds.strip():
+    grounds = fields.text(grounds, "grounds", max_length=fields.MAX_TEXT, multiline=True)
+    if not grounds:
         raise FullvalueError.from_problems(
             "Give your grounds.", [Problem("Give your grounds for the dispute", column="grounds")]
         )
-    claim.status, claim.dispute = Claim.Status.DISPUTED, grounds.strip()
+    claim.status, claim.dispute = Claim.Status.DISPUTED, grounds
     claim.save(update_fields=["status", "dispute"])
     audit_record(
         actor=actor,

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "fullvalue.web.accounts.middleware.ActorMiddleware",
+    "fullvalue.web.core.privacy.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "fullvalue.web.core.pages.ErrorPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

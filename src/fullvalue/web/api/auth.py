@@ -25,6 +25,16 @@ class SessionActorAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        """No session (and so no CSRF check) for a request that sends a bearer token.
+
+        A request with ``Authorization: Bearer`` authenticates by its token alone: a bad token
+        answers 401 with ``WWW-Authenticate``, not the session's CSRF 403.
+        """
+        if request.headers.get("Authorization", "").lower().startswith("bearer "):
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
         """Return the session's actor if the person is fully signed in."""
         actor = getattr(request, "actor", None)

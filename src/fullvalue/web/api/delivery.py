@@ -26,7 +26,9 @@ from fullvalue.web.contracts.services import (
     milestone_met,
     supply_chain_set,
 )
+from fullvalue.web.core.tables import check_size
 from fullvalue.web.delivery import selectors as delivery
+from fullvalue.web.delivery.imports import LIMITS
 from fullvalue.web.delivery.models import ImportJob, ReoffendingResult
 from fullvalue.web.delivery.reoffending import extract_measure, results_upload
 from fullvalue.web.delivery.services import (
@@ -218,12 +220,16 @@ def set_chain(request: HttpRequest, contract_id: int, payload: ChainIn) -> Any:
 
 @router.post("/contracts/{contract_id}/imports", response={201: dict})
 def upload(request: HttpRequest, contract_id: int, file: File[UploadedFile]) -> Any:
-    """Check a participants or outcomes file; every bad row is named; nothing is written yet."""
+    """Check a participants or outcomes file; every bad row is named; nothing is written yet.
+
+    A file over a limit (size, unpacked size, compression ratio, rows, columns) is refused with
+    413 or 422 naming the limit, before anything is written.
+    """
+    actor = _actor(request)
+    filename = file.name or "upload.csv"
+    check_size(filename, file.size or 0, LIMITS)  # before reading it into memory
     job, _ = import_preview(
-        actor=_actor(request),
-        contract_id=contract_id,
-        filename=file.name or "upload.csv",
-        content=file.read(),
+        actor=actor, contract_id=contract_id, filename=filename, content=file.read()
     )
     return Status(201, {"id": job.id, "status": job.status, **job.result})
 

@@ -22,12 +22,13 @@ from fullvalue.web.contracts.models import (
     SupplyChainMember,
     Variation,
 )
+from fullvalue.web.core import fields
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.core.policy import refusal, require
 from fullvalue.web.organisations.selectors import organisation_by_id
 
 if TYPE_CHECKING:
-    from fullvalue.web.organisations.models import Organisation
+    pass
 
 #: Longest payment terms (days) a prime may give its sub-contractors (the flow-down rule).
 MAX_FLOW_DOWN_DAYS = 30
@@ -64,19 +65,10 @@ def _commissioner_contract(actor: Actor, contract_id: int) -> Contract:
 
 def _share(value: Any, column: str, problems: list[Problem]) -> Decimal:
     try:
-        share = Decimal(str(value))
-        if not share.is_finite() or share < 0 or share > 1:
-            raise InvalidOperation
-        return share
-    except InvalidOperation:
+        return fields.share(value, column)
+    except fields.FieldInvalid:
         problems.append(Problem("A share is between 0 and 1 (0% and 100%)", column=column))
         return Decimal(0)
-
-
-def _organisation(raw: Any) -> Organisation | None:
-    """The organisation a form or API field names by id, or ``None`` for anything else."""
-    text = str(raw or "").strip()
-    return organisation_by_id(int(text)) if text.isascii() and text.isdigit() else None
 
 
 @transaction.atomic
@@ -85,19 +77,15 @@ def contract_create(*, actor: Actor, data: dict[str, Any]) -> Contract:
     actor.require_can_write()
     require(policy.can_enter_contract, actor)
     problems: list[Problem] = []
-    title = str(data.get("title") or "").strip()
-    if not title:
+    read = fields.Fields(problems)
+    title = read(fields.text, data.get("title"), "title", max_length=fields.MAX_TITLE) or ""
+    if not title and not problems:
         problems.append(Problem("Enter a title", column="title"))
-    provider = _organisation(data.get("provider_id"))
+    provider_id = read(fields.identifier, data.get("provider_id") or 0, "provider_id")
+    provider = organisation_by_id(provider_id) if provider_id else None
     if provider is None:
         problems.append(Problem("Choose the prime or sole provider", column="provider_id"))
-    try:
-        value = Decimal(str(data.get("value")))
-        if not value.is_finite() or value <= 0:
-            raise InvalidOperation
-    except InvalidOperation:
-        problems.append(Problem("Enter the contract value in pounds, above 0", column="value"))
-        value = Decimal(0)
+    value = read(fields.money, data.get("value"), "value", above_minimum=True) or Decimal(0)
     mechanism = str(data.get("mechanism_toml") or "")
     if mechanism.strip():
         try:
@@ -110,10 +98,7 @@ def contract_create(*, actor: Actor, data: dict[str, Any]) -> Contract:
     dates: dict[str, dt.date | None] = {}
     for name in ("start_date", "end_date"):
         raw = data.get(name)
-        try:
-            dates[name] = dt.date.fromisoformat(str(raw)) if raw else None
-        except ValueError:
-            problems.append(Problem("Enter a date like 2027-04-01", column=name))
+        dates[name] = read(fields.date, raw, name) if raw else None
     start, end = dates.get("start_date"), dates.get("end_date")
     if start is not None and end is not None and end < start:
         problems.append(Problem("The end date must be after the start date", column="end_date"))
@@ -126,8 +111,8 @@ def contract_create(*, actor: Actor, data: dict[str, Any]) -> Contract:
     contract = Contract.objects.create(
         commissioner_id=actor.organisation_id,
         provider=provider,
-        title=title[:200],
-        value=value.quantize(Decimal("0.01")),
+        title=title,
+        value=value,
         mechanism_toml=mechanism,
         kind=kind,
         status=Contract.Status.ACTIVE,
@@ -224,11 +209,17 @@ def supply_chain_set(
         raise NotFound("No such contract.")
     require(policy.can_change_supply_chain, actor, contract)
     problems: list[Problem] = []
-    if not reason.strip():
+    read = fields.Fields(problems)
+    reason = read(fields.text, reason, "reason", max_length=fields.MAX_TEXT, multiline=True) or ""
+    if not reason and not problems:
         problems.append(Problem("Say why the supply chain changes", column="reason"))
     rows: list[dict[str, Any]] = []
     for i, row in enumerate(members):
-        org = _organisation(row.get("organisation_id"))
+        if not isinstance(row, dict):
+            problems.append(Problem("Give each member as an object", location=f"members[{i}]"))
+            continue
+        org_id = read(fields.identifier, row.get("organisation_id") or 0, "organisation_id")
+        org = organisation_by_id(org_id) if org_id else None
         if org is None or org.id == contract.provider_id:
             problems.append(
                 Problem(
@@ -238,10 +229,15 @@ def supply_chain_set(
                 )
             )
             continue
-        try:
-            days = int(row.get("payment_terms_days", MAX_FLOW_DOWN_DAYS))
-        except (TypeError, ValueError):
-            days = 999
+        days = read(
+            fields.integer,
+            row.get("payment_terms_days", MAX_FLOW_DOWN_DAYS),
+            "payment_terms_days",
+            minimum=0,
+            maximum=365,
+        )
+        if days is None:
+            continue
         problems += rule_flow_down_terms(days, where=f"members[{i}]")
         rows.append(
             {
@@ -277,7 +273,7 @@ def supply_chain_set(
     Variation.objects.create(
         contract=contract,
         made_by_id=actor.user_id,
-        reason=reason.strip(),
+        reason=reason,
         changes={"supply_chain": [before, after]},
     )
     audit_record(
@@ -319,11 +315,7 @@ def _amount(value: Any, column: str, problems: list[Problem], *, positive: bool 
 
 
 def _day(value: Any, column: str, problems: list[Problem]) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        problems.append(Problem("Enter a date like 2027-03-31", column=column))
-        return None
+    return fields.Fields(problems)(fields.date, value if value is not None else "", column)
 
 
 @transaction.atomic
@@ -331,11 +323,12 @@ def kpi_add(*, actor: Actor, contract_id: int, data: dict[str, Any]) -> Kpi:
     """Add a KPI with its target (the commissioner); recorded as a variation."""
     contract = _commissioner_contract(actor, contract_id)
     problems: list[Problem] = []
-    name = str(data.get("name") or "").strip()
-    if not name:
+    read = fields.Fields(problems)
+    name = read(fields.text, data.get("name"), "name", max_length=200) or ""
+    if not name and not problems:
         problems.append(Problem("Name the KPI", column="name"))
-    unit = str(data.get("unit") or "").strip()
-    if not unit:
+    unit = read(fields.text, data.get("unit"), "unit", max_length=40) or ""
+    if not unit and not any(p.column == "unit" for p in problems):
         problems.append(Problem("Give the unit, like 'people' or '%'", column="unit"))
     target = _amount(data.get("target"), "target", problems)
     direction = data.get("higher_is_better")
@@ -345,8 +338,8 @@ def kpi_add(*, actor: Actor, contract_id: int, data: dict[str, Any]) -> Kpi:
         raise FullvalueError.from_problems("The KPI needs correcting.", problems)
     kpi = Kpi.objects.create(
         contract=contract,
-        name=name[:200],
-        unit=unit[:40],
+        name=name,
+        unit=unit,
         target=target,
         higher_is_better=direction in (True, "yes"),
     )
@@ -392,7 +385,7 @@ def kpi_observe(*, actor: Actor, kpi_id: int, data: dict[str, Any]) -> KpiObserv
         period_end=end,
         defaults={
             "value": value,
-            "note": str(data.get("note") or "")[:300],
+            "note": fields.text(data.get("note"), "note", max_length=300),
             "recorded_by_id": actor.user_id,
         },
     )
@@ -413,13 +406,14 @@ def milestone_add(*, actor: Actor, contract_id: int, title: str, due_date: str) 
     """Add a milestone (the commissioner)."""
     contract = _commissioner_contract(actor, contract_id)
     problems: list[Problem] = []
-    if not title.strip():
+    title = fields.Fields(problems)(fields.text, title, "title", max_length=200) or ""
+    if not title and not problems:
         problems.append(Problem("Describe the milestone", column="title"))
     due = _day(due_date, "due_date", problems)
     if problems:
         raise FullvalueError.from_problems("The milestone needs correcting.", problems)
     assert due is not None
-    milestone = Milestone.objects.create(contract=contract, title=title.strip()[:200], due_date=due)
+    milestone = Milestone.objects.create(contract=contract, title=title, due_date=due)
     audit_record(
         actor=actor,
         action="contract.milestone_add",

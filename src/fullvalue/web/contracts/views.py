@@ -7,7 +7,6 @@ assembles them (:mod:`fullvalue.web.site.contract`).
 from __future__ import annotations
 
 import contextlib
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +15,11 @@ from django.shortcuts import redirect
 from fullvalue.errors import FullvalueError
 from fullvalue.web.contracts import policy
 from fullvalue.web.contracts.selectors import contract_by_id
-from fullvalue.web.contracts.services import contract_create, supply_chain_set
+from fullvalue.web.contracts.services import (
+    contract_create,
+    supply_chain_set,
+)
+from fullvalue.web.core import fields
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
 from fullvalue.web.core.policy import require
@@ -64,8 +67,8 @@ def _percent(text: str) -> str:
     if not cleaned:
         return "0"
     try:
-        return str(Decimal(cleaned) / 100)
-    except InvalidOperation:
+        return str(fields.number(cleaned, "share") / 100)
+    except fields.FieldInvalid:
         return cleaned  # the service names it as not a share
 
 

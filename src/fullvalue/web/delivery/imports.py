@@ -23,9 +23,9 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from fullvalue.errors import FullvalueError, Problem
+from fullvalue.errors import Problem
 from fullvalue.web.core.faults import checkpoint
-from fullvalue.web.core.tables import header_of, is_blank, read_rows
+from fullvalue.web.core.tables import Limits, header_of, is_blank, read_rows
 from fullvalue.web.delivery.models import OutcomeEvent, Participant, ParticipantIdentity
 from fullvalue.web.delivery.pseudonyms import pseudonymiser
 
@@ -76,6 +76,8 @@ PARTICIPANT_BATCH = 20_000
 #: Least time between two progress reports: the import page asks every 2 seconds.
 PROGRESS_SECONDS = 2.0
 MAX_ROWS = 500_000
+#: What a participants or events file may be (see :class:`~fullvalue.web.core.tables.Limits`).
+LIMITS = Limits(max_rows=MAX_ROWS)
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,59}$")
 
@@ -96,9 +98,7 @@ class ParsedFile:
 
 
 def _rows(filename: str, content: bytes) -> tuple[list[str], list[list[str]]]:
-    rows = read_rows(filename, content)
-    if len(rows) - 1 > MAX_ROWS:
-        raise FullvalueError(f"{filename} has more than {MAX_ROWS:,} rows; split it.")
+    rows = read_rows(filename, content, LIMITS)
     return header_of(rows[0]), rows[1:]
 
 
@@ -224,13 +224,11 @@ def parse_participants(header: list[str], rows: list[list[str]], filename: str) 
                 )
             )
         name = cells[i_name].strip()
-        # isprintable() is false for every control character, so only then look closer.
-        if len(name) > 200 or (not name.isprintable() and any(ord(ch) < 32 for ch in name)):
-            problems.append(
-                Problem(
-                    "full_name is too long or has control characters", row=row, column="full_name"
-                )
-            )
+        if (reason := _text_problem(name, 200)) is not None:
+            problems.append(Problem(f"full_name {reason}", row=row, column="full_name"))
+        cohort = cells[i_cohort].strip()
+        if (reason := _text_problem(cohort, 40)) is not None:
+            problems.append(Problem(f"cohort {reason}", row=row, column="cohort"))
         if problems:
             for p in problems:
                 p_location = f"{filename} row {row}, column {p.column}"
@@ -252,10 +250,23 @@ def parse_participants(header: list[str], rows: list[list[str]], filename: str) 
                 "sex": sex,
                 "ethnicity": ethnicity,
                 "age_band": band,
-                "cohort": cells[i_cohort].strip()[:40],
+                "cohort": cohort,
             }
         )
     return parsed
+
+
+def _text_problem(value: str, max_length: int) -> str | None:
+    """Why a one-line cell is refused (too long, or a control character), or ``None``."""
+    if len(value) > max_length:
+        return f"is longer than {max_length} characters ({len(value)})"
+    # isprintable() is false for every control character (and for some spaces), so only then
+    # look closer: almost every cell is printable, and the check costs a fraction of a loop.
+    if not value.isprintable():
+        for position, ch in enumerate(value, start=1):
+            if ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F:
+                return f"has a control character at position {position}: remove it"
+    return None
 
 
 class _KnownDates:
@@ -316,6 +327,9 @@ def parse_events(
         when = _date(
             cells[index["occurred_on"]], "occurred_on", row, problems, required=True, today=today
         )
+        evidence = cells[index["evidence"]].strip() if "evidence" in index else ""
+        if (reason := _text_problem(evidence, 200)) is not None:
+            problems.append(Problem(f"evidence {reason}", row=row, column="evidence"))
         if not problems and when is not None:
             key = (ref.upper(), outcome, when)
             if key in seen:
@@ -335,7 +349,6 @@ def parse_events(
                 for p in problems
             ]
             continue
-        evidence = cells[index["evidence"]].strip()[:200] if "evidence" in index else ""
         parsed.valid.append(
             {
                 "row": row,

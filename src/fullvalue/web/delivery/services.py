@@ -16,7 +16,9 @@ from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.rules import Breach, rule
 from fullvalue.web.audit.services import audit_record
+from fullvalue.web.contracts.models import Contract
 from fullvalue.web.contracts.selectors import contract_by_id
+from fullvalue.web.core import fields
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.core.policy import require
 from fullvalue.web.delivery import policy
@@ -56,20 +58,36 @@ def _supply_chain_provider(actor: Actor, contract: Contract) -> int:
     return org_id
 
 
-@transaction.atomic
 def import_preview(
     *, actor: Actor, contract_id: int, filename: str, content: bytes
 ) -> tuple[ImportJob, imports.ParsedFile]:
-    """Check a file and keep it; say how many rows are valid and name every bad one."""
+    """Check a file and keep it; say how many rows are valid and name every bad one.
+
+    The file is read and checked (against :data:`imports.LIMITS` first, streaming) before any
+    write transaction opens: a slow or hostile file holds no lock that others wait on.
+    """
     contract = contract_by_id(contract_id)
     provider_id = _supply_chain_provider(actor, contract)
     if actor.user_id is None:
         raise PermissionDenied("Files are uploaded by people.")
     parsed = imports.parse_file(filename, content, contract_measures(contract))
-    job = ImportJob.objects.create(
+    with transaction.atomic():
+        job = _import_job_create(actor.user_id, contract, provider_id, filename, content, parsed)
+    return job, parsed
+
+
+def _import_job_create(
+    user_id: int,
+    contract: Contract,
+    provider_id: int,
+    filename: str,
+    content: bytes,
+    parsed: imports.ParsedFile,
+) -> ImportJob:
+    return ImportJob.objects.create(
         contract=contract,
         provider_id=provider_id,
-        uploaded_by_id=actor.user_id,
+        uploaded_by_id=user_id,
         filename=filename[:200],
         content=content,
         sha256=imports.content_hash(content),
@@ -82,7 +100,6 @@ def import_preview(
             "problem_count": len(parsed.problems),
         },
     )
-    return job, parsed
 
 
 @transaction.atomic
@@ -195,14 +212,15 @@ def claim_decide(*, actor: Actor, claim_id: int, accept: bool, reason: str = "")
     require(policy.can_decide_claims, actor, contract)
     if claim.status not in (Claim.Status.SUBMITTED, Claim.Status.DISPUTED):
         raise Conflict("This claim has already been decided.")
-    if not accept and not reason.strip():
+    reason = fields.text(reason, "reason", max_length=fields.MAX_TEXT, multiline=True)
+    if not accept and not reason:
         raise FullvalueError.from_problems(
             "Give the reason for rejecting the claim.",
             [Problem("Give the reason for rejecting the claim", column="reason")],
         )
     before = {"status": claim.status}
     claim.status = Claim.Status.ACCEPTED if accept else Claim.Status.REJECTED
-    claim.reason, claim.decided_at = reason.strip(), timezone.now()
+    claim.reason, claim.decided_at = reason, timezone.now()
     claim.save(update_fields=["status", "reason", "decided_at"])
     audit_record(
         actor=actor,
@@ -233,11 +251,12 @@ def claim_dispute(*, actor: Actor, claim_id: int, grounds: str) -> Claim:
         raise PermissionDenied("You can only dispute your own claims.")
     if claim.status != Claim.Status.REJECTED:
         raise Conflict("Only a rejected claim can be disputed.")
-    if not grounds.strip():
+    grounds = fields.text(grounds, "grounds", max_length=fields.MAX_TEXT, multiline=True)
+    if not grounds:
         raise FullvalueError.from_problems(
             "Give your grounds.", [Problem("Give your grounds for the dispute", column="grounds")]
         )
-    claim.status, claim.dispute = Claim.Status.DISPUTED, grounds.strip()
+    claim.status, claim.dispute = Claim.Status.DISPUTED, grounds
     claim.save(update_fields=["status", "dispute"])
     audit_record(
         actor=actor,

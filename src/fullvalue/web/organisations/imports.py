@@ -20,7 +20,7 @@ from fullvalue.domain.roles import Role
 from fullvalue.errors import Conflict, FullvalueError, NotFound, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.tables import header_of, is_blank, read_rows
+from fullvalue.web.core.tables import Limits, header_of, is_blank, read_rows
 from fullvalue.web.organisations.models import Identifier, ImportBatch, Organisation
 from fullvalue.web.organisations.rules import LED_BY_FIELDS, OrganisationInput, parse_organisation
 from fullvalue.web.organisations.selectors import can_edit, organisation_values
@@ -50,6 +50,8 @@ MAX_ROWS = 10_000
 #: Where each row came from in the file (spreadsheet numbering, the header being row 1).
 ROW_KEY = "__row__"
 MAX_BYTES = 5 * 1024 * 1024
+#: What an organisations file may be (see :class:`~fullvalue.web.core.tables.Limits`).
+LIMITS = Limits(max_bytes=MAX_BYTES, max_unpacked_bytes=50 * MAX_BYTES, max_rows=MAX_ROWS)
 
 
 @dataclass
@@ -90,9 +92,7 @@ def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
     Raises :class:`FullvalueError` naming the file and the problem when it cannot be read, is
     empty, is too large, or lacks required columns (suggesting the nearest known name).
     """
-    if len(content) > MAX_BYTES:
-        raise FullvalueError(f"{filename} is larger than 5 MB; split it into smaller files.")
-    raw_rows = read_rows(filename, content)
+    raw_rows = read_rows(filename, content, LIMITS)
     header = header_of(raw_rows[0])
     problems: list[Problem] = []
     for name in REQUIRED:
@@ -127,8 +127,6 @@ def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
         )
     if problems:
         raise FullvalueError.from_problems(f"{filename} has the wrong columns.", problems)
-    if len(raw_rows) - 1 > MAX_ROWS:
-        raise FullvalueError(f"{filename} has more than {MAX_ROWS:,} rows; split it.")
     rows = []
     for number, cells in enumerate(raw_rows[1:], start=2):
         if is_blank(cells):

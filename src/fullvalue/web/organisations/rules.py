@@ -20,6 +20,7 @@ from fullvalue.domain.organisations import POLICE_FORCE_AREAS, REGIONS
 from fullvalue.domain.orgid import OrgIdError, normalise_org_id
 from fullvalue.errors import Problem
 from fullvalue.rules import Breach, rule
+from fullvalue.web.core import fields
 from fullvalue.web.organisations.models import LegalForm, Sector
 
 CHARITY_SCHEMES = ("GB-CHC", "GB-SC", "GB-NIC")
@@ -33,6 +34,8 @@ LED_BY_FIELDS = {
 }
 MAX_INCOME = Decimal("1000000000000")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ONE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,17 @@ def rule_charity_has_charity_number(
         yield Breach("none is given (one looks like GB-CHC-1092948)", column="identifiers")
 
 
-def _text(value: Any, name: str, label: str, problems: list[Problem], *, max_len: int) -> str:
+def _text(
+    value: Any,
+    name: str,
+    label: str,
+    problems: list[Problem],
+    *,
+    max_len: int,
+    multiline: bool = False,
+) -> str:
     text = "" if value is None else str(value).strip()
-    if _CONTROL.search(text):
+    if (_CONTROL if multiline else _ONE_LINE_CONTROL).search(text):
         problems.append(Problem(f"{label} must not contain control characters", column=name))
         return ""
     if len(text) > max_len:
@@ -145,7 +156,11 @@ def _codes(
 def parse_organisation(data: Mapping[str, Any]) -> tuple[OrganisationInput | None, list[Problem]]:
     """Validate raw input (form, JSON or a file row); return the input or every problem."""
     problems: list[Problem] = []
-    name = _text(data.get("name"), "name", "Name", problems, max_len=200)
+    try:
+        name = fields.name(data.get("name"), "name", max_length=200, required=False)
+    except fields.FieldInvalid as exc:
+        problems += exc.problems
+        name = "invalid"  # named above; not also "enter the name"
     if not name:
         problems.append(Problem("Enter the organisation's name", column="name"))
 
@@ -190,9 +205,9 @@ def parse_organisation(data: Mapping[str, Any]) -> tuple[OrganisationInput | Non
     raw_income = str(data.get("annual_income") or "").strip().replace(",", "").lstrip("£")
     if raw_income:
         try:
-            income = Decimal(raw_income)
-            if not income.is_finite():
+            if not _AMOUNT.fullmatch(raw_income):  # ASCII digits, no exponent, NaN or infinity
                 raise InvalidOperation
+            income = Decimal(raw_income)
         except InvalidOperation:
             problems.append(
                 Problem(
@@ -252,12 +267,12 @@ def parse_organisation(data: Mapping[str, Any]) -> tuple[OrganisationInput | Non
         )
 
     texts = {
-        key: _text(data.get(key), key, label, problems, max_len=limit)
-        for key, label, limit in (
-            ("description", "Description", 5000),
-            ("town", "Town", 100),
-            ("contact_name", "Contact name", 200),
-            ("internal_notes", "Internal notes", 5000),
+        key: _text(data.get(key), key, label, problems, max_len=limit, multiline=multiline)
+        for key, label, limit, multiline in (
+            ("description", "Description", 5000, True),
+            ("town", "Town", 100, False),
+            ("contact_name", "Contact name", 200, False),
+            ("internal_notes", "Internal notes", 5000, True),
         )
     }
 

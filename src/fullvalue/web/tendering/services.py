@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from fullvalue.domain.calendar import standstill_end
 from fullvalue.domain.evaluation import SCALE, Criterion, check_criteria, rule_score_on_the_scale
@@ -36,6 +35,9 @@ from fullvalue.web.programmes.selectors import programme_by_id
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract
 
+from fullvalue.web.contracts.models import Contract
+from fullvalue.web.core import fields
+from fullvalue.web.core.fields import MAX_TEXT, MAX_TITLE
 from fullvalue.web.tendering.models import (
     Amendment,
     Award,
@@ -65,24 +67,32 @@ def _fail(message: str, problems: list[Problem]) -> None:
 def _datetime(value: Any, name: str, problems: list[Problem]) -> dt.datetime | None:
     if value in (None, ""):
         return None
-    parsed = value if isinstance(value, dt.datetime) else parse_datetime(str(value))
-    if parsed is None:
-        problems.append(Problem("Enter a date and time like 2027-01-31T12:00", column=name))
-        return None
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)  # a time without an offset is UK time
-    return parsed
+    return fields.Fields(problems)(fields.datetime, value, name)
 
 
 def _money(value: Any, name: str, problems: list[Problem], where: str = "") -> Decimal:
     try:
-        amount = Decimal(str(value).replace(",", "").lstrip("£"))
-        if not amount.is_finite() or amount <= 0:
-            raise InvalidOperation
-        return amount.quantize(Decimal("0.01"))
-    except InvalidOperation:
-        problems.append(Problem("Enter an amount in pounds, above 0", location=where, column=name))
+        return fields.money(value, where or name, above_minimum=True)
+    except fields.FieldInvalid as exc:
+        problems.append(Problem(exc.problems[0].reason, location=where, column=name))
         return Decimal(0)
+
+
+def _text(
+    value: Any,
+    name: str,
+    problems: list[Problem],
+    *,
+    max_length: int,
+    multiline: bool = True,
+    where: str = "",
+) -> str:
+    """Text of a stated maximum length without control characters ("" with a problem if not)."""
+    try:
+        return fields.text(value, where or name, max_length=max_length, multiline=multiline)
+    except fields.FieldInvalid as exc:
+        problems.append(Problem(exc.problems[0].reason, location=where, column=name))
+        return ""
 
 
 def _commissioner_tender(actor: Actor, tender_id: int, *, for_update: bool = False) -> Tender:
@@ -103,7 +113,14 @@ def _criteria(rows: list[dict[str, Any]], problems: list[Problem]) -> list[Crite
     criteria = []
     for i, row in enumerate(rows):
         where = f"criteria[{i}]"
-        name = str(row.get("name") or "").strip()
+        name = _text(
+            row.get("name"),
+            "name",
+            problems,
+            max_length=200,
+            multiline=False,
+            where=f"{where}.name",
+        )
         kind = str(row.get("kind") or "")
         if not name:
             problems.append(Problem("Name the criterion", location=f"{where}.name", column="name"))
@@ -114,13 +131,11 @@ def _criteria(rows: list[dict[str, Any]], problems: list[Problem]) -> list[Crite
                 )
             )
         try:
-            weight = Decimal(str(row.get("weight")))
-            if not weight.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
+            weight = fields.percent(row.get("weight"), f"{where}.weight")
+        except fields.FieldInvalid:
             problems.append(
                 Problem(
-                    "Enter a weight in percentage points",
+                    "Enter a weight in percentage points (0 to 100)",
                     location=f"{where}.weight",
                     column="weights",
                 )
@@ -134,17 +149,19 @@ def _criteria(rows: list[dict[str, Any]], problems: list[Problem]) -> list[Crite
 
 def _tender_values(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     problems: list[Problem] = []
-    title = str(data.get("title") or "").strip()
-    if not title:
+    title = _text(data.get("title"), "title", problems, max_length=MAX_TITLE, multiline=False)
+    if not title and not any(p.column == "title" for p in problems):
         problems.append(Problem("Enter a title", column="title"))
     procedure = str(data.get("procedure") or "")
     if procedure not in Tender.Procedure.values:
         problems.append(Problem("Choose a procedure", column="procedure"))
     values: dict[str, Any] = {
-        "title": title[:200],
-        "description": str(data.get("description") or "").strip(),
+        "title": title,
+        "description": _text(data.get("description"), "description", problems, max_length=MAX_TEXT),
         "procedure": procedure,
-        "social_value_reason": str(data.get("social_value_reason") or "").strip(),
+        "social_value_reason": _text(
+            data.get("social_value_reason"), "social_value_reason", problems, max_length=MAX_TEXT
+        ),
         "consortium_deadline": _datetime(
             data.get("consortium_deadline"), "consortium_deadline", problems
         ),
@@ -158,7 +175,14 @@ def _tender_values(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]
     lots = []
     for i, row in enumerate(data.get("lots") or []):
         where = f"lots[{i}]"
-        lot_title = str(row.get("title") or "").strip()
+        lot_title = _text(
+            row.get("title"),
+            "lots",
+            problems,
+            max_length=MAX_TITLE,
+            multiline=False,
+            where=f"{where}.title",
+        )
         if not lot_title:
             problems.append(Problem("Name the lot", location=f"{where}.title", column="lots"))
         area = None
@@ -169,10 +193,23 @@ def _tender_values(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]
         lots.append(
             {
                 "number": i + 1,
-                "title": lot_title[:200],
-                "description": str(row.get("description") or ""),
+                "title": lot_title,
+                "description": _text(
+                    row.get("description"),
+                    "lots",
+                    problems,
+                    max_length=MAX_TEXT,
+                    where=f"{where}.description",
+                ),
                 "area": area,
-                "cohort": str(row.get("cohort") or "")[:200],
+                "cohort": _text(
+                    row.get("cohort"),
+                    "lots",
+                    problems,
+                    max_length=200,
+                    multiline=False,
+                    where=f"{where}.cohort",
+                ),
                 "value": _money(row.get("value"), "lots", problems, f"{where}.value"),
                 "reserved_for_small": bool(row.get("reserved_for_small")),
             }
@@ -188,14 +225,22 @@ def _tender_values(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]
             "name": c.name,
             "kind": c.kind,
             "weight": c.weight,
-            "question": str(row.get("question") or ""),
+            "question": _text(
+                row.get("question"),
+                "criteria",
+                problems,
+                max_length=MAX_TEXT,
+                where=f"criteria[{i}].question",
+            ),
             "descriptors": {str(k): v for k, v in SCALE.items()},
             "order": i,
         }
         for i, (c, row) in enumerate(zip(criteria, criteria_rows, strict=True))
     ]
     values["pass_fail"] = [
-        str(t).strip()[:500] for t in (data.get("pass_fail") or []) if str(t).strip()
+        _text(t, "pass_fail", problems, max_length=500, where=f"pass_fail[{i}]")
+        for i, t in enumerate(data.get("pass_fail") or [])
+        if str(t).strip()
     ]
     return values, problems
 
@@ -363,16 +408,22 @@ def tender_amend(
     if tender.status != Tender.Status.OPEN:
         raise Conflict("Only an open tender can be amended.")
     problems: list[Problem] = []
-    if not summary.strip():
+    summary = _text(summary, "summary", problems, max_length=MAX_TEXT)
+    if not summary and not problems:
         problems.append(Problem("Say what changed and why", column="summary"))
-    before, after = {}, {}
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
     for key, value in changes.items():
         if key not in AMENDABLE:
             problems.append(Problem(f"{key} cannot be amended after publication", column=key))
             continue
-        new = value if key == "description" else _datetime(value, key, problems)
+        if key == "description":
+            before[key] = tender.description
+            after[key] = _text(value, key, problems, max_length=MAX_TEXT)
+            continue
+        new = _datetime(value, key, problems)
         old = getattr(tender, key)
-        if key != "description" and new is not None and old is not None and new < old:
+        if new is not None and old is not None and new < old:
             problems.append(Problem("A deadline can only move later", column=key))
         before[key], after[key] = old, new
     _fail("The amendment needs correcting.", problems)
@@ -384,7 +435,7 @@ def tender_amend(
     )
     amendment = Amendment.objects.create(
         tender=tender,
-        summary=summary.strip(),
+        summary=summary,
         changes={k: [str(before[k]), str(after[k])] for k in after},
         notified=len(interested),
     )
@@ -452,13 +503,14 @@ def clarification_ask(
     tender = _open_tender(tender_id, now)
     if tender.clarification_deadline and now > tender.clarification_deadline:
         raise Conflict("Clarification questions have closed for this tender.")
-    if not question.strip():
+    read = fields.Fields()
+    question = read(fields.text, question, "question", max_length=5000, multiline=True) or ""
+    read.check("Your question needs correcting.")
+    if not question:
         raise FullvalueError.from_problems(
             "Enter your question.", [Problem("Enter your question", column="question")]
         )
-    item = Clarification.objects.create(
-        tender=tender, asked_by_id=org_id, question=question.strip()[:5000]
-    )
+    item = Clarification.objects.create(tender=tender, asked_by_id=org_id, question=question)
     audit_record(
         actor=actor,
         action="clarification.ask",
@@ -477,7 +529,10 @@ def clarification_answer(*, actor: Actor, clarification_id: int, answer: str) ->
     if item is None:
         raise NotFound("No such question.")
     _commissioner_tender(actor, item.tender_id)
-    if not answer.strip():
+    read = fields.Fields()
+    answer = read(fields.text, answer, "answer", max_length=MAX_TEXT, multiline=True) or ""
+    read.check("The answer needs correcting.")
+    if not answer:
         raise FullvalueError.from_problems(
             "Enter the answer.", [Problem("Enter the answer", column="answer")]
         )
@@ -508,13 +563,14 @@ def partner_interest_create(
     problems = []
     if role_sought not in ("lead", "member", "subcontractor"):
         problems.append(Problem("Choose lead, member or sub-contractor", column="role_sought"))
-    if not offer.strip():
+    offer = _text(offer, "offer", problems, max_length=2000)
+    if not offer and not problems:
         problems.append(Problem("Say what your organisation brings", column="offer"))
     _fail("Your entry needs correcting.", problems)
     item, _ = PartnerInterest.objects.update_or_create(
         lot=lot,
         organisation_id=org_id,
-        defaults={"role_sought": role_sought, "offer": offer.strip()[:2000]},
+        defaults={"role_sought": role_sought, "offer": offer},
     )
     audit_record(
         actor=actor,

@@ -17,6 +17,7 @@ from fullvalue.domain.organisations import REGIONS
 from fullvalue.domain.roles import Role
 from fullvalue.errors import FullvalueError, NotFound
 from fullvalue.web.accounts.selectors import evaluators_of
+from fullvalue.web.core import fields
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
@@ -276,10 +277,11 @@ def _bid_form_values(request: HttpRequest, tender: Any) -> tuple[FormState, dict
 
 
 def _share(percent: str | None) -> str:
+    """A percentage typed on the page ("30", "12.5") as a share ("0.3"), exactly (Decimal)."""
     try:
-        return str(float(percent or "") / 100)
-    except ValueError:
-        return "x"
+        return str(fields.number(percent or "", "share") / 100)
+    except fields.FieldInvalid:
+        return "x"  # the service names the field
 
 
 @signin_required

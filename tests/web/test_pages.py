@@ -1,5 +1,7 @@
 """Pages render for every role, show the GOV.UK patterns, and keep their query counts flat."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -473,3 +475,23 @@ def test_layout_parts_render_once_per_process(client, monkeypatch):
     ]
     assert "govuk-cookie-banner" in second and "govuk-footer" in second
     assert first.count("govuk-phase-banner") == second.count("govuk-phase-banner") > 0
+
+
+def test_the_directory_download_uses_words_with_codes_in_their_own_columns(client):
+    import csv
+    import io
+
+    OrganisationFactory(
+        name="Words Not Codes",
+        legal_form="cio",
+        sector="voluntary",
+        annual_income=Decimal("50000"),
+        led_by_women=True,
+    )
+    text = client.get(reverse("organisation-list") + "?format=csv&q=Words").content.decode()
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert row["legal_form"] == "Charitable incorporated organisation (CIO)"
+    assert row["legal_form_code"] == "cio"
+    assert row["sector"] == "Voluntary and community" and row["sector_code"] == "voluntary"
+    assert row["size_band"] == "Small (£10,000 to £99,999)" and row["size_band_code"] == "small"
+    assert row["led_by_women"] == "Yes" and row["led_by_disabled"] == "No"

@@ -33,7 +33,8 @@ def read_rows(filename: str, content: bytes) -> list[list[str]]:
     lower = filename.lower()
     try:
         if lower.endswith(".csv"):
-            rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+            text = content.decode("utf-8-sig")
+            rows = list(csv.reader(io.StringIO(text), delimiter=csv_delimiter(text)))
         elif lower.endswith(".xlsx"):
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
             rows = [
@@ -54,6 +55,21 @@ def read_rows(filename: str, content: bytes) -> list[list[str]]:
     if not rows:
         raise FullvalueError(f"{filename} has no rows.")
     return rows
+
+
+def csv_delimiter(text: str) -> str:
+    """The separator of a CSV file: a semicolon when its header has more of them than commas.
+
+    Spreadsheets set to a European locale save "CSV" with semicolons; column names never hold
+    either character, so the header row tells them apart.
+
+    >>> csv_delimiter("name;legal_form;sector\\nA, B;cio;voluntary")
+    ';'
+    >>> csv_delimiter("name,legal_form,sector")
+    ','
+    """
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
 
 
 def header_of(row: list[str]) -> list[str]:

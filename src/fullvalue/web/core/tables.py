@@ -58,12 +58,12 @@ def read_rows(filename: str, content: bytes) -> list[list[str]]:
 
 
 def csv_delimiter(text: str) -> str:
-    """The separator of a CSV file: a semicolon when its header has more of them than commas.
+    r"""The separator of a CSV file: a semicolon when its header has more of them than commas.
 
     Spreadsheets set to a European locale save "CSV" with semicolons; column names never hold
     either character, so the header row tells them apart.
 
-    >>> csv_delimiter("name;legal_form;sector\\nA, B;cio;voluntary")
+    >>> csv_delimiter("name;legal_form;sector\nA, B;cio;voluntary")
     ';'
     >>> csv_delimiter("name,legal_form,sector")
     ','

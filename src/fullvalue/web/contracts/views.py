@@ -228,6 +228,9 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
             pass
         try:
             context["runs"] = list(payments.runs_for(actor, contract))
+            context["approval_refusal"] = {
+                run.id: payments.approval_refusal(actor, run) for run in context["runs"]
+            }
         except PermissionDenied:
             context["runs"] = []
         context["owed"] = [p for p in payments.owed_to(actor) if p.run.contract_id == contract.id]

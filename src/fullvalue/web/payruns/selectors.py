@@ -74,3 +74,19 @@ def overdue_for_commissioner(actor: Actor) -> QuerySet[FlowDownPayment]:
         paid_on__isnull=True,
         due_on__lt=timezone.localdate(),
     ).select_related("run__contract", "member__organisation")
+
+
+def approval_refusal(actor: Actor, run: PaymentRun) -> str | None:
+    """Why this person may not approve the run, or None when they may.
+
+    The rule the approve service enforces, for pages to show the button only to those who
+    may press it and the reason to everyone else: a run is approved by a commissioner of the
+    contract's commissioning organisation who did not prepare it (the two-person rule).
+    """
+    if not (actor.role == Role.COMMISSIONER and actor.belongs_to(run.contract.commissioner_id)):
+        return "Payment runs are approved by a commissioner of the commissioning organisation."
+    if run.prepared_by_id == actor.user_id:
+        return (
+            "You prepared this run, so another commissioner must approve it (the two-person rule)."
+        )
+    return None

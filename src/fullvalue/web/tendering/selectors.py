@@ -171,3 +171,19 @@ def scores_visible_to(actor: Actor, bid: Bid) -> QuerySet[Score]:
         if not own.exists():
             return Score.objects.none()
     return scores
+
+
+def panel_waiting(membership_ids: list[int]) -> EvaluatorAssignment | None:
+    """The first evaluation panel, among these memberships, with work waiting.
+
+    A panel waits for its evaluator while its tender is under evaluation and the evaluator has
+    not declared a conflict (declaring one ends their part).
+    """
+    return (
+        EvaluatorAssignment.objects.filter(
+            evaluator_id__in=membership_ids, tender__status=Tender.Status.EVALUATION
+        )
+        .exclude(declared_at__isnull=False, has_conflict=True)
+        .order_by("id")
+        .first()
+    )

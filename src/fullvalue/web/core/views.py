@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from fullvalue.domain.organisations import REGIONS, SizeBand
 from fullvalue.domain.roles import Role
+from fullvalue.errors import FullvalueError
 from fullvalue.web.accounts.middleware import own_memberships
 from fullvalue.web.audit.selectors import audit_events
+from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
-from fullvalue.web.core.selectors import task_results
+from fullvalue.web.core.selectors import feedback_received, task_results
+from fullvalue.web.core.services import feedback_create
 from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.organisations.rules import LED_BY_FIELDS
 from fullvalue.web.organisations.selectors import market_summary
@@ -132,8 +137,30 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 def feedback(request: HttpRequest) -> HttpResponse:
-    """How to give feedback."""
-    return page(request, "core/feedback.html", "Give feedback")
+    """A form to report a problem or suggest an improvement; administrators read what came in."""
+    actor = request.actor  # type: ignore[attr-defined]
+    state = FormState(values={"about_page": request.GET.get("from", "")})
+    if request.method == "POST":
+        state = FormState.from_post(request.POST)
+        try:
+            feedback_create(
+                actor=actor,
+                text=state.values.get("text", ""),
+                email=state.values.get("email", ""),
+                about_page=state.values.get("about_page", ""),
+            )
+        except FullvalueError as exc:
+            state.absorb(exc)
+        else:
+            messages.success(request, "Thank you: your feedback has been sent to the team.")
+            return redirect("feedback")
+    return page(
+        request,
+        "core/feedback.html",
+        "Give feedback",
+        state=state,
+        received=list(feedback_received(actor)[:100]) if actor.is_system_admin else None,
+    )
 
 
 def _api_problem(request: HttpRequest, status: int, detail: str) -> HttpResponse | None:

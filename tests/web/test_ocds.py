@@ -631,7 +631,7 @@ def test_the_demo_world_publishes_valid_ocds(client, prefix):
     by_process = {}
     for release in package["releases"]:
         by_process.setdefault(release["ocid"], []).append(release)
-    assert len(by_process) == 4  # open, under evaluation, in standstill, awarded
+    assert len(by_process) == 5  # open, under evaluation, in standstill (twice), awarded
     compiled = {ocid: ocds.compile_release(rs) for ocid, rs in by_process.items()}
     for ocid, release in compiled.items():
         assert check_release(release, ocid_prefix=prefix) == [], ocid
@@ -643,6 +643,7 @@ def test_the_demo_world_publishes_valid_ocds(client, prefix):
         ("active", (), False),  # open for bids: sealed
         ("active", (), True),  # under evaluation: bid statistics, no award
         ("active", ("pending",), True),  # in standstill
+        ("active", ("pending",), True),  # standstill over, contract not yet created
         ("complete", ("active",), True),  # awarded, with its contract
     ]
 

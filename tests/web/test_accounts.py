@@ -267,3 +267,55 @@ def test_sign_out_requires_post(client, signed_in, make_member):
 def test_users_are_stored_with_hashed_passwords(make_member):
     user = make_member(Role.PROVIDER_STAFF).user
     assert PASSWORD not in User.objects.get(id=user.id).password
+
+
+def test_a_used_code_says_it_was_already_used(client, make_member):
+    member = make_member(Role.COMMISSIONER, legal_form="public_body", sector="public")
+    device = totp_for(member.user)
+    code = code_for(device)
+    post_sign_in(client, member.user.email)
+    assert client.post(reverse("sign-in-verify"), {"code": code}).status_code == 302
+    client.post(reverse("sign-out"))
+    post_sign_in(client, member.user.email)
+    again = client.post(reverse("sign-in-verify"), {"code": code})
+    assert again.status_code == 400
+    assert "That code has already been used" in again.content.decode()
+    wrong = client.post(reverse("sign-in-verify"), {"code": f"{(int(code) + 1) % 10**6:06d}"})
+    assert "already been used" not in wrong.content.decode()
+
+
+def test_an_evaluator_with_another_role_lands_on_the_panel(client, world, make_member):
+    from fullvalue.web.programmes.services import programme_create
+    from fullvalue.web.tendering.models import EvaluatorAssignment, Tender
+    from fullvalue.web.tendering.services import tender_create, tender_publish
+    from tests.web.cycle import START, programme_data, tender_data
+
+    c = world["commissioner"]
+    other_commissioner = make_member(Role.COMMISSIONER, legal_form="public_body", sector="public")
+    tender = tender_create(
+        actor=c,
+        programme_id=programme_create(actor=c, data=programme_data()).id,
+        data=tender_data(),
+    )
+    tender_publish(actor=c, tender_id=tender.id, now=START)
+    # A commissioner elsewhere who also sits on this panel: the panel is the second membership.
+    person = other_commissioner.user
+    evaluator = Membership.objects.create(
+        user=person, organisation_id=c.organisation_id, role=Role.EVALUATOR.value
+    )
+    device = totp_for(evaluator.user)
+    post_sign_in(client, evaluator.user.email)
+    landed = client.post(reverse("sign-in-verify"), {"code": code_for(device)})
+    assert landed.url == reverse("dashboard")  # no panel is waiting yet
+    client.post(reverse("sign-out"))
+
+    EvaluatorAssignment.objects.create(tender=tender, evaluator=evaluator)
+    Tender.objects.filter(id=tender.id).update(status=Tender.Status.EVALUATION)
+    device.refresh_from_db()
+    device.last_t = -1  # a fresh code for the second sign-in within the same 30 seconds
+    device.save()
+    post_sign_in(client, evaluator.user.email)
+    landed = client.post(reverse("sign-in-verify"), {"code": code_for(device)})
+    assert landed.url == reverse("tender-evaluation", args=[tender.id])
+    page = client.get(landed.url)
+    assert page.status_code == 200 and "declare any conflict" in page.content.decode()

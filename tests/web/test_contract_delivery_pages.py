@@ -647,3 +647,19 @@ def test_delivery_pages_query_counts_do_not_grow_with_rows(chain, signed_in):
             participant=person, outcome="settled_accommodation", occurred_on=dt.date(2025, 9, 2)
         )
     assert [count(url) for url in urls] == small
+
+
+def test_the_approve_button_is_shown_only_to_those_who_may_approve(chain, signed_in):
+    contract = chain["contract"]
+    _people(chain, 5)
+    run = payrun_prepare(actor=chain["c"], contract_id=contract.id, period="2025-26")
+    url = reverse("contract-detail", args=[contract.id])
+    button = f"Approve {run.period}</button>"
+    preparer = signed_in(_member(chain, "c")).get(url).content.decode()
+    assert button not in preparer
+    assert "you prepared this run, so another commissioner must approve it" in preparer
+    second = signed_in(_member(chain, "c2")).get(url).content.decode()
+    assert button in second and "you prepared this run" not in second
+    prime = signed_in(_member(chain, "prime")).get(url).content.decode()
+    assert button not in prime
+    assert "Only the contract&#39;s commissioner approves payment runs." in prime

@@ -9,7 +9,7 @@ from fullvalue.errors import PermissionDenied
 from fullvalue.web.accounts.models import Membership, User
 from fullvalue.web.audit.verify import verify_audit
 from fullvalue.web.demo.services import demo_totp_code
-from fullvalue.web.demo.world import LOGINS, ORGANISATIONS, build_demo_world
+from fullvalue.web.demo.world import LOGINS, ORGANISATIONS, TEAM_LOGINS, build_demo_world
 from fullvalue.web.organisations.models import Organisation
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,39 @@ def test_load_demo_command_prints_logins_once_loaded(capsys):
     out = capsys.readouterr().out
     assert "Demo world loaded." in out and "Demo world already loaded." in out
     assert "commissioner@demo.fullvalue.test" in out
+    # Each line names the organisation the person acts for.
+    assert "finance@demo.fullvalue.test" in out and "Ministry of Justice (HMPPS)" in out
+    for login in [*LOGINS, *TEAM_LOGINS]:
+        lines = [x for x in out.splitlines() if f" {login.email} " in x]
+        assert len(lines) == 2 and all(login.organisation in line for line in lines)
+
+
+def test_every_journey_has_its_people_in_the_demo():
+    """Every evaluator on a panel has a printed login, a second commissioner can approve the
+    prepared payment run, and a tender past standstill waits for its contract."""
+    from django.utils import timezone
+
+    from fullvalue.web.payruns.models import PaymentRun
+    from fullvalue.web.tendering.models import Award, EvaluatorAssignment
+
+    build_demo_world()
+    printed = {login.email: login for login in [*LOGINS, *TEAM_LOGINS]}
+    for a in EvaluatorAssignment.objects.select_related(
+        "evaluator__user", "evaluator__organisation"
+    ):
+        assert a.evaluator.user.email in printed, a.evaluator.user.email
+    for login in printed.values():
+        assert Membership.objects.filter(
+            user__email=login.email, organisation__name=login.organisation, role=login.role.value
+        ).exists(), login.email
+    run = PaymentRun.objects.get(status="prepared")
+    approvers = Membership.objects.filter(
+        organisation_id=run.contract.commissioner_id, role="commissioner"
+    ).exclude(user_id=run.prepared_by_id)
+    assert approvers.filter(user__email__in=printed).exists()
+    ended = Award.objects.filter(status="standstill", standstill_ends_on__lt=timezone.localdate())
+    assert ended.count() == 1
+    assert ended.get().lot.tender.commissioner.name == "Ministry of Justice (HMPPS)"
 
 
 def test_demo_code_only_on_the_demo_database(monkeypatch):

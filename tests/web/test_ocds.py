@@ -670,7 +670,7 @@ def test_the_demo_world_publishes_valid_ocds(client, prefix):
     by_process = {}
     for release in package["releases"]:
         by_process.setdefault(release["ocid"], []).append(release)
-    assert len(by_process) == 4  # open, under evaluation, in standstill, awarded
+    assert len(by_process) == 5  # open, under evaluation, in standstill (twice), awarded
     assert_merge_rules_cover(package["releases"])
     compiled = {ocid: ocds.compile_release(rs) for ocid, rs in by_process.items()}
     for ocid, release in compiled.items():
@@ -683,6 +683,7 @@ def test_the_demo_world_publishes_valid_ocds(client, prefix):
         ("active", (), False),  # open for bids: sealed
         ("active", (), True),  # under evaluation: bid statistics, no award
         ("active", ("pending",), True),  # in standstill
+        ("active", ("pending",), True),  # standstill over, contract not yet created
         ("complete", ("active",), True),  # awarded, with its contract
     ]
 
@@ -791,3 +792,27 @@ def test_implementation_carries_payments_milestones_and_metrics(client, world, c
         "unit": {"name": "%"},
     }
     assert Contract.objects.count() == 1
+
+
+def test_the_contract_carries_its_period_and_signature_and_the_award_its_real_date(client):
+    """A contract in delivery since 1 April 2025 publishes that period, the day it was signed
+    (created from the award), and its award is dated on the award notice's day, not the day
+    the data was entered."""
+    from fullvalue.web.contracts.models import Contract
+    from fullvalue.web.demo.world import build_demo_world
+
+    build_demo_world()
+    contract = Contract.objects.select_related("award").get(award__status="confirmed")
+    package = get_package(client)
+    releases = [r for r in package["releases"] if r.get("contracts")]
+    compiled = ocds.compile_release(
+        [r for r in package["releases"] if r["ocid"] == releases[0]["ocid"]]
+    )
+    (published,) = compiled["contracts"]
+    assert published["period"] == {
+        "startDate": "2025-03-31T23:00:00Z",  # midnight 1 April 2025, UK summer time
+        "endDate": "2028-03-31T22:59:59Z",
+    }
+    assert published["dateSigned"][:10] == f"{contract.created_at:%Y-%m-%d}"
+    (award,) = compiled["awards"]
+    assert award["date"][:10] == f"{contract.award.notice_published_on:%Y-%m-%d}"

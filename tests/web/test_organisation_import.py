@@ -176,3 +176,24 @@ def test_row_numbers_match_the_spreadsheet_when_it_has_blank_rows(commissioner):
     )
     assert {p.row for p in preview.problems} == {4}
     assert preview.counts["create"] == 1
+
+
+def test_a_semicolon_separated_file_is_read_like_a_comma_separated_one(commissioner):
+    semicolons = (HEADER + GOOD).replace(",", ";").replace("North West", "North West")
+    _, preview = organisation_import_preview(
+        actor=commissioner, filename="orgs.csv", content=semicolons.encode()
+    )
+    assert preview.problems == []
+    assert preview.counts == {"create": 2, "update": 0, "unchanged": 0, "error": 0}
+
+
+def test_a_bad_category_lists_the_allowed_values(commissioner):
+    row = "Odd One,charity-ish,voluntry,,,Nort West,\n"
+    _, preview = organisation_import_preview(
+        actor=commissioner, filename="orgs.csv", content=(HEADER + row).encode()
+    )
+    reasons = {p.column: p.reason for p in preview.problems}
+    assert "use one of: Registered charity" in reasons["legal_form"]
+    assert "Charitable incorporated organisation (CIO)" in reasons["legal_form"]
+    assert "use one of:" in reasons["sector"] and "Voluntary and community" in reasons["sector"]
+    assert "did you mean North West" in reasons["regions"]

@@ -1,5 +1,7 @@
 """Pages render for every role, show the GOV.UK patterns, and keep their query counts flat."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -473,3 +475,42 @@ def test_layout_parts_render_once_per_process(client, monkeypatch):
     ]
     assert "govuk-cookie-banner" in second and "govuk-footer" in second
     assert first.count("govuk-phase-banner") == second.count("govuk-phase-banner") > 0
+
+
+def test_the_directory_download_uses_words_with_codes_in_their_own_columns(client):
+    import csv
+    import io
+
+    OrganisationFactory(
+        name="Words Not Codes",
+        legal_form="cio",
+        sector="voluntary",
+        annual_income=Decimal("50000"),
+        led_by_women=True,
+    )
+    text = client.get(reverse("organisation-list") + "?format=csv&q=Words").content.decode()
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert row["legal_form"] == "Charitable incorporated organisation (CIO)"
+    assert row["legal_form_code"] == "cio"
+    assert row["sector"] == "Voluntary and community" and row["sector_code"] == "voluntary"
+    assert row["size_band"] == "Small (£10,000 to £99,999)" and row["size_band_code"] == "small"
+    assert row["led_by_women"] == "Yes" and row["led_by_disabled"] == "No"
+
+
+def test_feedback_is_stored_and_read_by_system_administrators(client, signed_in, make_member):
+    from fullvalue.web.core.models import Feedback
+
+    url = reverse("feedback")
+    blank = client.post(url, {"text": "  ", "email": "not-an-email"})
+    assert blank.status_code == 400
+    assert 'href="#text"' in blank.content.decode() and 'href="#email"' in blank.content.decode()
+    sent = client.post(
+        url, {"text": "The map is hard to read.", "email": "me@example.org", "about_page": "/"}
+    )
+    assert sent.status_code == 302
+    assert Feedback.objects.get().text == "The map is hard to read."
+    provider = signed_in(make_member(Role.PROVIDER_ADMIN)).get(url).content.decode()
+    assert "The map is hard to read." not in provider
+    admin = make_member(Role.SYSTEM_ADMIN, legal_form="public_body", sector="public")
+    page = signed_in(admin).get(url).content.decode()
+    assert "The map is hard to read." in page and "reply to me@example.org" in page

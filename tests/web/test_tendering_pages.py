@@ -4,13 +4,15 @@ award and feedback, each through the browser-facing views."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.urls import reverse
 
 from fullvalue.web.accounts.models import Membership
 from fullvalue.web.programmes.services import programme_create
-from fullvalue.web.tendering.models import Bid
+from fullvalue.web.tendering.models import Award, Bid
 from fullvalue.web.tendering.services import panel_assign, tender_create, tender_publish
 from tests.web.cycle import START, programme_data, tender_data
 
@@ -24,6 +26,12 @@ def published(world):
     tender = tender_create(actor=c, programme_id=programme.id, data=tender_data())
     tender_publish(actor=c, tender_id=tender.id, now=START)
     return tender
+
+
+def duplicate_ids(page):
+    """Every id that appears more than once in a page."""
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    return sorted({i for i in ids if ids.count(i) > 1})
 
 
 def member(world, key):
@@ -105,6 +113,8 @@ def test_pages_for_the_whole_cycle(client, signed_in, world, published, clock):
         tender_id=tender.id,
         evaluator_membership_id=world["ev1"].membership_id,
     )
+    waiting = commissioner.get(reverse("tender-moderation", args=[tender.id])).content.decode()
+    assert f"Not yet scored by {html.escape(member(world, 'ev1').user.full_name)}." in waiting
     commissioner.logout()
 
     evaluator = signed_in(member(world, "ev1"))
@@ -123,7 +133,15 @@ def test_pages_for_the_whole_cycle(client, signed_in, world, published, clock):
 
     commissioner = signed_in(member(world, "commissioner"))
     mod = reverse("tender-moderation", args=[tender.id])
-    assert "Strong evidence" in commissioner.get(mod).content.decode()
+    moderation = commissioner.get(mod).content.decode()
+    assert "Strong evidence" in moderation and "Not yet scored" not in moderation
+    assert duplicate_ids(moderation) == []
+    first = quality[0]
+    blank = commissioner.post(mod, {"bid": str(bid.id), "criterion": str(first.id), "score": "4"})
+    assert blank.status_code == 400
+    # The summary links to the reason in the form that was sent, and only that form shows it.
+    assert f'href="#c{bid.id}-{first.id}-reason"' in blank.content.decode()
+    assert duplicate_ids(blank.content.decode()) == []
     for c in quality:
         r = commissioner.post(
             mod, {"bid": str(bid.id), "criterion": str(c.id), "score": "4", "reason": "Agreed"}
@@ -131,8 +149,18 @@ def test_pages_for_the_whole_cycle(client, signed_in, world, published, clock):
         assert r.status_code == 302
     detail = commissioner.get(reverse("tender-detail", args=[tender.id])).content.decode()
     assert "Award" in detail
-    commissioner.post(
-        reverse("tender-detail", args=[tender.id]), {"action": "award", "lot": str(lot.id)}
+    detail_url = reverse("tender-detail", args=[tender.id])
+    asked = commissioner.post(detail_url, {"action": "award", "lot": str(lot.id)})
+    assert asked.status_code == 200 and "Are you sure" in asked.content.decode()
+    assert not Award.objects.exists()  # nothing happens until the award is confirmed
+    awarded = commissioner.post(detail_url, {"action": "award", "lot": str(lot.id), "sure": "yes"})
+    assert awarded.status_code == 302
+    in_standstill = commissioner.get(detail_url).content.decode()
+    assert "Confirm award and create the contract" not in in_standstill
+    standstill_ends = Award.objects.get().standstill_ends_on
+    assert (
+        f"You can create the contract from {standstill_ends + dt.timedelta(days=1):%-d %B %Y}"
+        in (in_standstill)
     )
     letter = commissioner.get(reverse("bid-feedback", args=[bid.id]))
     assert letter.status_code == 200 and "successful" in letter.content.decode()

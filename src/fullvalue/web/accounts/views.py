@@ -17,6 +17,7 @@ from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fullvalue.domain.roles import Role
@@ -27,6 +28,7 @@ from fullvalue.web.accounts.models import Membership, User
 from fullvalue.web.accounts.selectors import api_tokens_for, memberships_for_user
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
+from fullvalue.web.tendering.selectors import panel_waiting
 
 PENDING_USER = "pending_user_id"
 PENDING_NEXT = "pending_next"
@@ -35,7 +37,36 @@ PENDING_NEXT = "pending_next"
 def _safe_next(request: HttpRequest, target: str | None) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
-    return reverse("dashboard")
+    return ""
+
+
+def _landing(request: HttpRequest, user: User) -> str:
+    """Where a person's work is: an evaluation panel waiting for them, else the dashboard.
+
+    A person with several roles acts through the membership that has the work, so an evaluator
+    who is also, say, a commissioner lands on the panel, acting as the evaluator.
+    """
+    ids = list(Membership.objects.filter(user=user, is_active=True).values_list("id", flat=True))
+    panel = panel_waiting(ids)
+    if panel is None:
+        return reverse("dashboard")
+    request.session[SESSION_MEMBERSHIP] = panel.evaluator_id
+    return reverse("tender-evaluation", args=[panel.tender_id])
+
+
+def _code_already_used(devices: list[TOTPDevice], code: str) -> bool:
+    """Whether the code is a right one that has already been used to sign in.
+
+    django-otp refuses a code at or before the last one accepted (so a code seen over a
+    shoulder cannot be replayed); this tells that case apart from a wrong code.
+    """
+    if not code.isdigit():
+        return False
+    for device in devices:
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        if totp.verify(int(code), device.tolerance) and totp.t() <= device.last_t:
+            return True
+    return False
 
 
 def locked_out(
@@ -79,7 +110,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                         return redirect("sign-in-verify")
                     return redirect("two-factor-setup")
                 login(request, user)
-                return HttpResponseRedirect(_safe_next(request, next_url))
+                return HttpResponseRedirect(
+                    _safe_next(request, next_url) or _landing(request, user)
+                )
         state.values.pop("password", None)
     return page(
         request,
@@ -97,11 +130,11 @@ def _pending_user(request: HttpRequest) -> User | None:
 
 
 def _complete_sign_in(request: HttpRequest, user: User, device: TOTPDevice) -> HttpResponse:
-    target = request.session.get(PENDING_NEXT) or reverse("dashboard")
+    target = request.session.get(PENDING_NEXT)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
     request.session.pop(PENDING_USER, None)
-    return HttpResponseRedirect(target)
+    return HttpResponseRedirect(target or _landing(request, user))
 
 
 def sign_in_verify(request: HttpRequest) -> HttpResponse:
@@ -112,17 +145,18 @@ def sign_in_verify(request: HttpRequest) -> HttpResponse:
     state = FormState()
     if request.method == "POST":
         code = request.POST.get("code", "").replace(" ", "")
-        device = next(
-            (
-                d
-                for d in TOTPDevice.objects.filter(user=user, confirmed=True)
-                if d.verify_token(code)
-            ),
-            None,
-        )
+        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+        device = next((d for d in devices if d.verify_token(code)), None)
         if device is not None:
             return _complete_sign_in(request, user, device)
-        state.add_error("code", "Enter the 6-digit code shown in your authenticator app")
+        if _code_already_used(devices, code):
+            state.add_error(
+                "code",
+                "That code has already been used. Wait for the next code in your "
+                "authenticator app (codes change every 30 seconds)",
+            )
+        else:
+            state.add_error("code", "Enter the 6-digit code shown in your authenticator app")
     return page(
         request,
         "accounts/verify.html",

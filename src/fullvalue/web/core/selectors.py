@@ -1,4 +1,4 @@
-"""Reads for system administrators: background task results."""
+"""Reads for system administrators: background task results and feedback on the service."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django_tasks_db.models import DBTaskResult
 
 from fullvalue.errors import PermissionDenied
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.core.models import Feedback
 
 
 def task_results(actor: Actor, status: str = "") -> QuerySet[DBTaskResult]:
@@ -17,3 +18,10 @@ def task_results(actor: Actor, status: str = "") -> QuerySet[DBTaskResult]:
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def feedback_received(actor: Actor) -> QuerySet[Feedback]:
+    """Feedback on the service, newest first: for system administrators only."""
+    if not actor.is_system_admin:
+        raise PermissionDenied("Only system administrators read the feedback.")
+    return Feedback.objects.select_related("user").order_by("-created_at", "-id")

@@ -138,7 +138,8 @@ def _too_many_columns(filename: str, limits: Limits) -> UploadOverLimit:
 def _csv_rows(filename: str, content: bytes, limits: Limits) -> list[list[str]]:
     rows: list[list[str]] = []
     most = limits.max_rows + 1  # the header and the data rows
-    for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))):
+    text = content.decode("utf-8-sig")
+    for row in csv.reader(io.StringIO(text), delimiter=csv_delimiter(text)):
         if len(row) > limits.max_columns and not is_blank(row[limits.max_columns :]):
             raise _too_many_columns(filename, limits)
         rows.append(row)
@@ -245,6 +246,21 @@ def _cells_beyond(columns: int) -> re.Pattern[bytes]:
 
 def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def csv_delimiter(text: str) -> str:
+    r"""The separator of a CSV file: a semicolon when its header has more of them than commas.
+
+    Spreadsheets set to a European locale save "CSV" with semicolons; column names never hold
+    either character, so the header row tells them apart.
+
+    >>> csv_delimiter("name;legal_form;sector\nA, B;cio;voluntary")
+    ';'
+    >>> csv_delimiter("name,legal_form,sector")
+    ','
+    """
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
 
 
 def header_of(row: list[str]) -> list[str]:

@@ -5,6 +5,7 @@
 - under evaluation: an HMPPS North West through-the-gate tender, bids unsealed, the panel
   part-way through scoring (one evaluator declared a conflict);
 - in standstill: a Lancashire family resettlement tender awarded three days ago;
+- standstill over: an HMPPS debt advice tender awarded 18 days ago, waiting for its contract;
 - awarded: an HMPPS women's centre tender awarded in early 2025, whose contract is in delivery
   (see ``demo/delivery.py``).
 
@@ -505,6 +506,29 @@ def build_commissioning_demo(orgs: dict[str, Organisation], password: str) -> No
                 "expected": 150,
                 "high": 180,
                 "budget": "450000",
+                "outcomes": ["proven-reoffending-binary", "accommodation-settled"],
+            },
+        ),
+        (
+            priya,
+            [moj_ev2],
+            "Finance, benefit and debt advice through the gate",
+            "womens-centre",
+            "Yorkshire and the Humber",
+            "E12000003",
+            # Standstill (8 working days) has ended but the award is not yet confirmed: the
+            # commissioner can create the contract from the award.
+            18,
+            "Fresh Start Debt Advice",
+            "Calder Rehabilitation plc",
+            {
+                "summary": "Debt, benefit and money advice for people leaving prison, mostly "
+                "guaranteed with a share paid on results.",
+                "cohort": "People leaving prisons in Yorkshire and the Humber",
+                "low": 160,
+                "expected": 200,
+                "high": 240,
+                "budget": "600000",
                 "outcomes": ["proven-reoffending-binary", "accommodation-settled"],
             },
         ),

@@ -402,6 +402,30 @@ LOGINS = [
     DemoLogin(f"admin@{DEMO_DOMAIN}", "Sam Taylor", Role.SYSTEM_ADMIN, "Fullvalue Service Team"),
 ]
 
+#: Demo people the commissioning and delivery builders create, printed after the logins above
+#: so every journey can be finished: the second commissioner who approves payment runs, every
+#: evaluator on a panel, and the lead of the bid whose standstill has ended.
+TEAM_LOGINS = [
+    DemoLogin(
+        f"finance@{DEMO_DOMAIN}", "Jo Finch", Role.COMMISSIONER, "Ministry of Justice (HMPPS)"
+    ),
+    DemoLogin(
+        f"panel.nw@{DEMO_DOMAIN}", "Dev Patel", Role.EVALUATOR, "Ministry of Justice (HMPPS)"
+    ),
+    DemoLogin(
+        f"panel2.nw@{DEMO_DOMAIN}", "Anne Hughes", Role.EVALUATOR, "Ministry of Justice (HMPPS)"
+    ),
+    DemoLogin(
+        f"panel.lancs@{DEMO_DOMAIN}", "Mo Farah-Jones", Role.EVALUATOR, "Lancashire County Council"
+    ),
+    DemoLogin(
+        f"admin.freshstart@{DEMO_DOMAIN}",
+        "Sam Okoro",
+        Role.PROVIDER_ADMIN,
+        "Fresh Start Debt Advice",
+    ),
+]
+
 
 @transaction.atomic
 def build_demo_world() -> list[DemoLogin]:

@@ -23,7 +23,11 @@ from fullvalue.web.core.actor import Actor
 from fullvalue.web.core.tables import Limits, header_of, is_blank, read_rows
 from fullvalue.web.organisations.models import Identifier, ImportBatch, Organisation
 from fullvalue.web.organisations.rules import LED_BY_FIELDS, OrganisationInput, parse_organisation
-from fullvalue.web.organisations.selectors import can_edit, organisation_values
+from fullvalue.web.organisations.selectors import (
+    EXPORT_CODE_COLUMNS,
+    can_edit,
+    organisation_values,
+)
 from fullvalue.web.organisations.services import _unique_slug, _write
 
 COLUMNS = (
@@ -45,7 +49,7 @@ COLUMNS = (
 )
 REQUIRED = ("name", "legal_form", "sector")
 #: Columns read (slug) or tolerated in a Fullvalue export, but not organisation fields.
-IGNORED = {"size_band", "slug", "id", "internal_notes"}
+IGNORED = {"size_band", "slug", "id", "internal_notes", *EXPORT_CODE_COLUMNS.values()}
 MAX_ROWS = 10_000
 #: Where each row came from in the file (spreadsheet numbering, the header being row 1).
 ROW_KEY = "__row__"

@@ -7,6 +7,7 @@ give the same answers.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -147,7 +148,15 @@ def _codes(
     for item in _list(value):
         code = item if item in vocabulary else by_name.get(item.lower())
         if code is None:
-            problems.append(Problem(f"{label}: {item[:60]!r} is not one we know", column=name))
+            close = difflib.get_close_matches(item.lower(), list(by_name), n=3, cutoff=0.5)
+            hint = (
+                "; did you mean " + " or ".join(vocabulary[by_name[c]] for c in close) + "?"
+                if close
+                else "; use the names listed on the import page"
+            )
+            problems.append(
+                Problem(f"{label}: {item[:60]!r} is not one we know{hint}", column=name)
+            )
         elif code not in out:
             out.append(code)
     return tuple(sorted(out))
@@ -173,7 +182,8 @@ def parse_organisation(data: Mapping[str, Any]) -> tuple[OrganisationInput | Non
             Problem(
                 "Choose a legal form"
                 if not legal_form
-                else f"{legal_form[:40]!r} is not a legal form we know",
+                else f"{legal_form[:40]!r} is not a legal form we know; use one of: "
+                + ", ".join(LegalForm.labels),
                 column="legal_form",
             )
         )
@@ -184,7 +194,10 @@ def parse_organisation(data: Mapping[str, Any]) -> tuple[OrganisationInput | Non
     if sector not in Sector.values:
         problems.append(
             Problem(
-                "Choose a sector" if not sector else f"{sector[:40]!r} is not a sector we know",
+                "Choose a sector"
+                if not sector
+                else f"{sector[:40]!r} is not a sector we know; use one of: "
+                + ", ".join(Sector.labels),
                 column="sector",
             )
         )

@@ -7,11 +7,17 @@ from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
-from fullvalue.domain.organisations import SIZE_BAND_BOUNDS, SizeBand, size_band
+from fullvalue.domain.organisations import (
+    POLICE_FORCE_AREAS,
+    REGIONS,
+    SIZE_BAND_BOUNDS,
+    SizeBand,
+    size_band,
+)
 from fullvalue.domain.roles import ADMINISTERS_OWN_ORGANISATION, READS_ALL_PRIVATE
 from fullvalue.errors import NotFound
 from fullvalue.web.core.actor import Actor
-from fullvalue.web.organisations.models import Area, Identifier, Organisation, Sector
+from fullvalue.web.organisations.models import Area, Identifier, LegalForm, Organisation, Sector
 from fullvalue.web.organisations.rules import LED_BY_FIELDS
 
 PUBLIC_COLUMNS = (
@@ -169,14 +175,48 @@ def organisation_values(org: Organisation, *, private: bool) -> dict[str, Any]:
     return values
 
 
+#: Directory download columns after ``name`` and ``slug``: each category in words, its code in
+#: a column of its own (``*_code``/``*_codes``), which the import ignores (it reads the words).
+EXPORT_CODE_COLUMNS = {
+    "legal_form": "legal_form_code",
+    "sector": "sector_code",
+    "size_band": "size_band_code",
+    "regions": "region_codes",
+    "police_force_areas": "police_force_area_codes",
+}
+
+
 def export_rows(actor: Actor, orgs: QuerySet[Organisation]) -> tuple[list[str], list[list[Any]]]:
-    """Rows for a directory download, with private columns only for roles that read them all."""
+    """Rows for a directory download, with private columns only for roles that read them all.
+
+    Categories are written in words (``Registered charity``, ``North West``, ``Yes``), each
+    followed by its code in its own column, so a person reads the file and a program keys on it.
+    """
     private = actor.role in READS_ALL_PRIVATE
-    columns = list(PUBLIC_COLUMNS) + (list(PRIVATE_COLUMNS) if private else [])
+    columns: list[str] = []
+    for name in list(PUBLIC_COLUMNS) + (list(PRIVATE_COLUMNS) if private else []):
+        columns.append(name)
+        if name in EXPORT_CODE_COLUMNS:
+            columns.append(EXPORT_CODE_COLUMNS[name])
+    legal_forms = dict(LegalForm.choices)
+    sectors = dict(Sector.choices)
     rows = []
     for org in orgs:
         values = organisation_values(org, private=private)
-        rows.append([values[c] for c in columns])
+        words = dict(values)
+        words["legal_form"] = legal_forms.get(values["legal_form"], values["legal_form"])
+        words["sector"] = sectors.get(values["sector"], values["sector"])
+        band = values["size_band"]
+        words["size_band"] = SizeBand(band).label if band else None
+        words["regions"] = [REGIONS.get(c, c) for c in values["regions"]]
+        words["police_force_areas"] = [
+            POLICE_FORCE_AREAS.get(c, c) for c in values["police_force_areas"]
+        ]
+        for flag in LED_BY_FIELDS:
+            words[flag] = "Yes" if values[flag] else "No"
+        for name, code_column in EXPORT_CODE_COLUMNS.items():
+            words[code_column] = values[name]
+        rows.append([words[c] for c in columns])
     return columns, rows
 
 

@@ -317,6 +317,15 @@ def _contract(award: Award) -> Contract | None:
     return getattr(award, "contract", None)
 
 
+def _contract_period(contract: Contract) -> Json | None:
+    """The contract's own start and end dates (None until they are set)."""
+    period = {
+        "startDate": _when(_day_start(contract.start_date)) if contract.start_date else None,
+        "endDate": _when(_day_end(contract.end_date)) if contract.end_date else None,
+    }
+    return period if any(period.values()) else None
+
+
 class _Builder:
     """Builds one process's releases in date order."""
 
@@ -670,6 +679,8 @@ class _Builder:
                                 "title": contract.title,
                                 "status": CONTRACT_STATUS[contract.status],
                                 "value": _value(contract.value),
+                                "period": _contract_period(contract),
+                                "dateSigned": _when(contract.created_at),
                             }
                         ],
                     ),

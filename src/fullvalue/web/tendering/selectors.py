@@ -243,3 +243,19 @@ def opened_contents(bid: Bid) -> dict[str, Any]:
     if not deadline_passed(bid.lot.tender):
         raise PermissionDenied("Bids are sealed until the submission deadline.")
     return unseal(bid.sealed)
+
+
+def panel_waiting(membership_ids: list[int]) -> EvaluatorAssignment | None:
+    """The first evaluation panel, among these memberships, with work waiting.
+
+    A panel waits for its evaluator while its tender is under evaluation and the evaluator has
+    not declared a conflict (declaring one ends their part).
+    """
+    return (
+        EvaluatorAssignment.objects.filter(
+            evaluator_id__in=membership_ids, tender__status=Tender.Status.EVALUATION
+        )
+        .exclude(declared_at__isnull=False, has_conflict=True)
+        .order_by("id")
+        .first()
+    )

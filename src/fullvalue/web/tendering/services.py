@@ -1008,10 +1008,17 @@ def award_decide(*, actor: Actor, lot_id: int, notice_date: dt.date | None = Non
     if winner is None:
         raise Conflict("No compliant bid: the lot cannot be awarded (consider re-tendering).")
     published = notice_date or timezone.localdate()
+    # An award recorded for an earlier notice day (a migrated or demo award) is dated that day,
+    # so the award's date in open data is the day it was decided, not the day it was entered.
+    decided_at = (
+        timezone.now()
+        if published == timezone.localdate()
+        else timezone.make_aware(dt.datetime.combine(published, dt.time(12)))
+    )
     award = Award.objects.create(
         lot=lot,
         bid_id=winner,
-        decided_at=timezone.now(),
+        decided_at=decided_at,
         notice_published_on=published,
         standstill_ends_on=standstill_end(published),
         results=results.as_json(),

@@ -6,12 +6,15 @@ panel, moderation, the partner finder and feedback letters.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
+from fullvalue.domain.calendar import standstill_end
 from fullvalue.domain.evaluation import SCALE
 from fullvalue.domain.organisations import REGIONS
 from fullvalue.domain.roles import Role
@@ -100,11 +103,16 @@ def tender_detail(request: HttpRequest, tender_id: int) -> HttpResponse:
                 "bids": visible,
                 "results": results,
                 "award": award,
+                # The contract is created from the award the day after standstill ends.
+                "contract_from": award.standstill_ends_on + dt.timedelta(days=1) if award else None,
+                "may_confirm": bool(award and timezone.localdate() > award.standstill_ends_on),
                 "partners": list(lot.partner_interests.select_related("organisation")),
             }
         )
     state = FormState()
     if request.method == "POST":
+        if request.POST.get("action") == "award" and request.POST.get("sure") != "yes":
+            return _award_check(request, tender, lots)
         state = _tender_action(request, tender, state)
         if not state.errors:
             return redirect("tender-detail", tender_id=tender.id)
@@ -135,6 +143,32 @@ def tender_detail(request: HttpRequest, tender_id: int) -> HttpResponse:
         is_panel=EvaluatorAssignment.objects.filter(
             tender=tender, evaluator_id=actor.membership_id
         ).exists(),
+        nav_active="tenders",
+    )
+
+
+def _award_check(request: HttpRequest, tender: Any, lots: list[dict]) -> HttpResponse:
+    """Ask the commissioner to confirm an award: who wins, and when standstill ends."""
+    actor = request.actor  # type: ignore[attr-defined]
+    if not (selectors.is_commissioner_side(actor, tender) and actor.role == Role.COMMISSIONER):
+        raise FullvalueError(
+            "Only the tender's commissioner can award.", code="permission-denied", status=403
+        )
+    lot_id = request.POST.get("lot", "")
+    item = next((i for i in lots if str(i["lot"].id) == lot_id), None)
+    if item is None or item["award"] is not None:
+        raise NotFound("No lot waiting for an award.")
+    results = item["results"] or lot_results(item["lot"])
+    winner = next((b for b in item["bids"] if b.id == results.winner), None)
+    today = timezone.localdate()
+    return page(
+        request,
+        "tendering/award_confirm.html",
+        f"Award {item['lot'].title}",
+        tender=tender,
+        lot=item["lot"],
+        winner=winner,
+        standstill_ends=standstill_end(today),
         nav_active="tenders",
     )
 
@@ -440,24 +474,44 @@ def moderation(request: HttpRequest, tender_id: int) -> HttpResponse:
             "Moderation is for the tender's commissioner.", code="permission-denied", status=403
         )
     state = FormState()
+    posted: tuple[int, int] | None = None
+    summary = FormState()
     if request.method == "POST":
         state = FormState.from_post(request.POST)
         raw = state.values.get("score", "")
+        bid_id = int(state.values.get("bid") or 0) if state.values.get("bid", "").isdigit() else 0
+        criterion_id = (
+            int(state.values["criterion"]) if state.values.get("criterion", "").isdigit() else 0
+        )
         try:
             svc.consensus_set(
                 actor=actor,
-                bid_id=int(state.values.get("bid", 0)),
-                criterion_id=int(state.values.get("criterion", 0)),
+                bid_id=bid_id,
+                criterion_id=criterion_id,
                 score=int(raw) if raw.isdigit() else -1,
                 reason=state.values.get("reason", ""),
             )
         except FullvalueError as exc:
             state.absorb(exc)
+            posted = (bid_id, criterion_id)
+            # Each form's fields carry the bid and criterion in their ids, so the summary links
+            # to the field in the form that was sent.
+            summary = FormState(
+                errors={
+                    (k if k == "__all__" else f"c{bid_id}-{criterion_id}-{k}"): v
+                    for k, v in state.errors.items()
+                }
+            )
         else:
             messages.success(request, "Consensus recorded.")
             return redirect("tender-moderation", tender_id=tender.id)
     rows = []
     quality = list(tender.criteria.filter(kind="quality"))
+    scorers = [
+        a
+        for a in tender.panel.select_related("evaluator__user")
+        if not (a.declared_at and a.has_conflict)
+    ]
     for lot in tender.lots.all():
         for bid in selectors.bids_for_lot(actor, lot):
             scores = list(
@@ -466,12 +520,17 @@ def moderation(request: HttpRequest, tender_id: int) -> HttpResponse:
                 )
             )
             agreed = {c.criterion_id: c for c in Consensus.objects.filter(bid=bid)}
-            rows.append({"bid": bid, "scores": scores, "agreed": agreed})
+            scored = {s.assignment_id for s in scores}
+            waiting = [a.evaluator.user.full_name for a in scorers if a.id not in scored]
+            rows.append({"bid": bid, "scores": scores, "agreed": agreed, "waiting": waiting})
     return page(
         request,
         "tendering/moderation.html",
         f"Moderate {tender.reference}",
-        state=state,
+        state=summary,
+        posted_state=state,
+        posted=posted,
+        blank_state=FormState(),
         tender=tender,
         rows=rows,
         quality=quality,

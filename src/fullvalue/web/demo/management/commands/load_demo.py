@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from fullvalue.web.demo.models import DemoMarker
-from fullvalue.web.demo.world import DEMO_PASSWORD, LOGINS, build_demo_world
+from fullvalue.web.demo.world import DEMO_PASSWORD, LOGINS, TEAM_LOGINS, build_demo_world
 from fullvalue.web.organisations.models import Organisation
 
 
@@ -30,6 +30,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(status)
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-        for login in LOGINS:
+        for login in [*LOGINS, *TEAM_LOGINS]:
             extra = "  + code: script/demo-code " + login.email if login.needs_code else ""
-            self.stdout.write(f"  {login.role.label:<24} {login.email:<40}{extra}")
+            self.stdout.write(
+                f"  {login.role.label:<24} {login.email:<40} {login.organisation}{extra}"
+            )

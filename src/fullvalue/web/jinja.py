@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -150,6 +152,17 @@ def query(request: Any, **changes: Any) -> str:
     return "?" + urlencode(list(params.lists()), doseq=True)
 
 
+#: Capabilities whose ``policy.py`` templates may ask (``policy.tendering.can_submit_bid(...)``).
+POLICIES = ("programmes", "tendering", "contracts", "delivery", "payruns")
+
+
+def policies() -> SimpleNamespace:
+    """Every capability's named predicates, for templates: they never compare role strings."""
+    return SimpleNamespace(
+        **{name: importlib.import_module(f"fullvalue.web.{name}.policy") for name in POLICIES}
+    )
+
+
 def environment(**options: Any) -> Environment:
     """Build the environment Django's Jinja2 backend uses."""
     base_loader = options.pop("loader", None)
@@ -170,6 +183,7 @@ def environment(**options: Any) -> Environment:
         get_messages=messages.get_messages,
         query=query,
         settings=settings,
+        policy=policies(),
     )
     env.filters.update(
         money=money,

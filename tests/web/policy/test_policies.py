@@ -191,3 +191,43 @@ def test_a_refusal_reads_the_predicates_rule():
     with pytest.raises(PermissionDenied, match=r"Only commissioners enter contracts\."):
         require(contracts.can_enter_contract, PRIME_ADMIN)
     require(contracts.can_enter_contract, COMMISSIONER)  # allowed: no error
+
+
+TENDER = SimpleNamespace(commissioner_id=COMMISSIONER_ORG)
+
+
+@pytest.mark.parametrize(
+    ("who", "manage", "side", "unpublished", "take_part", "submit", "score", "moderation"),
+    [
+        (COMMISSIONER, True, True, True, False, False, False, True),
+        (EVALUATOR, False, True, True, False, False, True, False),
+        (OTHER_COMMISSIONER, False, False, False, False, False, False, False),
+        (PRIME_ADMIN, False, False, False, True, True, False, False),
+        (PRIME_STAFF, False, False, False, True, False, False, False),
+        (AUDITOR, False, False, True, False, False, False, True),
+        (ADMIN, True, False, True, False, False, False, True),
+        (COMMUNITY, False, False, False, False, False, False, False),
+    ],
+)
+def test_tendering_policy(who, manage, side, unpublished, take_part, submit, score, moderation):
+    from fullvalue.web.tendering import policy as tendering
+
+    assert tendering.can_manage_tender(who, TENDER) is manage
+    assert tendering.can_tender_programme(who, TENDER) is manage
+    assert tendering.is_commissioner_side(who, TENDER) is side
+    assert tendering.can_read_unpublished(who, TENDER) is unpublished
+    assert tendering.can_take_part(who) is take_part
+    assert tendering.can_submit_bid(who) is submit
+    assert tendering.can_score(who) is score
+    assert tendering.can_see_moderation(who, TENDER) is moderation
+
+
+def test_templates_ask_the_policies():
+    """Every capability's policy is a Jinja global, so templates never compare role strings."""
+    from fullvalue.web.jinja import POLICIES, policies
+
+    namespace = policies()
+    for name in POLICIES:
+        assert callable(
+            next(v for k, v in vars(getattr(namespace, name)).items() if k.startswith("can_"))
+        )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from fullvalue.domain.roles import Role
 from fullvalue.errors import NotFound, PermissionDenied
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.tendering import policy
 from fullvalue.web.tendering.models import (
     Award,
     AwardCriterion,
@@ -37,10 +38,7 @@ def deadline_passed(tender: Tender, now: dt.datetime | None = None) -> bool:
 
 def is_commissioner_side(actor: Actor, tender: Tender) -> bool:
     """The tender's own commissioning organisation (commissioners and evaluators)."""
-    return actor.belongs_to(tender.commissioner_id) and actor.role in (
-        Role.COMMISSIONER,
-        Role.EVALUATOR,
-    )
+    return policy.is_commissioner_side(actor, tender)
 
 
 def tender_list(actor: Actor) -> QuerySet[Tender]:
@@ -64,9 +62,7 @@ def tender_get(actor: Actor, tender_id: int) -> Tender:
     )
     if tender is None:
         raise NotFound("No such tender.")
-    if tender.status not in PUBLIC_STATUSES and not (
-        is_commissioner_side(actor, tender) or actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN)
-    ):
+    if tender.status not in PUBLIC_STATUSES and not policy.can_read_unpublished(actor, tender):
         raise NotFound("No such tender.")
     return tender
 

@@ -29,8 +29,10 @@ from fullvalue.web.accounts.selectors import active_membership
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts import services as contract_services
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.core.policy import require
 from fullvalue.web.organisations import selectors as org_selectors
 from fullvalue.web.programmes.selectors import programme_by_id
+from fullvalue.web.tendering import policy
 
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract
@@ -101,11 +103,7 @@ def _commissioner_tender(actor: Actor, tender_id: int, *, for_update: bool = Fal
     tender = qs.filter(id=tender_id).first()
     if tender is None:
         raise NotFound("No such tender.")
-    if not (
-        actor.is_system_admin
-        or (actor.role == Role.COMMISSIONER and actor.belongs_to(tender.commissioner_id))
-    ):
-        raise PermissionDenied("Only the tender's commissioner can do that.")
+    require(policy.can_manage_tender, actor, tender)
     return tender
 
 
@@ -276,11 +274,7 @@ def tender_create(*, actor: Actor, programme_id: int, data: dict[str, Any]) -> T
     programme = programme_by_id(programme_id)
     if programme is None:
         raise NotFound("No such programme.")
-    if not (
-        actor.is_system_admin
-        or (actor.role == Role.COMMISSIONER and actor.belongs_to(programme.commissioner_id))
-    ):
-        raise PermissionDenied("Only the programme's commissioner can tender it.")
+    require(policy.can_tender_programme, actor, programme)
     values, problems = _tender_values(data)
     _fail("The tender needs correcting.", problems)
     count = Tender.objects.filter(commissioner_id=programme.commissioner_id).count() + 1
@@ -458,9 +452,7 @@ def tender_amend(
 def _provider(actor: Actor) -> int:
     """Check the actor takes part for a provider; return the organisation's id."""
     actor.require_can_write()
-    actor.require_role(
-        Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF, message="Only providers take part in tenders."
-    )
+    require(policy.can_take_part, actor)
     if actor.organisation_id is None:
         raise PermissionDenied("Act for an organisation to take part.")
     return actor.organisation_id
@@ -637,7 +629,7 @@ def bid_submit(
     A resubmission replaces the organisation's earlier bid for the lot.
     """
     org_id = _provider(actor)
-    actor.require_role(Role.PROVIDER_ADMIN, message="Only a provider administrator submits bids.")
+    require(policy.can_submit_bid, actor)
     now = now or timezone.now()
     lot = Lot.objects.select_related("tender").filter(id=lot_id).first()
     if lot is None or lot.tender.status == Tender.Status.DRAFT:
@@ -831,7 +823,7 @@ def _membership_id(actor: Actor) -> int:
 
 
 def _assignment(actor: Actor, tender_id: int) -> EvaluatorAssignment:
-    actor.require_role(Role.EVALUATOR, message="Only evaluators on the panel do this.")
+    require(policy.can_score, actor)
     assignment = (
         EvaluatorAssignment.objects.select_related("tender")
         .filter(tender_id=tender_id, evaluator_id=actor.membership_id)

@@ -24,9 +24,10 @@ from fullvalue.web.core import fields
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
+from fullvalue.web.core.policy import require
 from fullvalue.web.organisations.selectors import organisation_names, voluntary_organisations
 from fullvalue.web.programmes.selectors import programme_get
-from fullvalue.web.tendering import selectors
+from fullvalue.web.tendering import policy, selectors
 from fullvalue.web.tendering import services as svc
 from fullvalue.web.tendering.documents import (
     DOCUMENT_TYPES,
@@ -466,13 +467,7 @@ def moderation(request: HttpRequest, tender_id: int) -> HttpResponse:
     """The commissioner moderates: every evaluator's scores side by side, then the consensus."""
     actor = request.actor  # type: ignore[attr-defined]
     tender = selectors.tender_get(actor, tender_id)
-    if not (
-        (selectors.is_commissioner_side(actor, tender) and actor.role == Role.COMMISSIONER)
-        or actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN)
-    ):
-        raise FullvalueError(
-            "Moderation is for the tender's commissioner.", code="permission-denied", status=403
-        )
+    require(policy.can_see_moderation, actor, tender)
     state = FormState()
     posted: tuple[int, int] | None = None
     summary = FormState()

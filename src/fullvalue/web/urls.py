@@ -82,7 +82,9 @@ urlpatterns = [
     ),
     path("programmes/", programmes.programme_list, name="programme-list"),
     path("programmes/new/", programmes.programme_create_view, name="programme-create"),
+    path("programmes/payment-guide/", programmes.payment_guide, name="payment-guide"),
     path("programmes/<slug:slug>/", programmes.programme_detail, name="programme-detail"),
+    path("programmes/<slug:slug>/edit/", programmes.programme_edit_view, name="programme-edit"),
     path("programmes/<slug:slug>/tender/", tendering.tender_create_view, name="tender-create"),
     path(
         "programmes/<slug:slug>/risk", programmes.programme_risk_chart, name="programme-risk-chart"

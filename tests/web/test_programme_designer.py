@@ -238,3 +238,20 @@ def test_api_risk_preview_takes_a_design_and_names_missing_figures(client):
     assert body["probability_cash_runs_out"] > 0.5
     missing = _api(client, design={"starting_point": "pbr"}, budget="600000")
     assert missing.status_code in (400, 422) and "years" in missing.content.decode()
+
+
+def test_chart_axis_puts_the_minus_sign_before_the_pound_and_marks_projection():
+    from fullvalue.web.core.charts import band_chart
+
+    svg = band_chart(
+        title="Cash",
+        description="d",
+        labels=["2027-28 Q1", "2027-28 Q2", "2027-28 Q3"],
+        median=[-20000, -5000, 10000],
+        low=[-20000, -15000, -8000],
+        high=[-20000, 0, 30000],
+        projected_from=1,
+    )
+    assert "−£20k" in svg and "-£" not in svg
+    assert "2027-28 Q1" in svg and 'stroke-dasharray="7 4"' in svg and "5-95%" in svg
+    assert "Actual" in svg and "Projected (median)" in svg

@@ -8,6 +8,7 @@ from fullvalue.web.audit import views as audit
 from fullvalue.web.contracts import views as contracts
 from fullvalue.web.core import views as core
 from fullvalue.web.delivery import views as delivery
+from fullvalue.web.investments import views as investments
 from fullvalue.web.organisations import views as orgs
 from fullvalue.web.payruns import views as payruns
 from fullvalue.web.programmes import views as programmes
@@ -81,6 +82,7 @@ urlpatterns = [
         name="reoffending-results",
     ),
     path("programmes/", programmes.programme_list, name="programme-list"),
+    path("investments/", investments.investment_list, name="investment-list"),
     path("programmes/new/", programmes.programme_create_view, name="programme-create"),
     path("programmes/payment-guide/", programmes.payment_guide, name="payment-guide"),
     path("programmes/<slug:slug>/", programmes.programme_detail, name="programme-detail"),

@@ -42,17 +42,17 @@ def risk_preview(
     Without ``figures`` the specification's own periods, first cohort size and value are used
     (its ``[simulation]`` cohort as expected, low and high volume; its mean payments as budget).
     """
-    spec = load_spec(mechanism_toml if "\n" in mechanism_toml else mechanism_toml + "\n")
+    text = mechanism_toml if "\n" in mechanism_toml else mechanism_toml + "\n"
     own = figures is None
     if figures is None:
-        figures = _own_figures(spec)
+        figures = _own_figures(load_spec(text))
         scale_to_budget = False
     provider = provider or Provider()
     return cached(
         "risk-preview",
         [mechanism_toml, figures, own, provider, scale_to_budget, runs, seed],
         lambda: risk.risk_preview(
-            spec,
+            load_spec(text),
             figures,
             provider,
             scale_to_budget=scale_to_budget,

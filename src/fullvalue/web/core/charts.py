@@ -120,10 +120,11 @@ def band_chart(
         parts.append(f'<path d="{path(band)} Z" fill="{BLUE}" fill-opacity="0.2" stroke="none"/>')
     if reference is not None:
         ry = y(reference[0])
+        label_y = ry - 5 if ry - 5 > TOP + FONT else ry + FONT + 3
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ry:.1f}" y2="{ry:.1f}" stroke="{RED}" '
             f'stroke-width="2" stroke-dasharray="2 3"/>'
-            f'<text x="{WIDTH - RIGHT}" y="{ry - 5:.1f}" text-anchor="end" fill="{RED}">'
+            f'<text x="{WIDTH - RIGHT}" y="{label_y:.1f}" text-anchor="end" fill="{RED}">'
             f"{escape(reference[1])}</text>"
         )
     points = [(x(i), y(values[i])) for i in range(n)]

@@ -157,7 +157,9 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, "The engagement notice is published.")
             return redirect("programme-detail", slug=programme.slug)
-    profile = FormState(values=dict(request.GET.items()))
+    profile = FormState(
+        values={"provider_reserves": "50000", "provider_share": "100", **request.GET.dict()}
+    )
     provider = provider_from(profile.values, profile)
     preview = programme_risk(programme, provider)
     return page(

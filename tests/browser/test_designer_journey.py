@@ -115,3 +115,48 @@ def test_commissioner_designs_without_toml_and_compares_three(page, axe, make_me
     axe.check()
     go(page, page.get_by_role("link", name="How each kind of payment works"))
     axe.check()
+
+
+class _NoAxe:
+    """Stands in for axe where the page's own CSP must stay in force (axe is injected)."""
+
+    def check(self) -> None:
+        return None
+
+
+def test_live_preview_runs_under_the_real_content_security_policy(
+    browser, live_server, make_member
+):
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + "
+        "e.blockedURI))"
+    )
+    commissioner = make_member(
+        Role.COMMISSIONER,
+        name="Anyshire PCC",
+        legal_form="pcc",
+        sector="public",
+        annual_income=None,
+    )
+    sign_in_2fa(page, _NoAxe(), commissioner, totp_for(commissioner.user))
+    page.goto("/programmes/new/")
+    page.fill("#volume_low", "60")
+    page.fill("#volume_expected", "80")
+    page.fill("#volume_high", "100")
+    page.fill("#budget", "600000")
+    page.get_by_label("Blended 70/30", exact=True).check()
+    go(page, page.get_by_role("button", name="Use this starting point"))
+    page.fill("#budget", "900000")
+    expect(page.locator("#risk-preview")).to_have_attribute("data-updated", "1", timeout=30_000)
+    expect(page.locator("#risk-preview")).to_contain_text("£900,000")
+    context.close()
+    assert violations == []

@@ -236,6 +236,14 @@ def test_api_risk_preview_takes_a_design_and_names_missing_figures(client):
     body = designed.json()
     assert designed.status_code == 200 and body["summary"].startswith("A provider with £50,000")
     assert body["probability_cash_runs_out"] > 0.5
+    blended = _api(
+        client,
+        design={"starting_point": "blended", "guaranteed_percent": 90, "reoffending": True},
+        runs=500,
+        **FIGURES,
+    ).json()
+    assert blended["probability_cash_runs_out"] < body["probability_cash_runs_out"]
+    assert Decimal(blended["income_p5"]) >= Decimal(540000)  # 90% of £600,000 guaranteed
     missing = _api(client, design={"starting_point": "pbr"}, budget="600000")
     assert missing.status_code in (400, 422) and "years" in missing.content.decode()
 

@@ -90,7 +90,7 @@ class RiskIn(Schema):
     """
 
     mechanism_toml: str | None = None
-    design: dict[str, str] | None = None
+    design: dict[str, str | bool | int | float] | None = None
     budget: Decimal | None = Field(None, gt=0, description="GBP in total")
     years: int | None = Field(None, ge=1, le=15)
     start: dt.date | None = None

@@ -331,7 +331,7 @@ def figures_from_request(data: dict[str, Any]) -> Figures | None:
     )
 
 
-def design_toml_for(design: dict[str, str], figures: Figures | None) -> str:
+def design_toml_for(design: dict[str, Any], figures: Figures | None) -> str:
     """The specification of a design sent to the API: a starting point and any changes to it."""
     if figures is None:
         raise FullvalueError.from_problems(
@@ -353,7 +353,9 @@ def design_toml_for(design: dict[str, str], figures: Figures | None) -> str:
     values.update(
         designer.design_values(designer.starting_point(name, _designer_programme({}, figures)))
     )
-    values.update({k: str(v) for k, v in design.items()})
+    values.update(
+        {k: ("yes" if v else "no") if isinstance(v, bool) else str(v) for k, v in design.items()}
+    )
     parsed, problems = designer.parse_design(values)
     if problems:
         raise FullvalueError.from_problems(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -81,7 +81,6 @@ class Design:
     delivery_cost: Decimal | None = None
     cost_per_person: Decimal = Decimal(0)
     payment_lag: int = 2
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def outcome_codes(self) -> set[str]:
         """The outcomes this mechanism pays for (catalogue codes)."""

@@ -136,22 +136,10 @@ def _require_commissioner(actor: Actor) -> None:
     )
 
 
-def parse_programme(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+def parse_figures(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """The programme's figures (volumes, budget, years, start date) and their problems."""
     problems: list[Problem] = []
     out: dict[str, Any] = {}
-    for name, label, limit in (
-        ("title", "Title", 200),
-        ("summary", "Summary", 5000),
-        ("cohort", "Cohort", 2000),
-    ):
-        value = str(data.get(name) or "").strip()
-        if not value:
-            problems.append(Problem(f"Enter the {label.lower()}", column=name))
-        elif len(value) > limit:
-            problems.append(Problem(f"{label} must be {limit} characters or fewer", column=name))
-        out[name] = value
-    for name in ("current_provision", "what_must_change"):
-        out[name] = str(data.get(name) or "").strip()[:5000]
     volumes = {}
     for name in ("volume_low", "volume_expected", "volume_high"):
         try:
@@ -178,6 +166,30 @@ def parse_programme(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]
             raise ValueError
     except ValueError:
         problems.append(Problem("A programme runs for 1 to 15 years", column="years"))
+        out.pop("years", None)
+    out["starts_on"] = _start(data, problems)
+    return out, problems
+
+
+def parse_programme(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    problems: list[Problem] = []
+    out: dict[str, Any] = {}
+    for name, label, limit in (
+        ("title", "Title", 200),
+        ("summary", "Summary", 5000),
+        ("cohort", "Cohort", 2000),
+    ):
+        value = str(data.get(name) or "").strip()
+        if not value:
+            problems.append(Problem(f"Enter the {label.lower()}", column=name))
+        elif len(value) > limit:
+            problems.append(Problem(f"{label} must be {limit} characters or fewer", column=name))
+        out[name] = value
+    for name in ("current_provision", "what_must_change"):
+        out[name] = str(data.get(name) or "").strip()[:5000]
+    figures, figure_problems = parse_figures(data)
+    out.update(figures)
+    problems += figure_problems
     setting = data.get("delivery_setting") or "mixed"
     if setting not in ("urban", "rural", "mixed"):
         problems.append(Problem("Choose urban, rural or mixed", column="delivery_setting"))
@@ -227,7 +239,6 @@ def parse_programme(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]
     if len(areas) != len(set(area_codes)):
         problems.append(Problem("Unknown area", column="areas"))
     out["areas"] = areas
-    out["starts_on"] = _start(data, problems)
     out["mechanism_toml"], out["mechanism_design"] = _mechanism(data, out, problems)
     return out, problems
 

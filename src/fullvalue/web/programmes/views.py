@@ -28,7 +28,7 @@ from fullvalue.web.programmes.services import (
     engagement_notice_create,
     figures_from,
     next_first_of_april,
-    parse_programme,
+    parse_figures,
     plain_problem,
     programme_create,
     programme_figures,
@@ -200,7 +200,7 @@ def _comparison(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 def _figures(values: dict[str, Any]) -> Figures | None:
-    parsed, _ = parse_programme(values)
+    parsed, _ = parse_figures(values)
     return figures_from(parsed)
 
 

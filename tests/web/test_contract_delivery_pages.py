@@ -494,6 +494,10 @@ def test_reoffending_cash_and_kpi_pages(chain, signed_in):
     assert commissioner.get(detail + "?table=nothing&format=csv").status_code == 404
     cash = commissioner.get(reverse("cash-timeline", args=[contract.id]))
     assert cash.status_code == 200 and "Cash in and out by period" in cash.content.decode()
+    # The chart is inline, periods named as the contract names them, and no "+N" labels.
+    assert (
+        '<svg class="fv-svg-chart"' in cash.content.decode() and "+7" not in cash.content.decode()
+    )
     chart = commissioner.get(reverse("cash-chart", args=[contract.id]))
     assert chart["Content-Type"] == "image/svg+xml" and b"<svg" in chart.content
     xlsx = commissioner.get(reverse("cash-timeline", args=[contract.id]) + "?format=xlsx")

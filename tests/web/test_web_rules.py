@@ -10,7 +10,7 @@ from fullvalue.web.contracts.services import (
     rule_shares_within_whole,
 )
 from fullvalue.web.delivery.services import MAX_EVIDENCE_BYTES, rule_evidence_file
-from fullvalue.web.programmes.services import PBR_SHARE_WARNING, rule_pbr_share_for_cohort
+from fullvalue.web.programmes.risk import PBR_SHARE_WARNING, rule_pbr_share_for_cohort
 from fullvalue.web.tendering.documents import rule_document_type_and_size
 
 

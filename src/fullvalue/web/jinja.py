@@ -153,7 +153,7 @@ def query(request: Any, **changes: Any) -> str:
 
 
 #: Capabilities whose ``policy.py`` templates may ask (``policy.tendering.can_submit_bid(...)``).
-POLICIES = ("programmes", "tendering", "contracts", "delivery", "payruns")
+POLICIES = ("programmes", "tendering", "contracts", "delivery", "payruns", "investments")
 
 
 def policies() -> SimpleNamespace:

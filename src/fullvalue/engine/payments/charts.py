@@ -24,11 +24,18 @@ FORMATS = {".png": "png", ".svg": "svg"}
 
 
 def _pounds(value: float, _: object) -> str:
-    if abs(value) >= 1_000_000:
-        return f"£{value / 1_000_000:,.1f}m"
-    if abs(value) >= 1_000:
-        return f"£{value / 1_000:,.0f}k"
-    return f"£{value:,.0f}"
+    """An axis label, the minus sign before the pound: ``−£20k``.
+
+    >>> _pounds(-20000, None), _pounds(1_500_000, None)
+    ('−£20k', '£1.5m')
+    """
+    sign = "−" if value < 0 else ""
+    size = abs(value)
+    if size >= 1_000_000:
+        return f"{sign}£{size / 1_000_000:,.1f}m"
+    if size >= 1_000:
+        return f"{sign}£{size / 1_000:,.0f}k"
+    return f"{sign}£{size:,.0f}"
 
 
 def plot_simulations(results: Sequence[SimulationResult], path: str | Path) -> Path:

@@ -29,7 +29,9 @@ float64 GBP inside the simulation (an estimate); summary amounts are rounded hal
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -201,9 +203,7 @@ def simulate(spec: ContractSpec, runs: int = 10_000, seed: int = 20120601) -> Si
     lag = assumptions.payment_lag
     has_reoffending = any(isinstance(c, Reoffending) for c in spec.components)
     horizon = n_periods + (lag if has_reoffending else 0)
-    labels = tuple(periods) + tuple(
-        f"{periods[-1]} +{k}" for k in range(1, horizon - n_periods + 1)
-    )
+    labels = tuple(periods) + later_periods(spec, horizon - n_periods)
 
     shortfall = np.clip(
         rng.normal(
@@ -286,6 +286,58 @@ def simulate(spec: ContractSpec, runs: int = 10_000, seed: int = 20120601) -> Si
         income_by_period=income,
         cost_by_period=costs,
     )
+
+
+_YEAR = re.compile(r"^(\d{4})$")
+_FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})(-\d{2})? ?-?Q([1-4])$")
+
+
+def later_periods(spec: ContractSpec, count: int) -> tuple[str, ...]:
+    """Names for the ``count`` periods after the contract's last, in the contract's own style.
+
+    Payments on results arrive after the contract ends; these periods are named as the
+    contract names its own (``2027-28`` then ``2028-29``; ``2016-Q4`` then ``2017-Q1``;
+    ``2027-28 Q4`` then ``2028-29 Q1``), or by the month they start in (``Apr 2031``).
+
+    Examples
+    --------
+    >>> from fullvalue.engine.payments.spec import validate_spec
+    >>> def spec(name, start, end):
+    ...     return validate_spec({"contract": {"name": "x"},
+    ...         "periods": [{"name": name, "start": start, "end": end}],
+    ...         "components": [{"type": "fee_for_service", "name": "f", "amount": 1}]})
+    >>> later_periods(spec("2027-28", "2027-04-01", "2028-03-31"), 2)
+    ('2028-29', '2029-30')
+    >>> later_periods(spec("2016-Q4", "2017-01-01", "2017-03-31"), 2)
+    ('2017-Q1', '2017-Q2')
+    >>> later_periods(spec("2027-28 Q4", "2028-01-01", "2028-03-31"), 1)
+    ('2028-29 Q1',)
+    >>> later_periods(spec("Final", "2030-04-01", "2031-03-31"), 1)
+    ('Apr 2031',)
+    """
+    if count <= 0 or not spec.periods:
+        return ()
+    last = max(spec.periods, key=lambda p: p.start)
+    names = []
+    for k in range(1, count + 1):
+        if m := _YEAR.match(last.name):
+            names.append(str(int(m[1]) + k))
+        elif m := _FINANCIAL_YEAR.match(last.name):
+            year = int(m[1]) + k
+            names.append(f"{year}-{(year + 1) % 100:02d}")
+        elif m := _QUARTER.match(last.name):
+            index = int(m[1]) * 4 + int(m[3]) - 1 + k
+            year, quarter = divmod(index, 4)
+            if m[2]:
+                names.append(f"{year}-{(year + 1) % 100:02d} Q{quarter + 1}")
+            else:
+                names.append(f"{year}-Q{quarter + 1}")
+        else:
+            days = (last.end - last.start).days + 1
+            start = last.start + timedelta(days=days * k)
+            names.append(start.strftime("%b %Y"))
+    return tuple(names)
 
 
 def _assumptions(spec: ContractSpec, runs: int) -> SimulationAssumptions:

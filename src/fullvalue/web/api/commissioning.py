@@ -14,6 +14,7 @@ from fullvalue.errors import NotFound
 from fullvalue.web.api.auth import optional_actor
 from fullvalue.web.programmes import services as programmes
 from fullvalue.web.programmes.models import Programme
+from fullvalue.web.programmes.risk import Provider
 from fullvalue.web.programmes.selectors import programme_list
 from fullvalue.web.tendering import selectors
 from fullvalue.web.tendering import services as tendering
@@ -54,6 +55,17 @@ class RiskOut(Schema):
     pbr_share: float
     minimum_detectable_effect: float | None
     warnings: list[str]
+    income_p5: Decimal = Field(description="GBP over the contract, 5th percentile of runs")
+    income_p50: Decimal = Field(description="GBP over the contract, median")
+    income_p95: Decimal = Field(description="GBP over the contract, 95th percentile")
+    probability_cash_runs_out: float = Field(
+        description="share of runs (0-1) in which the provider's reserves run out"
+    )
+    cash_runs_out_period: str | None = Field(
+        description="the period in which the provider most often first runs out of cash"
+    )
+    summary: str = Field(description="what the provider faces, in one sentence")
+    periods: list[str]
 
 
 class ProgrammeOut(Schema):
@@ -70,9 +82,24 @@ class ProgrammeOut(Schema):
 
 
 class RiskIn(Schema):
-    """A mechanism to preview."""
+    """A mechanism to preview, with the programme's figures and a provider's profile.
 
-    mechanism_toml: str
+    Give ``mechanism_toml`` or ``design`` (the designer's form values, e.g.
+    ``{"starting_point": "blended"}`` or its fields). The programme's figures override the
+    specification's own value (a TOML written for another programme is scaled to ``budget``),
+    periods (``years`` from ``start``) and volumes; without them the specification's own are used.
+    """
+
+    mechanism_toml: str | None = None
+    design: dict[str, str | bool | int | float] | None = None
+    budget: Decimal | None = Field(None, gt=0, description="GBP in total")
+    years: int | None = Field(None, ge=1, le=15)
+    start: dt.date | None = None
+    volume_low: int | None = Field(None, ge=1, description="people a year")
+    volume_expected: int | None = Field(None, ge=1, description="people a year")
+    volume_high: int | None = Field(None, ge=1, description="people a year")
+    provider_reserves: Decimal = Field(Decimal(50000), ge=0, description="GBP")
+    provider_share: Decimal = Field(Decimal(1), gt=0, le=1, description="share of the work, 0-1")
     runs: int = Field(2000, ge=100, le=20000)
 
 
@@ -277,8 +304,23 @@ def publish_programme(request: HttpRequest, programme_id: int) -> Any:
 @router.post("/risk-preview", response=RiskOut, auth=None)
 def risk_preview(request: HttpRequest, payload: RiskIn) -> Any:
     """Simulate a mechanism for a small provider: chance of payment, of a loss, cash need."""
-    preview = programmes.risk_preview(payload.mechanism_toml + "\n", runs=payload.runs)
-    return {**preview.__dict__, "warnings": list(preview.warnings)}
+    figures = programmes.figures_from_request(payload.dict())
+    provider = Provider(payload.provider_reserves, payload.provider_share)
+    if payload.design is not None:
+        toml = programmes.design_toml_for(payload.design, figures)
+        preview = programmes.risk_preview(
+            toml, figures, provider, scale_to_budget=False, runs=payload.runs
+        )
+    else:
+        preview = programmes.risk_preview(
+            (payload.mechanism_toml or "") + "\n", figures, provider, runs=payload.runs
+        )
+    return {
+        **preview.__dict__,
+        "warnings": list(preview.warnings),
+        "summary": preview.sentence,
+        "periods": list(preview.periods),
+    }
 
 
 @router.get("/tenders", response=list[TenderOut], auth=None)

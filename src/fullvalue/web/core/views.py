@@ -6,18 +6,13 @@ Pages that join capabilities (start page, dashboard, contract page, errors) are 
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from fullvalue.errors import FullvalueError
-from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
-from fullvalue.web.core.selectors import feedback_received, task_results
-from fullvalue.web.core.services import feedback_create
+from fullvalue.web.core.selectors import task_results
 
 COOKIE_SEEN = "cookies_message_seen"
 
@@ -79,30 +74,3 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 def privacy(request: HttpRequest) -> HttpResponse:
     """Privacy notice."""
     return page(request, "core/privacy.html", "Privacy notice")
-
-
-def feedback(request: HttpRequest) -> HttpResponse:
-    """A form to report a problem or suggest an improvement; administrators read what came in."""
-    actor = request.actor  # type: ignore[attr-defined]
-    state = FormState(values={"about_page": request.GET.get("from", "")})
-    if request.method == "POST":
-        state = FormState.from_post(request.POST)
-        try:
-            feedback_create(
-                actor=actor,
-                text=state.values.get("text", ""),
-                email=state.values.get("email", ""),
-                about_page=state.values.get("about_page", ""),
-            )
-        except FullvalueError as exc:
-            state.absorb(exc)
-        else:
-            messages.success(request, "Thank you: your feedback has been sent to the team.")
-            return redirect("feedback")
-    return page(
-        request,
-        "core/feedback.html",
-        "Give feedback",
-        state=state,
-        received=list(feedback_received(actor)[:100]) if actor.is_system_admin else None,
-    )

@@ -16,7 +16,6 @@ from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.rules import Breach, rule
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.contracts.models import Contract
 from fullvalue.web.contracts.selectors import contract_by_id
 from fullvalue.web.core import fields
 from fullvalue.web.core.actor import Actor

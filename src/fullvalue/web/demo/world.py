@@ -18,6 +18,7 @@ from fullvalue.web.core.actor import Actor
 from fullvalue.web.demo.commissioning import build_commissioning_demo, demo_member
 from fullvalue.web.demo.delivery import build_delivery_demo
 from fullvalue.web.demo.devices import enrol_demo_device
+from fullvalue.web.demo.investments import build_investments_demo
 from fullvalue.web.demo.models import DemoMarker
 from fullvalue.web.organisations.services import organisation_create
 
@@ -459,5 +460,6 @@ def build_demo_world() -> list[DemoLogin]:
     )
     build_commissioning_demo(by_name, DEMO_PASSWORD)
     build_delivery_demo(by_name, DEMO_PASSWORD)
+    build_investments_demo(by_name)
     DemoMarker.objects.create()
     return LOGINS

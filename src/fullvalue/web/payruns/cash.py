@@ -278,58 +278,28 @@ def cash_timeline(
     )
 
 
-def timeline_chart(timeline: CashTimeline) -> bytes:
-    """An SVG chart of the cumulative cash position: actual line, projected median and band."""
-    import io
+def timeline_chart(timeline: CashTimeline) -> str:
+    """An SVG chart of the cumulative cash position: actual line, projected median and band.
 
-    import matplotlib
+    Periods are the contract's own; actual periods are a solid line, the current and later
+    ones a dashed projected median with its 5-95% band (see :mod:`fullvalue.web.core.charts`).
+    """
+    from fullvalue.web.core.charts import band_chart
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
-
-    names = [p.name for p in timeline.periods]
-    x = np.arange(len(names))
-    values = np.array([float(p.cumulative) for p in timeline.periods])
-    actual = [i for i, p in enumerate(timeline.periods) if p.status == "actual"]
-    projected = [i for i, p in enumerate(timeline.periods) if p.status != "actual"]
-    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=100)
-    ax.axhline(0, color="#505a5f", linewidth=1)
-    if actual:
-        ax.plot(
-            x[actual], values[actual], color="#1d70b8", marker="o", linewidth=2.5, label="Actual"
-        )
-    if projected:
-        joined = ([actual[-1]] if actual else []) + projected
-        ax.plot(
-            x[joined],
-            values[joined],
-            color="#1d70b8",
-            linestyle="--",
-            marker="o",
-            linewidth=2,
-            label="Projected (median)",
-        )
-        low = [
-            float(timeline.periods[i].cumulative_p5 or timeline.periods[i].cumulative)
-            for i in projected
-        ]
-        high = [
-            float(timeline.periods[i].cumulative_p95 or timeline.periods[i].cumulative)
-            for i in projected
-        ]
-        ax.fill_between(
-            x[projected], low, high, color="#1d70b8", alpha=0.15, label="5th-95th percentile"
-        )
-    ax.set_xticks(x, names, rotation=0, fontsize=9)
-    ax.yaxis.set_major_formatter(
-        FuncFormatter(lambda v, _: f"£{v / 1000:,.0f}k" if abs(v) >= 1000 else f"£{v:,.0f}")
+    periods = timeline.periods
+    actual = sum(1 for p in periods if p.status == "actual")
+    projected = any(p.cumulative_p5 is not None for p in periods)
+    return band_chart(
+        title="Cumulative cash position",
+        description="Actual cash position so far, then the projected median with its 5-95% band.",
+        labels=[p.name for p in periods],
+        median=[p.cumulative for p in periods],
+        low=[p.cumulative if p.cumulative_p5 is None else p.cumulative_p5 for p in periods]
+        if projected
+        else None,
+        high=[p.cumulative if p.cumulative_p95 is None else p.cumulative_p95 for p in periods]
+        if projected
+        else None,
+        projected_from=actual if projected else None,
+        chart_id="cash-timeline",
     )
-    ax.set_ylabel("Cumulative cash position")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(frameon=False, fontsize=9, loc="best")
-    fig.tight_layout()
-    out = io.StringIO()
-    fig.savefig(out, format="svg")
-    plt.close(fig)
-    return out.getvalue().encode()

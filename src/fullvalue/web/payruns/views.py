@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
 from fpdf import FPDF
+from markupsafe import Markup
 
 from fullvalue.errors import NotFound
 from fullvalue.web.contracts.selectors import contract_by_id
@@ -152,6 +153,7 @@ def cash(request: HttpRequest, contract_id: int) -> HttpResponse:
         "payruns/cash.html",
         "Working capital",
         timeline=timeline,
+        chart=Markup(timeline_chart(timeline)),
         members=members,
         nav_active="contracts",
     )
@@ -160,8 +162,9 @@ def cash(request: HttpRequest, contract_id: int) -> HttpResponse:
 @signin_required
 def cash_chart(request: HttpRequest, contract_id: int) -> HttpResponse:
     """The cash timeline as an SVG chart (the page shows the same figures as a table)."""
+    svg = timeline_chart(_timeline(request, contract_id))
     response = HttpResponse(
-        timeline_chart(_timeline(request, contract_id)), content_type="image/svg+xml"
+        '<svg xmlns="http://www.w3.org/2000/svg"' + svg[4:], content_type="image/svg+xml"
     )
     response["Cache-Control"] = "private, max-age=300"
     return response

@@ -58,6 +58,10 @@ class Programme(models.Model):
     what_must_change = models.TextField(blank=True)
     outcomes = models.ManyToManyField(OutcomeDefinition, related_name="programmes")
     mechanism_toml = models.TextField(help_text="payment mechanism specification (TOML)")
+    mechanism_design = models.JSONField(
+        null=True, blank=True, help_text="the designer's form values (null: an uploaded TOML)"
+    )
+    starts_on = models.DateField(null=True, blank=True, help_text="first day of the first year")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -3,87 +3,129 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from fullvalue.engine.payments import minimum_detectable_effect, parse_spec, simulate
+from fullvalue.engine.payments import parse_spec, simulate
+from fullvalue.engine.payments.spec import validate_spec
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
-from fullvalue.rules import Breach, rule
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.core.caching import cached
 from fullvalue.web.core.policy import require
 from fullvalue.web.core.slugs import unique_slug
 from fullvalue.web.organisations.selectors import areas_by_codes
-from fullvalue.web.programmes import policy
+from fullvalue.web.programmes import designer, policy, risk
 from fullvalue.web.programmes.models import EngagementNotice, OutcomeDefinition, Programme
+from fullvalue.web.programmes.risk import Figures, Provider, RiskPreview
 
-_CHART_LOCK = threading.Lock()
-
-#: Above this share of expected income paid on results, small cohorts get a warning.
-PBR_SHARE_WARNING = 0.3
-#: A minimum detectable effect above this (proportion) means modest real effects go unpaid.
-MDE_WARNING = 0.05
+#: Simulated runs behind a preview, and the seed (the same inputs always give the same preview).
+RUNS = 2000
+SEED = 1
 
 
-@dataclass(frozen=True)
-class RiskPreview:
-    """What a small provider would face under a mechanism (from the engine's simulation)."""
+def risk_preview(
+    mechanism_toml: str,
+    figures: Figures | None = None,
+    provider: Provider | None = None,
+    *,
+    scale_to_budget: bool = True,
+    runs: int = RUNS,
+    seed: int = SEED,
+) -> RiskPreview:
+    """The risk preview of a mechanism with a programme's figures, cached by all its inputs.
 
-    runs: int
-    probability_of_outcome_payment: float
-    probability_of_loss: float
-    working_capital_p50: Decimal
-    working_capital_p95: Decimal
-    pbr_share: float
-    minimum_detectable_effect: float | None
-    warnings: tuple[str, ...]
-
-
-@rule
-def rule_pbr_share_for_cohort(pbr_share: float, mde: float | None, cohort: int) -> Iterator[Breach]:
-    """When a cohort is too small to show a modest real effect, keep payment by results to at most 30% of income (blend it with grant or fee, or pool cohorts).
-
-    30% is :data:`PBR_SHARE_WARNING`; "too small" means a minimum detectable effect above
-    :data:`MDE_WARNING` (5 percentage points).
-    """  # noqa: E501
-    if mde is not None and mde > MDE_WARNING and pbr_share > PBR_SHARE_WARNING:
-        yield Breach(
-            f"{pbr_share:.0%} of expected income depends on results, but a cohort of {cohort:,} "
-            f"a year can only show an effect of {mde * 100:.1f} percentage points or more as "
-            "significant: a real but smaller improvement would go unpaid"
-        )
-
-
-def risk_preview(mechanism_toml: str, *, runs: int = 2000, seed: int = 1) -> RiskPreview:
-    """Simulate a mechanism for a small provider; warn when PbR is too much for the cohort."""
-    spec = parse_spec(mechanism_toml)
-    result = simulate(spec, runs=runs, seed=seed)
-    income = float(result.income.mean()) or 1.0
-    pbr_share = float(result.outcome_income.mean()) / income
-    wc = result.percentiles(result.working_capital)
-    mde, cohort = None, 0
-    if spec.simulation is not None and spec.simulation.cohort_size > 0:
-        cohort = spec.simulation.cohort_size
-        mde = minimum_detectable_effect(
-            float(spec.simulation.baseline_rate), cohort
-        ).minimum_detectable_effect
-    warnings = tuple(p.reason for p in rule_pbr_share_for_cohort(pbr_share, mde, cohort))
-    return RiskPreview(
-        runs=runs,
-        probability_of_outcome_payment=result.probability_of_outcome_payment,
-        probability_of_loss=result.probability_of_loss,
-        working_capital_p50=wc["p50"],
-        working_capital_p95=wc["p95"],
-        pbr_share=pbr_share,
-        minimum_detectable_effect=mde,
-        warnings=warnings,
+    Without ``figures`` the specification's own periods, first cohort size and value are used
+    (its ``[simulation]`` cohort as expected, low and high volume; its mean payments as budget).
+    """
+    own = figures is None
+    if figures is None:
+        figures = _own_figures(parse_spec(mechanism_toml))
+        scale_to_budget = False
+    provider = provider or Provider()
+    return cached(
+        "risk-preview",
+        [mechanism_toml, figures, own, provider, scale_to_budget, runs, seed],
+        lambda: risk.risk_preview(
+            parse_spec(mechanism_toml),
+            figures,
+            provider,
+            scale_to_budget=scale_to_budget,
+            own_figures=own,
+            runs=runs,
+            seed=seed,
+        ),
     )
+
+
+def _own_figures(spec: Any) -> Figures:
+    periods = sorted(spec.periods, key=lambda p: p.start)
+    size = spec.simulation.cohort_size if spec.simulation else 1
+    years = max(1, round(((periods[-1].end - periods[0].start).days + 1) / 365.25))
+    result = simulate(spec, runs=200, seed=SEED)
+    return Figures(
+        budget=Decimal(repr(float(result.income.mean()))).quantize(Decimal("0.01")),
+        years=years,
+        start=periods[0].start,
+        volume_low=size,
+        volume_expected=size,
+        volume_high=size,
+    )
+
+
+def programme_figures(programme: Programme) -> Figures:
+    """A programme's own figures for the risk preview."""
+    return Figures(
+        budget=programme.budget,
+        years=programme.years,
+        start=programme.starts_on or next_first_of_april(programme.created_at.date()),
+        volume_low=programme.volume_low,
+        volume_expected=programme.volume_expected,
+        volume_high=programme.volume_high,
+    )
+
+
+def programme_risk(programme: Programme, provider: Provider | None = None) -> RiskPreview:
+    """The programme's mechanism with its own figures.
+
+    A mechanism written for another programme (uploaded as TOML) is scaled to the budget; a
+    designed one already fits it.
+    """
+    return risk_preview(
+        programme.mechanism_toml,
+        programme_figures(programme),
+        provider,
+        scale_to_budget=programme.mechanism_design is None,
+    )
+
+
+def next_first_of_april(today: dt.date) -> dt.date:
+    """The next 1 April (a financial year's start) on or after ``today``.
+
+    >>> next_first_of_april(dt.date(2026, 12, 6)), next_first_of_april(dt.date(2027, 4, 1))
+    (datetime.date(2027, 4, 1), datetime.date(2027, 4, 1))
+    """
+    april = dt.date(today.year, 4, 1)
+    return april if april >= today else dt.date(today.year + 1, 4, 1)
+
+
+_PATH = re.compile(r"^components\[(\d+)\]\.?(.*)$")
+
+
+def plain_problem(problem: Problem) -> str:
+    """A specification problem in words: ``Payment 1, contract value: it is missing``."""
+    reason = problem.reason.replace("This field is required but is missing.", "it is missing")
+    where = problem.location or ""
+    if m := _PATH.match(where):
+        field = m[2].replace("_", " ").replace(".", ", ")
+        where = f"payment {int(m[1]) + 1}" + (f", {field}" if field else "")
+    else:
+        where = where.replace("_", " ").replace(".", ", ")
+    return f"The specification's {where}: {reason}" if where else reason
 
 
 def _require_commissioner(actor: Actor) -> None:
@@ -91,22 +133,10 @@ def _require_commissioner(actor: Actor) -> None:
     require(policy.can_design_programme, actor)
 
 
-def _parse(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+def parse_figures(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """The programme's figures (volumes, budget, years, start date) and their problems."""
     problems: list[Problem] = []
     out: dict[str, Any] = {}
-    for name, label, limit in (
-        ("title", "Title", 200),
-        ("summary", "Summary", 5000),
-        ("cohort", "Cohort", 2000),
-    ):
-        value = str(data.get(name) or "").strip()
-        if not value:
-            problems.append(Problem(f"Enter the {label.lower()}", column=name))
-        elif len(value) > limit:
-            problems.append(Problem(f"{label} must be {limit} characters or fewer", column=name))
-        out[name] = value
-    for name in ("current_provision", "what_must_change"):
-        out[name] = str(data.get(name) or "").strip()[:5000]
     volumes = {}
     for name in ("volume_low", "volume_expected", "volume_high"):
         try:
@@ -133,6 +163,30 @@ def _parse(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
             raise ValueError
     except ValueError:
         problems.append(Problem("A programme runs for 1 to 15 years", column="years"))
+        out.pop("years", None)
+    out["starts_on"] = _start(data, problems)
+    return out, problems
+
+
+def parse_programme(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    problems: list[Problem] = []
+    out: dict[str, Any] = {}
+    for name, label, limit in (
+        ("title", "Title", 200),
+        ("summary", "Summary", 5000),
+        ("cohort", "Cohort", 2000),
+    ):
+        value = str(data.get(name) or "").strip()
+        if not value:
+            problems.append(Problem(f"Enter the {label.lower()}", column=name))
+        elif len(value) > limit:
+            problems.append(Problem(f"{label} must be {limit} characters or fewer", column=name))
+        out[name] = value
+    for name in ("current_provision", "what_must_change"):
+        out[name] = str(data.get(name) or "").strip()[:5000]
+    figures, figure_problems = parse_figures(data)
+    out.update(figures)
+    problems += figure_problems
     setting = data.get("delivery_setting") or "mixed"
     if setting not in ("urban", "rural", "mixed"):
         problems.append(Problem("Choose urban, rural or mixed", column="delivery_setting"))
@@ -182,18 +236,151 @@ def _parse(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     if len(areas) != len(set(area_codes)):
         problems.append(Problem("Unknown area", column="areas"))
     out["areas"] = areas
-    mechanism = str(data.get("mechanism_toml") or "").strip()
-    if not mechanism:
-        problems.append(Problem("Describe the payment mechanism", column="mechanism_toml"))
-    else:
+    out["mechanism_toml"], out["mechanism_design"] = _mechanism(data, out, problems)
+    return out, problems
+
+
+def _start(data: dict[str, Any], problems: list[Problem]) -> dt.date:
+    text = str(data.get("starts_on") or "").strip()
+    if not text:
+        return next_first_of_april(timezone.localdate())
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        problems.append(Problem("Enter the start date like 2027-04-01", column="starts_on"))
+        return next_first_of_april(timezone.localdate())
+
+
+def uses_designer(data: dict[str, Any]) -> bool:
+    """The mechanism comes from the designer, unless a specification was uploaded (or sent)."""
+    source = str(data.get("mechanism_source") or "")
+    if source:
+        return source != "upload"
+    return not str(data.get("mechanism_toml") or "").strip()
+
+
+def figures_from(values: dict[str, Any]) -> Figures | None:
+    """The programme's figures from parsed values, or ``None`` while any is missing."""
+    keys = ("budget", "years", "starts_on", "volume_low", "volume_expected", "volume_high")
+    if not all(k in values for k in keys):
+        return None
+    return Figures(
+        budget=values["budget"],
+        years=values["years"],
+        start=values["starts_on"],
+        volume_low=values["volume_low"],
+        volume_expected=values["volume_expected"],
+        volume_high=values["volume_high"],
+    )
+
+
+def _mechanism(
+    data: dict[str, Any], out: dict[str, Any], problems: list[Problem]
+) -> tuple[str, dict[str, str] | None]:
+    if not uses_designer(data):
+        mechanism = str(data.get("mechanism_toml") or "").strip()
         try:
             parse_spec(mechanism)
         except FullvalueError as exc:
             for p in exc.problems or [Problem(exc.message)]:
-                where = f"{p.location}: " if p.location else ""
-                problems.append(Problem(f"{where}{p.reason}", column="mechanism_toml"))
-    out["mechanism_toml"] = mechanism
-    return out, problems
+                problems.append(Problem(plain_problem(p), column="mechanism_toml"))
+        return mechanism, None
+    design, design_problems = designer.parse_design(data)
+    problems += design_problems
+    catalogue = dict(OutcomeDefinition.objects.values_list("code", "name"))
+    ticked = {o.code for o in out.get("outcomes", [])}
+    if mismatch := designer.rule_outcomes_match_payments(ticked, design.outcome_codes(), catalogue):
+        problems.append(mismatch)
+    figures = figures_from(out)
+    if figures is None or design_problems:
+        return "", designer.design_values(design)
+    spec = designer.build_spec(design, _designer_programme(out, figures))
+    try:
+        validate_spec(spec)
+    except FullvalueError as exc:
+        problems += [Problem(plain_problem(p), column="guaranteed_percent") for p in exc.problems]
+    return designer.to_toml(spec), designer.design_values(design)
+
+
+def _designer_programme(values: dict[str, Any], figures: Figures) -> designer.Programme:
+    return designer.Programme(
+        budget=figures.budget,
+        years=figures.years,
+        start=figures.start,
+        volume_low=figures.volume_low,
+        volume_expected=figures.volume_expected,
+        volume_high=figures.volume_high,
+        name=values.get("title") or "Programme",
+    )
+
+
+def figures_from_request(data: dict[str, Any]) -> Figures | None:
+    """The programme's figures sent to the API (all or none; a missing one is named)."""
+    keys = ("budget", "years", "start", "volume_low", "volume_expected", "volume_high")
+    given = [k for k in keys if data.get(k) is not None]
+    if not given:
+        return None
+    problems = [
+        Problem(f"Give {k} too: the programme's figures go together", column=k)
+        for k in keys
+        if data.get(k) is None
+    ]
+    if not problems and not data["volume_low"] <= data["volume_expected"] <= data["volume_high"]:
+        problems.append(Problem("Volumes must run low ≤ expected ≤ high", column="volume_expected"))
+    if problems:
+        raise FullvalueError.from_problems("The programme's figures are incomplete.", problems)
+    return Figures(
+        Decimal(data["budget"]).quantize(Decimal("0.01")),
+        data["years"],
+        data["start"],
+        data["volume_low"],
+        data["volume_expected"],
+        data["volume_high"],
+    )
+
+
+def design_toml_for(design: dict[str, Any], figures: Figures | None) -> str:
+    """The specification of a design sent to the API: a starting point and any changes to it."""
+    if figures is None:
+        raise FullvalueError.from_problems(
+            "A design needs the programme's figures.",
+            [Problem("Give budget, years, start and the three volumes", column="budget")],
+        )
+    values: dict[str, Any] = {}
+    name = design.get("starting_point", "blended")
+    if name not in designer.STARTING_POINTS:
+        raise FullvalueError.from_problems(
+            "Unknown starting point.",
+            [
+                Problem(
+                    f"Choose one of {', '.join(designer.STARTING_POINTS)}",
+                    column="design.starting_point",
+                )
+            ],
+        )
+    values.update(
+        designer.design_values(designer.starting_point(name, _designer_programme({}, figures)))
+    )
+    values.update(
+        {k: ("yes" if v else "no") if isinstance(v, bool) else str(v) for k, v in design.items()}
+    )
+    parsed, problems = designer.parse_design(values)
+    if problems:
+        raise FullvalueError.from_problems(
+            "The design needs correcting.",
+            [Problem(p.reason, column=f"design.{p.column}") for p in problems],
+        )
+    return designer.to_toml(designer.build_spec(parsed, _designer_programme({}, figures)))
+
+
+def design_toml(data: dict[str, Any]) -> str:
+    """The specification a design makes with the programme's figures (for download, preview)."""
+    values, problems = parse_programme({**data, "mechanism_source": "designer"})
+    mechanism = values["mechanism_toml"]
+    relevant = [p for p in problems if p.column not in ("title", "summary", "cohort", "outcomes")]
+    if relevant or not mechanism:
+        raise FullvalueError.from_problems("The design needs correcting.", relevant)
+    return mechanism
 
 
 @transaction.atomic
@@ -202,7 +389,7 @@ def programme_create(*, actor: Actor, data: dict[str, Any]) -> Programme:
     _require_commissioner(actor)
     if actor.organisation_id is None:
         raise PermissionDenied("Act for a commissioning organisation to design a programme.")
-    values, problems = _parse(data)
+    values, problems = parse_programme(data)
     if problems:
         raise FullvalueError.from_problems("The programme needs correcting.", problems)
     outcomes, areas = values.pop("outcomes"), values.pop("areas")
@@ -234,10 +421,44 @@ def programme_create(*, actor: Actor, data: dict[str, Any]) -> Programme:
         object_id=programme.id,
         object_repr=programme.title,
         after={
-            **{k: v for k, v in values.items() if k != "mechanism_toml"},
+            **{
+                k: str(v) if isinstance(v, dt.date) else v
+                for k, v in values.items()
+                if k not in ("mechanism_toml", "mechanism_design")
+            },
             "outcomes": [o.code for o in outcomes],
             "areas": [a.code for a in areas],
         },
+    )
+    return programme
+
+
+@transaction.atomic
+def programme_update(*, actor: Actor, programme_id: int, data: dict[str, Any]) -> Programme:
+    """Change a draft programme (a published one is changed through its tenders' amendments)."""
+    _require_commissioner(actor)
+    programme = _own_programme(actor, programme_id)
+    if programme.status != Programme.Status.DRAFT:
+        raise Conflict("Only a draft programme can be changed.")
+    values, problems = parse_programme(data)
+    if problems:
+        raise FullvalueError.from_problems("The programme needs correcting.", problems)
+    outcomes, areas = values.pop("outcomes"), values.pop("areas")
+    values.pop("custom_outcomes")
+    before = {"title": programme.title, "budget": str(programme.budget)}
+    for name, value in values.items():
+        setattr(programme, name, value)
+    programme.save()
+    programme.outcomes.set(outcomes + list(programme.outcomes.filter(is_catalogue=False)))
+    programme.areas.set(areas)
+    audit_record(
+        actor=actor,
+        action="programme.update",
+        object_type="programme",
+        object_id=programme.id,
+        object_repr=programme.title,
+        before=before,
+        after={"title": programme.title, "budget": str(programme.budget)},
     )
     return programme
 
@@ -307,18 +528,3 @@ def engagement_notice_create(
         after={"programme": programme.id, "title": notice.title},
     )
     return notice
-
-
-def risk_chart(mechanism_toml: str, fmt: str = "png", *, runs: int = 2000, seed: int = 1) -> bytes:
-    """The engine's chart (income distribution and cash position over time) as PNG or SVG."""
-    import tempfile
-    from pathlib import Path
-
-    from fullvalue.engine.payments.charts import plot_simulations
-
-    result = simulate(parse_spec(mechanism_toml), runs=runs, seed=seed)
-    # matplotlib's pyplot keeps global state: draw one chart at a time in threaded servers.
-    with _CHART_LOCK, tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"risk.{fmt}"
-        plot_simulations([result], path)
-        return path.read_bytes()

@@ -8,10 +8,12 @@ from fullvalue.web.audit import views as audit
 from fullvalue.web.contracts import views as contracts
 from fullvalue.web.core import views as core
 from fullvalue.web.delivery import views as delivery
+from fullvalue.web.investments import views as investments
 from fullvalue.web.organisations import views as orgs
 from fullvalue.web.payruns import views as payruns
 from fullvalue.web.programmes import views as programmes
 from fullvalue.web.site import contract as site_contract
+from fullvalue.web.site import feedback as site_feedback
 from fullvalue.web.site import views as site
 from fullvalue.web.tendering import views as tendering
 
@@ -26,7 +28,7 @@ urlpatterns = [
     path("cookies/hide", core.cookies_hide, name="cookies-hide"),
     path("accessibility/", core.accessibility, name="accessibility"),
     path("privacy/", core.privacy, name="privacy"),
-    path("feedback/", core.feedback, name="feedback"),
+    path("feedback/", site_feedback.feedback, name="feedback"),
     path("tasks/", core.tasks, name="task-list"),
     path("sign-in/", accounts.sign_in, name="sign-in"),
     path("sign-in/verify/", accounts.sign_in_verify, name="sign-in-verify"),
@@ -83,8 +85,11 @@ urlpatterns = [
         name="reoffending-results",
     ),
     path("programmes/", programmes.programme_list, name="programme-list"),
+    path("investments/", investments.investment_list, name="investment-list"),
     path("programmes/new/", programmes.programme_create_view, name="programme-create"),
+    path("programmes/payment-guide/", programmes.payment_guide, name="payment-guide"),
     path("programmes/<slug:slug>/", programmes.programme_detail, name="programme-detail"),
+    path("programmes/<slug:slug>/edit/", programmes.programme_edit_view, name="programme-edit"),
     path("programmes/<slug:slug>/tender/", tendering.tender_create_view, name="tender-create"),
     path(
         "programmes/<slug:slug>/risk", programmes.programme_risk_chart, name="programme-risk-chart"

@@ -10,6 +10,7 @@ from fullvalue.web.accounts.middleware import own_memberships
 from fullvalue.web.audit import panels as audit_panels
 from fullvalue.web.core.pages import page, signin_required
 from fullvalue.web.core.selectors import task_results
+from fullvalue.web.investments import panels as investment_panels
 from fullvalue.web.organisations import panels as organisation_panels
 from fullvalue.web.organisations.selectors import organisation_count
 from fullvalue.web.tendering import panels as tendering_panels
@@ -34,6 +35,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     panels = [
         organisation_panels.market(request, actor),
         tendering_panels.dashboard(request, actor),
+        investment_panels.dashboard(request, actor),
         organisation_panels.own_organisation(request, actor, organisation),
         audit_panels.dashboard(request, actor),
     ]

@@ -37,7 +37,6 @@ from fullvalue.web.tendering import policy
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract
 
-from fullvalue.web.contracts.models import Contract
 from fullvalue.web.core import fields
 from fullvalue.web.core.fields import MAX_TEXT, MAX_TITLE
 from fullvalue.web.tendering.models import (

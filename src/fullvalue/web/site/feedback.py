@@ -1,17 +1,27 @@
-"""Writes for the shared pages: feedback on the service."""
+"""Feedback on the service: anyone may send it; system administrators read it.
+
+The site layer holds it because storing feedback is audited (the kernel imports no
+capability, and the audit trail is one).
+"""
 
 from __future__ import annotations
 
 import re
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from fullvalue.errors import FullvalueError, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.models import Feedback
+from fullvalue.web.core.pages import page
+from fullvalue.web.core.selectors import feedback_received
 
 MAX_FEEDBACK = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -56,3 +66,30 @@ def feedback_create(*, actor: Actor, text: str, email: str = "", about_page: str
         after={"about_page": item.about_page, "reply_wanted": bool(email)},
     )
     return item
+
+
+def feedback(request: HttpRequest) -> HttpResponse:
+    """A form to report a problem or suggest an improvement; administrators read what came in."""
+    actor = request.actor  # type: ignore[attr-defined]
+    state = FormState(values={"about_page": request.GET.get("from", "")})
+    if request.method == "POST":
+        state = FormState.from_post(request.POST)
+        try:
+            feedback_create(
+                actor=actor,
+                text=state.values.get("text", ""),
+                email=state.values.get("email", ""),
+                about_page=state.values.get("about_page", ""),
+            )
+        except FullvalueError as exc:
+            state.absorb(exc)
+        else:
+            messages.success(request, "Thank you: your feedback has been sent to the team.")
+            return redirect("feedback")
+    return page(
+        request,
+        "core/feedback.html",
+        "Give feedback",
+        state=state,
+        received=list(feedback_received(actor)[:100]) if actor.is_system_admin else None,
+    )

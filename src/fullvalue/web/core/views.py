@@ -18,7 +18,8 @@ from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.organisations.rules import LED_BY_FIELDS
 from fullvalue.web.organisations.selectors import market_summary
 from fullvalue.web.tendering.models import EvaluatorAssignment, Tender
-from fullvalue.web.tendering.selectors import my_bids_listed
+from fullvalue.web.tendering.partnering import unanswered_count
+from fullvalue.web.tendering.selectors import my_bids_listed, parts_awaiting_confirmation
 
 COOKIE_SEEN = "cookies_message_seen"
 
@@ -78,6 +79,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     if actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF):
         context["my_bids"] = my_bids_listed(actor)
+        context["to_confirm"] = parts_awaiting_confirmation(actor)
+        context["unanswered_messages"] = unanswered_count(actor)
     context["memberships"] = memberships
     context["regions"] = REGIONS
     return page(request, "core/dashboard.html", "Dashboard", **context)

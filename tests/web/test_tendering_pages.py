@@ -86,7 +86,9 @@ def test_pages_for_the_whole_cycle(client, signed_in, world, published, clock):
 
     partner = signed_in(member(world, "mentors"))
     dashboard = partner.get(reverse("dashboard")).content.decode()
-    assert "awaiting confirmation" in dashboard and reverse("bid-detail", args=[bid.id]) in dashboard
+    assert (
+        "awaiting confirmation" in dashboard and reverse("bid-detail", args=[bid.id]) in dashboard
+    )
     confirmed = partner.post(reverse("bid-detail", args=[bid.id]), {"action": "confirm"})
     assert confirmed.status_code == 302
     assert "awaiting confirmation" not in partner.get(reverse("dashboard")).content.decode()

@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from fullvalue.domain.evaluation import SCALE
 from fullvalue.domain.organisations import REGIONS
 from fullvalue.domain.roles import Role
-from fullvalue.domain.tendering import ROLE_WORDS
+from fullvalue.domain.tendering import ROLE_WORDS, describe_part
 from fullvalue.errors import FullvalueError, NotFound
 from fullvalue.web.accounts.models import Membership
 from fullvalue.web.core.exports import table_response
@@ -516,6 +516,11 @@ def bid_detail(request: HttpRequest, bid_id: int) -> HttpResponse:
     confirmations = selectors.party_confirmations(bid) if is_party else {}
     is_lead_team = bid.lead_id == actor.organisation_id and actor.role in selectors.PROVIDER_ROLES
     passed = selectors.deadline_passed(bid.lot.tender)
+    my_part = (
+        selectors.working_terms(bid, actor.organisation_id)
+        if is_party and not is_lead_team
+        else None
+    )
     return page(
         request,
         "tendering/bid.html",
@@ -530,11 +535,8 @@ def bid_detail(request: HttpRequest, bid_id: int) -> HttpResponse:
         waiting=[names.get(oid, "a partner") for oid, done in confirmations.items() if not done],
         is_lead_team=is_lead_team,
         is_draft_view=bid.draft is not None and is_party,
-        my_part=(
-            selectors.working_terms(bid, actor.organisation_id)
-            if is_party and not is_lead_team
-            else None
-        ),
+        my_part=my_part,
+        my_part_words=describe_part(my_part) if my_part else "",
         blockers=selectors.bid_blockers(actor, bid.lot) if is_lead_team else [],
         has_award=Award.objects.filter(lot=bid.lot).exists(),
         passed=passed,

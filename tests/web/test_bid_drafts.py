@@ -335,3 +335,45 @@ def test_resubmit_opens_the_form_filled_in(signed_in, world, team, tender):
     selected = re.search(r'<option value="(\d+)" selected', form)
     assert selected and int(selected.group(1)) == world["women"].organisation_id
     assert 'value="subcontractor" checked' in form
+
+
+def test_partner_finder_pages_send_and_reply(signed_in, world, team, tender, mailoutbox):
+    lot = tender.lots.get(reserved_for_small=False)
+    entry = partner_interest_create(
+        actor=world["women"], lot_id=lot.id, role_sought="member", offer="A women's centre"
+    )
+    client = signed_in(team["staff_membership"])
+    finder = client.get(reverse("partner-finder")).content.decode()
+    ids_unique(finder)
+    contact_url = reverse("partner-contact", args=[entry.id])
+    assert contact_url in finder and "Consortium member" in finder
+    form = client.get(contact_url).content.decode()
+    ids_unique(form)
+    assert client.post(contact_url, {"body": ""}).status_code == 400
+    sent = client.post(contact_url, {"body": "Join our bid for the Birmingham lot?"})
+    assert sent.status_code == 302 and sent.url == reverse("partner-messages")
+    message = PartnerMessage.objects.get()
+    assert message.sent_by_id == team["staff_membership"].user_id
+    assert world["women"].email not in client.get(reverse("partner-messages")).content.decode()
+    client.logout()
+
+    recipient = signed_in(Membership.objects.get(id=world["women"].membership_id))
+    dashboard = recipient.get(reverse("dashboard")).content.decode()
+    assert "1 partner message not replied to" in dashboard
+    url = reverse("partner-message", args=[message.id])
+    page = recipient.get(url).content.decode()
+    ids_unique(page)
+    assert "Join our bid" in page and "Share your contact details" in page
+    assert recipient.post(url, {"reply": "", "share_contact": "no"}).status_code == 400
+    assert (
+        recipient.post(url, {"reply": "Happy to talk.", "share_contact": "yes"}).status_code == 302
+    )
+    recipient.logout()
+
+    client = signed_in(team["staff_membership"])
+    page = client.get(url).content.decode()
+    assert "Happy to talk." in page and world["women"].email in page
+    # Another organisation cannot open the conversation.
+    client.logout()
+    rival = signed_in(Membership.objects.get(id=world["prime"].membership_id))
+    assert rival.get(url).status_code == 404

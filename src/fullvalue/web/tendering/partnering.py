@@ -22,16 +22,17 @@ from fullvalue.web.tendering.models import Lot, PartnerMessage
 MAX_MESSAGE = 3000
 
 
-def _provider_org(actor: Actor) -> int:
+def _provider_org(actor: Actor) -> tuple[int, int]:
+    """Check the actor is a person on a provider's team; return (organisation id, user id)."""
     actor.require_can_write()
     actor.require_role(
         Role.PROVIDER_ADMIN,
         Role.PROVIDER_STAFF,
         message="Partner messages are between provider organisations.",
     )
-    if actor.organisation_id is None:
-        raise PermissionDenied("Act for an organisation to contact partners.")
-    return actor.organisation_id
+    if actor.organisation_id is None or actor.user_id is None:
+        raise PermissionDenied("A person acting for an organisation contacts partners.")
+    return actor.organisation_id, actor.user_id
 
 
 @transaction.atomic
@@ -39,7 +40,7 @@ def partner_message_send(
     *, actor: Actor, recipient_id: int, body: str, lot_id: int | None = None
 ) -> PartnerMessage:
     """Send a message to another organisation's administrators (emailed by the task worker)."""
-    org_id = _provider_org(actor)
+    org_id, user_id = _provider_org(actor)
     recipient = Organisation.objects.filter(id=recipient_id).first()
     if recipient is None:
         raise NotFound("No such organisation.")
@@ -55,7 +56,7 @@ def partner_message_send(
     lot = Lot.objects.filter(id=lot_id).first() if lot_id else None
     message = PartnerMessage.objects.create(
         sender_id=org_id,
-        sent_by_id=actor.user_id,
+        sent_by_id=user_id,
         recipient=recipient,
         lot=lot,
         body=body.strip(),
@@ -83,7 +84,7 @@ def partner_message_reply(
     Shared details are the replying administrator's name and email and the organisation's
     phone number, copied at the time of the reply.
     """
-    org_id = _provider_org(actor)
+    org_id, user_id = _provider_org(actor)
     actor.require_role(
         Role.PROVIDER_ADMIN, message="An administrator of your organisation replies."
     )
@@ -105,7 +106,7 @@ def partner_message_reply(
         phone = message.recipient.contact_phone
         contact = f"{actor.full_name}, {actor.email}" + (f", {phone}" if phone else "")
     message.reply, message.contact_shared = reply.strip()[:MAX_MESSAGE], contact
-    message.replied_by_id, message.replied_at = actor.user_id, timezone.now()
+    message.replied_by_id, message.replied_at = user_id, timezone.now()
     message.save(update_fields=["reply", "contact_shared", "replied_by", "replied_at"])
     audit_record(
         actor=actor,

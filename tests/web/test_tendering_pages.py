@@ -73,6 +73,7 @@ def test_pages_for_the_whole_cycle(client, signed_in, world, published, clock):
     response = provider.post(reverse("bid-form", args=[lot.id]), {**bad, "action": "submit"})
     assert response.status_code == 400
     assert "between 0% and 100%" in response.content.decode()
+    assert "Your changes are saved as a draft" in response.content.decode()
     # Nothing typed is lost: the refused submission is kept as a draft, never submitted.
     assert list(Bid.objects.values_list("status", flat=True)) == ["draft"]
     good = {**bid_post(tender, partner=world["mentors"].organisation_id), "action": "submit"}

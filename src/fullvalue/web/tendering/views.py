@@ -387,6 +387,7 @@ def bid_form(request: HttpRequest, lot_id: int) -> HttpResponse:
         if bid is not None
         else {}
     )
+    saved = None
     if request.method == "POST":
         state, contents, parties = _bid_form_values(request, tender)
         submit = request.POST.get("action") == "submit"
@@ -398,7 +399,8 @@ def bid_form(request: HttpRequest, lot_id: int) -> HttpResponse:
                 svc.bid_submit_draft(actor=actor, bid_id=saved.id)
         except FullvalueError as exc:
             _bid_errors(state, exc)
-            if submit and bid is None:
+            if saved is not None:
+                # Nothing typed is lost: what was refused for submission is kept as a draft.
                 bid = selectors.bid_for_lot(actor, lot)
         else:
             messages.success(
@@ -424,6 +426,7 @@ def bid_form(request: HttpRequest, lot_id: int) -> HttpResponse:
         lot=lot,
         tender=tender,
         bid=bid,
+        kept_as_draft=saved is not None and bool(state.errors),
         blockers=selectors.bid_blockers(actor, lot),
         quality=list(tender.criteria.filter(kind="quality")),
         pass_fail=list(tender.pass_fail.all()),

@@ -60,8 +60,19 @@ class Axe:
         assert not violations, f"axe violations on {self.page.url}:\n" + "\n".join(violations)
 
 
+@pytest.fixture(scope="session")
+def warm_server(live_server):
+    """Load one page before any browser does: the first response imports every view (the
+    engine, the API), which takes over 20 s on a loaded machine and would time pages out."""
+    import urllib.request
+
+    urllib.request.urlopen(live_server.url + "/sign-in/", timeout=180).read()
+    return live_server
+
+
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, warm_server):
+    live_server = warm_server
     # bypass_csp lets the test inject axe-core; the pages' own CSP is tested elsewhere.
     context = browser.new_context(bypass_csp=True, base_url=live_server.url)
     page = context.new_page()

@@ -139,7 +139,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
         if partner:
             page.fill("#lead_value", "70")
             page.fill("#lead_work", "60")
-            page.get_by_label("Organisation").first.select_option(str(partner.organisation_id))
+            page.locator("#partner_0").select_option(str(partner.organisation_id))
             page.locator("#partner_role_0").check()
             page.fill("#partner_value_0", "30")
             page.fill("#partner_work_0", "40")
@@ -147,6 +147,21 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
         page.locator("input[id^=pf_]").first.check()  # "Yes" to the safeguarding question
         page.locator("#exclusion_grounds").check()
         axe.check()
+        if partner:
+            # A named partner confirms its part before the bid can be submitted.
+            go(page, page.get_by_role("button", name="Save as draft"))
+            expect(page.get_by_text("Your draft is saved")).to_be_visible()
+            axe.check()
+            sign_out(page)
+            sign_in(page, axe, partner.user.email)
+            page.wait_for_url("**/dashboard/")
+            go(page, page.get_by_role("link", name=f"{member.organisation.name}:"))
+            go(page, page.get_by_role("button", name="Confirm our part"))
+            axe.check()
+            sign_out(page)
+            sign_in(page, axe, member.user.email)
+            page.wait_for_url("**/dashboard/")
+            go(page, page.locator("main a[href^='/bids/']").first)
         go(page, page.get_by_role("button", name="Submit bid"))
         page.wait_for_url("**/bids/*/")
         expect(page.get_by_text("sealed until the deadline").first).to_be_visible()

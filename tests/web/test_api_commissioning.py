@@ -164,3 +164,52 @@ def test_risk_preview_endpoint(client):
         "/api/v1/risk-preview", {"mechanism_toml": "[contract]\n"}, content_type="application/json"
     )
     assert r.status_code == 422 and r["Content-Type"] == "application/problem+json"
+
+
+def test_consortium_bid_drafted_confirmed_and_submitted_through_the_api(
+    client, world, tokens, clock
+):
+    from fullvalue.web.programmes.services import programme_create
+    from fullvalue.web.tendering.services import tender_create, tender_publish
+    from tests.web.cycle import START
+
+    c = world["commissioner"]
+    programme = programme_create(actor=c, data=programme_data())
+    made = tender_create(actor=c, programme_id=programme.id, data=tender_data())
+    tender_publish(actor=c, tender_id=made.id, now=START)
+    tender = client.get(f"/api/v1/tenders/{made.id}").json()
+    lot = tender["lots"][0]["id"]
+    women, mentors = world["women"].organisation_id, world["mentors"].organisation_id
+    parties = [
+        {
+            "organisation_id": women,
+            "role": "lead",
+            "share_of_value": "0.8",
+            "share_of_work": "0.8",
+            "carries_working_capital": True,
+        },
+        {
+            "organisation_id": mentors,
+            "role": "subcontractor",
+            "share_of_value": "0.2",
+            "share_of_work": "0.2",
+        },
+    ]
+    body = bid_body(tender, "400000", parties=parties)
+    r = client.put(
+        f"/api/v1/lots/{lot}/bids/draft", body, content_type="application/json", **tokens["women"]
+    )
+    assert r.status_code == 200, r.json()
+    draft = r.json()
+    assert draft["status"] == "draft" and draft["contents"]["price"] == "400000"
+    # The partner reads the draft; the commissioner and a rival cannot.
+    assert client.get(f"/api/v1/bids/{draft['id']}", **tokens["mentors"]).status_code == 200
+    for who in ("commissioner", "prime"):
+        assert client.get(f"/api/v1/bids/{draft['id']}", **tokens[who]).status_code == 403
+    r = post(client, f"/api/v1/bids/{draft['id']}/submit", {}, tokens["women"])
+    assert r.status_code == 422 and "has not confirmed its part" in str(r.json())
+    r = post(client, f"/api/v1/bids/{draft['id']}/confirm", {}, tokens["mentors"])
+    assert r.status_code == 200 and r.json()["confirmed"] is True
+    r = post(client, f"/api/v1/bids/{draft['id']}/submit", {}, tokens["women"])
+    assert r.status_code == 200, r.json()
+    assert r.json()["status"] == "submitted" and r.json()["contents"]["price"] == "400000.00"

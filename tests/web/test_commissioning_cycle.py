@@ -17,6 +17,8 @@ from fullvalue.web.tendering.results import lot_results
 from fullvalue.web.tendering.services import (
     award_confirm,
     award_decide,
+    bid_draft_save,
+    bid_party_confirm,
     bid_submit,
     bid_withdraw,
     clarification_answer,
@@ -119,6 +121,22 @@ def test_the_whole_cycle(world, clock, mailoutbox):
             parties=bad,
         )
     assert any("between 0% and 100%" in p.reason for p in exc.value.problems)
+    # The named consortium member confirms its part before the bid can be submitted.
+    with pytest.raises(FullvalueError) as exc:
+        bid_submit(
+            actor=world["women"],
+            lot_id=lot1.id,
+            contents=contents(tender, "420000", 5),
+            parties=consortium,
+        )
+    assert any("has not confirmed its part" in p.reason for p in exc.value.problems)
+    draft = bid_draft_save(
+        actor=world["women"],
+        lot_id=lot1.id,
+        contents=contents(tender, "420000", 5),
+        parties=consortium,
+    )
+    bid_party_confirm(actor=world["mentors"], bid_id=draft.id)
     b1 = bid_submit(
         actor=world["women"],
         lot_id=lot1.id,

@@ -151,3 +151,61 @@ def test_demo_ocds_carries_implementation(client):
     assert implementation
     detail = implementation[0]["contracts"][0]["implementation"]
     assert detail["transactions"] and detail["milestones"] and detail["metrics"]
+
+
+def test_demo_small_charity_can_bid_with_a_partner_from_the_finder():
+    """With demo logins: Black Mentors Collective (three people) bids for the reserved lot with
+    Workwise Futures CIC, listed in the partner finder, as its confirmed sub-contractor."""
+    from fullvalue.web.accounts.services import actor_for_membership
+    from fullvalue.web.demo.world import DEMO_DOMAIN
+    from fullvalue.web.tendering import partnering, selectors
+    from fullvalue.web.tendering import services as t
+    from fullvalue.web.tendering.models import PartnerInterest, Tender
+
+    build_demo_world()
+    logins = {login.email for login in LOGINS}
+    admin_email, partner_email = f"admin.bmc@{DEMO_DOMAIN}", f"admin.workwise@{DEMO_DOMAIN}"
+    assert {admin_email, partner_email, f"staff@{DEMO_DOMAIN}"} <= logins
+
+    def actor(email):
+        return actor_for_membership(Membership.objects.get(user__email=email))
+
+    admin, staff, partner = actor(admin_email), actor(f"staff@{DEMO_DOMAIN}"), actor(partner_email)
+    charity = Organisation.objects.get(id=admin.organisation_id)
+    assert charity.memberships.filter(is_active=True).count() == 3
+    lot = Tender.objects.get(status="open").lots.get(reserved_for_small=True)
+    entry = PartnerInterest.objects.get(lot=lot, organisation_id=partner.organisation_id)
+    assert selectors.bid_blockers(admin, lot) == []
+    message = partnering.partner_message_send(
+        actor=staff, recipient_id=entry.organisation_id, lot_id=lot.id, body="Shall we bid?"
+    )
+    partnering.partner_message_reply(
+        actor=partner, message_id=message.id, reply="Yes.", share_contact=True
+    )
+    tender = lot.tender
+    quality = tender.criteria.filter(kind="quality")
+    contents = {
+        "price": "440000",
+        "answers": {str(c.id): "Mentoring by men who have been there." for c in quality},
+        "pass_fail": {str(q.id): True for q in tender.pass_fail.all()},
+        "declarations": {"exclusion_grounds": False},
+    }
+    parties = [
+        {
+            "organisation_id": charity.id,
+            "role": "lead",
+            "share_of_value": "0.85",
+            "share_of_work": "0.8",
+            "carries_working_capital": True,
+        },
+        {
+            "organisation_id": partner.organisation_id,
+            "role": "subcontractor",
+            "share_of_value": "0.15",
+            "share_of_work": "0.2",
+        },
+    ]
+    draft = t.bid_draft_save(actor=staff, lot_id=lot.id, contents=contents, parties=parties)
+    t.bid_party_confirm(actor=partner, bid_id=draft.id)
+    assert t.bid_submit_draft(actor=admin, bid_id=draft.id).status == "submitted"
+    assert verify_audit().ok

@@ -78,19 +78,39 @@ def test_pages_for_the_whole_cycle(client, signed_in, world, published, clock):
     assert form.status_code == 200
     bad = bid_post(tender, partner=world["mentors"].organisation_id)
     bad["partner_value_0"] = "130"
-    response = provider.post(reverse("bid-form", args=[lot.id]), bad)
+    response = provider.post(reverse("bid-form", args=[lot.id]), {**bad, "action": "submit"})
     assert response.status_code == 400
     assert "between 0% and 100%" in response.content.decode()
-    assert Bid.objects.count() == 0
-    response = provider.post(
-        reverse("bid-form", args=[lot.id]),
-        bid_post(tender, partner=world["mentors"].organisation_id),
-    )
-    assert response.status_code == 302, response.content.decode()[:3000]
+    assert "Your changes are saved as a draft" in response.content.decode()
+    # Nothing typed is lost: the refused submission is kept as a draft, never submitted.
+    assert list(Bid.objects.values_list("status", flat=True)) == ["draft"]
+    good = {**bid_post(tender, partner=world["mentors"].organisation_id), "action": "submit"}
+    response = provider.post(reverse("bid-form", args=[lot.id]), good)
+    assert response.status_code == 400
+    assert "has not confirmed its part" in response.content.decode()
     bid = Bid.objects.get()
+    assert bid.status == "draft"
     assert sorted(bid.parties.values_list("role", flat=True)) == ["lead", "member"]
+    provider.logout()
+
+    partner = signed_in(member(world, "mentors"))
+    dashboard = partner.get(reverse("dashboard")).content.decode()
+    assert (
+        "awaiting confirmation" in dashboard and reverse("bid-detail", args=[bid.id]) in dashboard
+    )
+    confirmed = partner.post(reverse("bid-detail", args=[bid.id]), {"action": "confirm"})
+    assert confirmed.status_code == 302
+    assert "awaiting confirmation" not in partner.get(reverse("dashboard")).content.decode()
+    partner.logout()
+
+    provider = signed_in(member(world, "women"))
+    response = provider.post(reverse("bid-detail", args=[bid.id]), {"action": "submit"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    bid.refresh_from_db()
+    assert bid.status == "submitted"
     page = provider.get(reverse("bid-detail", args=[bid.id])).content.decode()
-    assert "£410,000.00" in page and "70.0%" in page
+    assert "£410,000.00" in page and "70%" in page and "Consortium member" in page
+    assert "Submitted Submitted" not in page and ">member<" not in page
     provider.logout()
 
     commissioner = signed_in(member(world, "commissioner"))

@@ -7,7 +7,7 @@ breach together.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -200,3 +200,66 @@ def rule_small_lot_income(
         yield Breach("the lead organisation's income is not recorded", column="lot")
     elif annual_income >= SMALL_INCOME_LIMIT:
         yield Breach(f"the lead organisation's income is £{annual_income:,.0f}", column="lot")
+
+
+ROLE_WORDS = {
+    "lead": "lead organisation",
+    "member": "consortium member",
+    "subcontractor": "sub-contractor",
+}
+
+
+def _percent(share: Decimal) -> str:
+    return f"{(share * 100).normalize():f}%"
+
+
+def describe_part(party: PartyShare) -> str:
+    """A party's part in plain words.
+
+    Examples
+    --------
+    >>> describe_part(PartyShare(7, "subcontractor", Decimal("0.1"), Decimal("0.15")))
+    'sub-contractor with 10% of the value and 15% of the work'
+    """
+    role = ROLE_WORDS.get(party.role, party.role)
+    return (
+        f"{role} with {_percent(party.share_of_value)} of the value "
+        f"and {_percent(party.share_of_work)} of the work"
+        + (", carrying the working capital" if party.carries_working_capital else "")
+    )
+
+
+def check_partners_confirmed(
+    parties: Sequence[PartyShare],
+    confirmed: Mapping[int, PartyShare],
+    names: Mapping[int, str],
+) -> list[Problem]:
+    """Every consortium member and sub-contractor confirms its part before the bid is submitted.
+
+    A part is confirmed when the organisation's administrator has agreed to exactly the role,
+    shares and working capital the bid names; if the lead changes any of them afterwards, the
+    organisation confirms again. ``confirmed`` maps organisation ids to the part each confirmed.
+
+    Examples
+    --------
+    >>> lead = PartyShare(1, "lead", Decimal("0.9"), Decimal("0.85"), True)
+    >>> sub = PartyShare(2, "subcontractor", Decimal("0.1"), Decimal("0.15"))
+    >>> [problem] = check_partners_confirmed([lead, sub], {}, {2: "Tees Mentors"})
+    >>> problem.reason[:74]
+    'Tees Mentors has not confirmed its part (sub-contractor with 10% of the va'
+    >>> check_partners_confirmed([lead, sub], {2: sub}, {2: "Tees Mentors"})
+    []
+    """
+    problems = []
+    for party in parties:
+        if party.role == "lead" or confirmed.get(party.organisation_id) == party:
+            continue
+        name = names.get(party.organisation_id, f"Organisation {party.organisation_id}")
+        problems.append(
+            Problem(
+                f"{name} has not confirmed its part ({describe_part(party)}). "
+                "Its administrator confirms it from their dashboard.",
+                column="parties",
+            )
+        )
+    return problems

@@ -79,3 +79,14 @@ def evaluators_of(organisation_id: int, *, excluding_tender_id: int) -> list[tup
         .select_related("user")
         .exclude(assignments__tender_id=excluding_tender_id)
     ]
+
+
+def admin_emails_of(organisation_id: int) -> list[str]:
+    """Emails of an organisation's active provider administrators."""
+    return sorted(
+        set(
+            Membership.objects.filter(
+                organisation_id=organisation_id, role=Role.PROVIDER_ADMIN, is_active=True
+            ).values_list("user__email", flat=True)
+        )
+    )

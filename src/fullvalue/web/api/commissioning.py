@@ -406,12 +406,42 @@ def partner(request: HttpRequest, lot_id: int, payload: PartnerIn) -> Any:
 
 @router.post("/lots/{lot_id}/bids", response={201: BidOut})
 def submit_bid(request: HttpRequest, lot_id: int, payload: BidIn) -> Any:
-    """Submit or resubmit a bid before the deadline (contents sealed)."""
+    """Submit or resubmit a bid before the deadline (contents sealed).
+
+    Partners named in ``parties`` must first confirm exactly that part: save a draft
+    (``PUT /lots/{lot_id}/bids/draft``), let them confirm (``POST /bids/{id}/confirm``), then
+    submit here or with ``POST /bids/{id}/submit``.
+    """
     actor = _actor(request)
     bid = tendering.bid_submit(
         actor=actor, lot_id=lot_id, contents=payload.contents, parties=payload.parties
     )
     return Status(201, _bid_out(actor, selectors.bid_get(actor, bid.id)))
+
+
+@router.put("/lots/{lot_id}/bids/draft", response=BidOut)
+def save_bid_draft(request: HttpRequest, lot_id: int, payload: BidIn) -> Any:
+    """Save your organisation's bid as a draft (any team member; incomplete is fine; sealed)."""
+    actor = _actor(request)
+    bid = tendering.bid_draft_save(
+        actor=actor, lot_id=lot_id, contents=payload.contents, parties=payload.parties
+    )
+    return _bid_out(actor, selectors.bid_get(actor, bid.id))
+
+
+@router.post("/bids/{bid_id}/submit", response=BidOut)
+def submit_bid_draft(request: HttpRequest, bid_id: int) -> Any:
+    """Submit the saved draft (an administrator; every partner must have confirmed its part)."""
+    actor = _actor(request)
+    bid = tendering.bid_submit_draft(actor=actor, bid_id=bid_id)
+    return _bid_out(actor, selectors.bid_get(actor, bid.id))
+
+
+@router.post("/bids/{bid_id}/confirm", response=dict)
+def confirm_bid_part(request: HttpRequest, bid_id: int) -> Any:
+    """A named consortium member or sub-contractor confirms its part as the bid states it."""
+    party = tendering.bid_party_confirm(actor=_actor(request), bid_id=bid_id)
+    return {"bid_id": party.bid_id, "organisation_id": party.organisation_id, "confirmed": True}
 
 
 @router.get("/bids/{bid_id}", response=BidOut)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -145,6 +146,18 @@ def _score_everything(
                         reason=f"Panel agreed {mark}: strengths and "
                         "weaknesses weighed against the descriptors",
                     )
+
+
+def _submit_with_partners(admins: dict[str, Actor], **bid: Any) -> None:
+    """Submit a consortium bid the way people do: draft, each partner confirms, then submit."""
+    draft = t.bid_draft_save(**bid)
+    by_org = {a.organisation_id: a for a in admins.values()}
+    for party in bid["parties"]:
+        if party["role"] != "lead":
+            t.bid_party_confirm(
+                actor=by_org[party["organisation_id"]], bid_id=draft.id, now=bid["now"]
+            )
+    t.bid_submit(**bid)
 
 
 def build_commissioning_demo(orgs: dict[str, Organisation], password: str) -> None:
@@ -299,7 +312,7 @@ def build_commissioning_demo(orgs: dict[str, Organisation], password: str) -> No
         },
     )
     t.tender_publish(actor=wm_lead, tender_id=open_tender.id, now=published)
-    lot1, _lot2 = open_tender.lots.all()
+    lot1, lot2 = open_tender.lots.all()
     t.interest_register(actor=admins["Black Mentors Collective"], tender_id=open_tender.id)
     q = t.clarification_ask(
         actor=admins["Black Mentors Collective"],
@@ -312,13 +325,29 @@ def build_commissioning_demo(orgs: dict[str, Organisation], password: str) -> No
         clarification_id=q.id,
         answer="Yes. Each bid must name its parties and their shares.",
     )
+    # The small-charity journey: Black Mentors Collective (admin, two staff) can bid for the
+    # reserved lot with Workwise Futures CIC, listed in the partner finder, as sub-contractor.
+    demo_member(
+        orgs["Black Mentors Collective"],
+        Role.PROVIDER_STAFF,
+        f"volunteers.bmc@{domain}",
+        "Leah Campbell",
+        password,
+    )
+    t.partner_interest_create(
+        actor=admins["Workwise Futures CIC"],
+        lot_id=lot2.id,
+        role_sought="subcontractor",
+        offer="Employment coaching and employer brokerage for the young men being mentored.",
+    )
     t.partner_interest_create(
         actor=admins["Family Links Cymru"],
         lot_id=lot1.id,
         role_sought="subcontractor",
         offer="Family support for women's children during their order.",
     )
-    t.bid_submit(
+    _submit_with_partners(
+        admins,
         actor=admins["Moss Side Women's Centre"],
         lot_id=lot1.id,
         contents=_contents(
@@ -390,7 +419,8 @@ def build_commissioning_demo(orgs: dict[str, Organisation], password: str) -> No
     t.tender_publish(actor=priya, tender_id=eval_tender.id, now=published)
     e1, e2 = eval_tender.lots.all()
     submit_at = published + dt.timedelta(days=25)
-    t.bid_submit(
+    _submit_with_partners(
+        admins,
         actor=admins["Second Chance Trust"],
         lot_id=e1.id,
         contents=_contents(

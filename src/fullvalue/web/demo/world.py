@@ -389,6 +389,15 @@ LOGINS = [
         f"staff@{DEMO_DOMAIN}", "Marcus Reid", Role.PROVIDER_STAFF, "Black Mentors Collective"
     ),
     DemoLogin(
+        f"admin.bmc@{DEMO_DOMAIN}",
+        "Kwame Mensah",
+        Role.PROVIDER_ADMIN,
+        "Black Mentors Collective",
+    ),
+    DemoLogin(
+        f"admin.workwise@{DEMO_DOMAIN}", "Ruby Singh", Role.PROVIDER_ADMIN, "Workwise Futures CIC"
+    ),
+    DemoLogin(
         f"investor@{DEMO_DOMAIN}", "Claire Dunn", Role.INVESTOR, "Bridgewater Social Investment"
     ),
     DemoLogin(

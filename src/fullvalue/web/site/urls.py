@@ -96,6 +96,13 @@ urlpatterns = [
     ),
     path("tenders/", tendering.tender_list, name="tender-list"),
     path("tenders/partners/", tendering.partners, name="partner-finder"),
+    path(
+        "tenders/partners/<int:entry_id>/contact/",
+        tendering.partner_contact,
+        name="partner-contact",
+    ),
+    path("tenders/messages/", tendering.partner_messages, name="partner-messages"),
+    path("tenders/messages/<int:message_id>/", tendering.partner_message, name="partner-message"),
     path("tenders/<int:tender_id>/", tendering.tender_detail, name="tender-detail"),
     path("tenders/<int:tender_id>/evaluation/", tendering.evaluation, name="tender-evaluation"),
     path("tenders/<int:tender_id>/moderation/", tendering.moderation, name="tender-moderation"),

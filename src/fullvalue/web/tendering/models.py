@@ -170,7 +170,11 @@ class PartnerInterest(models.Model):
     )
     role_sought = models.CharField(
         max_length=20,
-        choices=[("lead", "Lead"), ("member", "Member"), ("subcontractor", "Sub-contractor")],
+        choices=[
+            ("lead", "Lead organisation"),
+            ("member", "Consortium member"),
+            ("subcontractor", "Sub-contractor"),
+        ],
     )
     offer = models.TextField(help_text="what the organisation brings")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -188,8 +192,11 @@ class PartnerInterest(models.Model):
 class Bid(models.Model):
     """A bid for a lot by one organisation or a consortium; contents sealed until the deadline.
 
-    ``sealed`` holds the encrypted contents (price, answers, social value commitments, shares,
-    declarations); nothing about a bid is readable at the commissioner before the deadline.
+    ``sealed`` holds the encrypted contents of the last submitted version (price, answers, social
+    value commitments, shares, declarations), empty until the bid is first submitted; nothing
+    about a bid is readable at the commissioner before the deadline. ``draft`` holds the encrypted
+    working copy the lead's team is editing (null when it equals the submitted version): only the
+    lead's team and the organisations it names ever read it.
     """
 
     class Status(models.TextChoices):
@@ -203,6 +210,8 @@ class Bid(models.Model):
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     sealed = models.BinaryField()
+    draft = models.BinaryField(null=True, blank=True)
+    draft_saved_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -218,7 +227,7 @@ class BidParty(models.Model):
     """An organisation in a bid: the lead, a consortium member or a named sub-contractor."""
 
     class Role(models.TextChoices):
-        LEAD = "lead", "Lead"
+        LEAD = "lead", "Lead organisation"
         MEMBER = "member", "Consortium member"
         SUBCONTRACTOR = "subcontractor", "Sub-contractor"
 
@@ -227,6 +236,13 @@ class BidParty(models.Model):
         "organisations.Organisation", on_delete=models.PROTECT, related_name="bid_parties"
     )
     role = models.CharField(max_length=16, choices=Role.choices)
+    confirmed_terms = models.BinaryField(
+        null=True, blank=True, help_text="encrypted role and shares the organisation confirmed"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -235,6 +251,39 @@ class BidParty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} ({self.role})"
+
+
+class PartnerMessage(models.Model):
+    """A message through the partner finder to an organisation's administrators.
+
+    The sender never sees the recipient's contact details unless an administrator replies and
+    chooses to share them (``contact_shared`` is the snapshot they agreed to share).
+    """
+
+    sender = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    sent_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="partner_messages"
+    )
+    lot = models.ForeignKey(
+        Lot, null=True, blank=True, on_delete=models.SET_NULL, related_name="partner_messages"
+    )
+    body = models.TextField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    reply = models.TextField(blank=True)
+    contact_shared = models.TextField(blank=True)
+    replied_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    replied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.sender} to {self.recipient}"
 
 
 class EvaluatorAssignment(models.Model):

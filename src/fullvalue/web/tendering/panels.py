@@ -10,6 +10,7 @@ from markupsafe import Markup
 from fullvalue.domain.roles import Role
 from fullvalue.web.core.panels import render_panel
 from fullvalue.web.tendering import selectors
+from fullvalue.web.tendering.partnering import unanswered_count
 
 if TYPE_CHECKING:
     from fullvalue.web.core.actor import Actor
@@ -22,7 +23,11 @@ def dashboard(request: HttpRequest, actor: Actor) -> Markup:
     elif actor.role == Role.EVALUATOR:
         context = {"panels": selectors.panels_of_evaluator(actor)}
     elif actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF):
-        context = {"my_bids": selectors.my_bids_listed(actor)}
+        context = {
+            "my_bids": selectors.my_bids_listed(actor),
+            "to_confirm": selectors.parts_awaiting_confirmation(actor),
+            "unanswered_messages": unanswered_count(actor),
+        }
     else:
         return Markup("")
     return render_panel(request, "tendering/panels/dashboard.html", **context)

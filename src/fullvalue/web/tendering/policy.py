@@ -50,7 +50,12 @@ def can_take_part(actor: Actor) -> bool:
 
 
 def can_submit_bid(actor: Actor) -> bool:
-    """Only a provider administrator submits bids."""
+    """Only an administrator of your organisation can submit the bid. Save it as a draft and ask them to submit it."""  # noqa: E501
+    return actor.role == Role.PROVIDER_ADMIN
+
+
+def can_confirm_part(actor: Actor) -> bool:
+    """An administrator of your organisation confirms its part."""
     return actor.role == Role.PROVIDER_ADMIN
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from fullvalue.domain.roles import Role
+from fullvalue.domain.tendering import PartyShare
 from fullvalue.errors import NotFound, PermissionDenied
 from fullvalue.web.core.actor import Actor
+from fullvalue.web.organisations.selectors import organisation_by_id
 from fullvalue.web.tendering import policy
 from fullvalue.web.tendering.models import (
     Award,
@@ -27,6 +30,39 @@ from fullvalue.web.tendering.models import (
 from fullvalue.web.tendering.sealing import unseal
 
 PUBLIC_STATUSES = ("open", "evaluation", "standstill", "awarded")
+PROVIDER_ROLES = (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
+SMALL_INCOME_LIMIT = Decimal("1000000")
+RESERVED_LOT_REASON = "This lot is reserved for organisations with an income under £1 million"
+
+
+def party_share(row: dict[str, Any]) -> PartyShare | None:
+    """One party row as a share, or None while it is incomplete (drafts may be)."""
+    try:
+        return PartyShare(
+            organisation_id=int(row["organisation_id"]),
+            role=str(row["role"]),
+            share_of_value=Decimal(str(row["share_of_value"])),
+            share_of_work=Decimal(str(row["share_of_work"])),
+            carries_working_capital=bool(row.get("carries_working_capital")),
+        )
+    except (KeyError, ValueError, TypeError, InvalidOperation):
+        return None
+
+
+def working_terms(bid: Bid, organisation_id: int) -> PartyShare | None:
+    """An organisation's part as the bid's working copy (draft, else submitted) states it."""
+    working = unseal(bid.draft if bid.draft is not None else bid.sealed)
+    for share in map(party_share, working.get("parties") or []):
+        if share is not None and share.organisation_id == organisation_id:
+            return share
+    return None
+
+
+def confirmed_part(party: BidParty) -> PartyShare | None:
+    """The part (role and shares) a named organisation confirmed, if it did."""
+    if party.confirmed_terms is None:
+        return None
+    return party_share(unseal(party.confirmed_terms))
 
 
 def deadline_passed(tender: Tender, now: dt.datetime | None = None) -> bool:
@@ -85,11 +121,14 @@ def _is_party(actor: Actor, bid: Bid) -> bool:
 def can_read_bid(actor: Actor, bid: Bid, now: dt.datetime | None = None) -> bool:
     """Whether the actor may read a bid.
 
-    The bid's own parties always may; after the deadline, so may the commissioner's side
-    (evaluators only once they have declared no conflict), auditors and system administrators.
+    The bid's own parties always may (drafts included); after the deadline, so may the
+    commissioner's side (evaluators only once they have declared no conflict), auditors and
+    system administrators.
     """
     if _is_party(actor, bid):
         return True
+    if bid.submitted_at is None:
+        return False  # a draft never submitted is for its parties alone, even after the deadline
     tender = bid.lot.tender
     if not deadline_passed(tender, now):
         return False
@@ -122,10 +161,86 @@ def bid_get(actor: Actor, bid_id: int) -> Bid:
 
 
 def bid_contents(actor: Actor, bid: Bid) -> dict[str, Any]:
-    """The decrypted contents of a bid the actor may read."""
+    """The decrypted contents of a bid the actor may read.
+
+    The last submitted version; for its parties, the working copy when a draft is saved (so a
+    party reads what it is asked to confirm). Nobody else ever reads a draft.
+    """
     if not can_read_bid(actor, bid):
         raise PermissionDenied("Bids are sealed until the submission deadline.")
+    if bid.draft is not None and _is_party(actor, bid):
+        return unseal(bid.draft)
     return unseal(bid.sealed)
+
+
+def submitted_contents(actor: Actor, bid: Bid) -> dict[str, Any] | None:
+    """The last submitted version of a bid the actor may read, or None if never submitted."""
+    if not can_read_bid(actor, bid):
+        raise PermissionDenied("Bids are sealed until the submission deadline.")
+    return unseal(bid.sealed) if bid.submitted_at is not None else None
+
+
+def bid_for_lot(actor: Actor, lot: Lot) -> Bid | None:
+    """The actor's organisation's own bid for a lot (draft, submitted or withdrawn), if any."""
+    if actor.organisation_id is None or actor.role not in PROVIDER_ROLES:
+        return None
+    return _bids().filter(lot=lot, lead_id=actor.organisation_id).order_by("-id").first()
+
+
+def bid_blockers(actor: Actor, lot: Lot, now: dt.datetime | None = None) -> list[str]:
+    """Why the actor cannot submit a bid for the lot, in plain words (empty if they can).
+
+    Shown before the form is filled in: staff can still prepare a draft for an administrator.
+    """
+    reasons = []
+    if lot.tender.status != Tender.Status.OPEN or deadline_passed(lot.tender, now):
+        reasons.append("Bids are closed: the submission deadline has passed.")
+    if actor.role not in PROVIDER_ROLES or actor.organisation_id is None:
+        return [*reasons, "Only providers bid. Act for a provider organisation to bid."]
+    if actor.role != Role.PROVIDER_ADMIN:
+        reasons.append(
+            "Only an administrator of your organisation can submit a bid. You can prepare it "
+            "and save it as a draft; an administrator then checks and submits it."
+        )
+    if lot.reserved_for_small:
+        own = organisation_by_id(actor.organisation_id) if actor.organisation_id else None
+        income = own.annual_income if own is not None else None
+        if income is None or income >= SMALL_INCOME_LIMIT:
+            reasons.append(
+                f"{RESERVED_LOT_REASON}"
+                + (
+                    ": your organisation's profile gives no annual income."
+                    if income is None
+                    else "."
+                )
+            )
+    return reasons
+
+
+def parts_awaiting_confirmation(actor: Actor) -> list[BidParty]:
+    """Bids naming the actor's organisation as a partner whose part it has not yet confirmed.
+
+    Open tenders only; a part confirmed and then changed by the lead is awaiting again.
+    """
+    if actor.organisation_id is None or actor.role not in PROVIDER_ROLES:
+        return []
+    parties = (
+        BidParty.objects.filter(
+            organisation_id=actor.organisation_id, bid__lot__tender__status="open"
+        )
+        .exclude(role=BidParty.Role.LEAD)
+        .select_related("bid__lot__tender", "bid__lead")
+        .order_by("bid__lot__tender__submission_deadline", "id")
+    )
+    waiting = []
+    for party in parties:
+        bid = party.bid
+        if deadline_passed(bid.lot.tender):
+            continue
+        terms = working_terms(bid, actor.organisation_id)
+        if terms is not None and confirmed_part(party) != terms:
+            waiting.append(party)
+    return waiting
 
 
 def bids_for_lot(actor: Actor, lot: Lot) -> list[Bid]:
@@ -255,3 +370,16 @@ def panel_waiting(membership_ids: list[int]) -> EvaluatorAssignment | None:
         .order_by("id")
         .first()
     )
+
+
+def party_confirmations(bid: Bid) -> dict[int, bool]:
+    """For each partner named in the bid's working copy: has it confirmed that exact part?"""
+    stored = {p.organisation_id: p for p in bid.parties.all()}
+    working = unseal(bid.draft if bid.draft is not None else bid.sealed)
+    out = {}
+    for share in map(party_share, working.get("parties") or []):
+        if share is None or share.role == "lead":
+            continue
+        party = stored.get(share.organisation_id)
+        out[share.organisation_id] = party is not None and confirmed_part(party) == share
+    return out

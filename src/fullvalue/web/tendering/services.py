@@ -21,6 +21,7 @@ from fullvalue.domain.tendering import (
     PartyShare,
     Timeline,
     check_parties,
+    check_partners_confirmed,
     check_timeline,
     rule_small_lot_income,
 )
@@ -57,7 +58,12 @@ from fullvalue.web.tendering.models import (
 )
 from fullvalue.web.tendering.results import lot_results
 from fullvalue.web.tendering.sealing import seal, unseal
-from fullvalue.web.tendering.selectors import deadline_passed
+from fullvalue.web.tendering.selectors import (
+    confirmed_part,
+    deadline_passed,
+    party_share,
+    working_terms,
+)
 
 
 def _fail(message: str, problems: list[Problem]) -> None:
@@ -609,33 +615,10 @@ def _parties(rows: list[dict[str, Any]], lead_id: int, problems: list[Problem]) 
     return parties
 
 
-@transaction.atomic
-def bid_submit(
-    *,
-    actor: Actor,
-    lot_id: int,
-    contents: dict[str, Any],
-    parties: list[dict[str, Any]] | None = None,
-    now: dt.datetime | None = None,
-) -> Bid:
-    """Submit (or resubmit) a bid for a lot before the deadline; contents are sealed.
-
-    ``contents``: ``price`` (GBP), ``answers`` (criterion id -> text), ``social_value``
-    (list of commitments: ``measure``, ``unit``, ``quantity``, ``proxy_value`` GBP per unit),
-    ``pass_fail`` (question id -> true/false), ``declarations`` (``conflicts`` text,
-    ``exclusion_grounds`` true/false). ``parties``: the lead, consortium members and
-    sub-contractors with their shares of value and work and who carries working capital.
-    A resubmission replaces the organisation's earlier bid for the lot.
-    """
-    org_id = _provider(actor)
-    require(policy.can_submit_bid, actor)
-    now = now or timezone.now()
-    lot = Lot.objects.select_related("tender").filter(id=lot_id).first()
-    if lot is None or lot.tender.status == Tender.Status.DRAFT:
-        raise NotFound("No such lot.")
-    if lot.tender.status != Tender.Status.OPEN or deadline_passed(lot.tender, now):
-        raise Conflict("Bids are closed: the submission deadline has passed.")
-    problems: list[Problem] = []
+def _validated(
+    lot: Lot, org_id: int, contents: dict[str, Any], problems: list[Problem]
+) -> tuple[dict[str, Any], list[PartyShare]]:
+    """Check a bid's contents and parties for submission; return what is sealed and the shares."""
     lead = org_selectors.organisation_by_id(org_id)
     assert lead is not None  # the acting membership's organisation
     problems += rule_small_lot_income(lot.reserved_for_small, lead.annual_income)
@@ -680,46 +663,200 @@ def bid_submit(
                 column="declarations.exclusion_grounds",
             )
         )
-    shares = _parties(parties or [], org_id, problems)
-    _fail("Your bid needs correcting.", problems)
-    previous = Bid.objects.select_for_update().filter(
-        lot=lot, lead_id=org_id, status=Bid.Status.SUBMITTED
+    shares = _parties(contents.get("parties") or [], org_id, problems)
+    sealed = {
+        "price": str(price),
+        "answers": answers,
+        "social_value": commitments,
+        "pass_fail": pass_fail,
+        "declarations": {
+            "conflicts": str(declarations.get("conflicts") or ""),
+            "exclusion_grounds": bool(declarations.get("exclusion_grounds")),
+        },
+        "parties": [_party_json(p) for p in shares],
+    }
+    return sealed, shares
+
+
+def _party_json(p: PartyShare) -> dict[str, Any]:
+    return {
+        "organisation_id": p.organisation_id,
+        "role": p.role,
+        "share_of_value": str(p.share_of_value),
+        "share_of_work": str(p.share_of_work),
+        "carries_working_capital": p.carries_working_capital,
+    }
+
+
+def _working_bid(lot: Lot, org_id: int) -> Bid | None:
+    """The organisation's bid for a lot (the newest, if earlier ones were replaced), locked."""
+    return Bid.objects.select_for_update().filter(lot=lot, lead_id=org_id).order_by("-id").first()
+
+
+def _bid_lot(lot_id: int, now: dt.datetime) -> Lot:
+    lot = Lot.objects.select_related("tender").filter(id=lot_id).first()
+    if lot is None or lot.tender.status == Tender.Status.DRAFT:
+        raise NotFound("No such lot.")
+    if lot.tender.status != Tender.Status.OPEN or deadline_passed(lot.tender, now):
+        raise Conflict("Bids are closed: the submission deadline has passed.")
+    return lot
+
+
+def _draft_contents(contents: dict[str, Any], parties: list[dict[str, Any]]) -> dict[str, Any]:
+    """A working copy as typed (incomplete is fine), shaped like the sealed contents."""
+    keys = ("price", "answers", "social_value", "pass_fail", "declarations")
+    return {**{k: contents[k] for k in keys if k in contents}, "parties": list(parties)}
+
+
+def _sync_parties(bid: Bid, rows: list[dict[str, Any]]) -> None:
+    """Name the organisations of the working copy and of the submitted version on the bid.
+
+    Keeps each remaining organisation's confirmation (it is checked against the terms when the
+    bid is submitted), so re-saving unchanged terms never asks a partner to confirm again.
+    """
+    roles = {bid.lead_id: "lead"}
+    if bid.submitted_at is not None:
+        for p in unseal(bid.sealed)["parties"]:
+            roles.setdefault(int(p["organisation_id"]), str(p["role"]))
+    for row in rows:
+        share = party_share(row)
+        if share is not None and share.organisation_id != bid.lead_id:
+            roles[share.organisation_id] = share.role
+    known = org_selectors.existing_organisation_ids(list(roles))
+    roles = {k: v for k, v in roles.items() if k in known and v in BidParty.Role.values}
+    existing = {p.organisation_id: p for p in bid.parties.all()}
+    for org_id, party in existing.items():
+        if org_id not in roles:
+            party.delete()
+        elif party.role != roles[org_id]:
+            party.role = roles[org_id]
+            party.save(update_fields=["role"])
+    BidParty.objects.bulk_create(
+        BidParty(bid=bid, organisation_id=org_id, role=role)
+        for org_id, role in roles.items()
+        if org_id not in existing
     )
-    for old in previous:
+
+
+@transaction.atomic
+def bid_draft_save(
+    *,
+    actor: Actor,
+    lot_id: int,
+    contents: dict[str, Any],
+    parties: list[dict[str, Any]] | None = None,
+    now: dt.datetime | None = None,
+) -> Bid:
+    """Save the organisation's bid for a lot as a draft, complete or not, until the deadline.
+
+    Any team member of the lead organisation (administrator or staff) may save; the draft is
+    encrypted like a submitted bid and readable only by the lead's team and the organisations
+    it names. A submitted bid stays as submitted (and sealed) until it is submitted again.
+    """
+    org_id = _provider(actor)
+    now = now or timezone.now()
+    lot = _bid_lot(lot_id, now)
+    bid = _working_bid(lot, org_id)
+    if bid is None:
+        bid = Bid(lot=lot, lead_id=org_id, status=Bid.Status.DRAFT, sealed=b"")
+    rows = list(parties or [])
+    bid.draft, bid.draft_saved_at = seal(_draft_contents(contents, rows)), now
+    bid.save()
+    _sync_parties(bid, rows)
+    # The audit trail records that a draft was saved, never its contents.
+    audit_record(
+        actor=actor,
+        action="bid.draft_save",
+        object_type="bid",
+        object_id=bid.id,
+        object_repr=str(lot),
+        after={"status": bid.status},
+    )
+    return bid
+
+
+@transaction.atomic
+def bid_party_confirm(*, actor: Actor, bid_id: int, now: dt.datetime | None = None) -> BidParty:
+    """A named consortium member or sub-contractor confirms its part as the bid now states it.
+
+    Done by an administrator of the named organisation, before the deadline.
+    """
+    org_id = _provider(actor)
+    require(policy.can_confirm_part, actor)
+    now = now or timezone.now()
+    party = (
+        BidParty.objects.select_for_update()
+        .select_related("bid__lot__tender")
+        .filter(bid_id=bid_id, organisation_id=org_id)
+        .exclude(role=BidParty.Role.LEAD)
+        .first()
+    )
+    if party is None:
+        raise NotFound("No such bid naming your organisation.")
+    bid = party.bid
+    _bid_lot(bid.lot_id, now)
+    terms = working_terms(bid, org_id)
+    if terms is None:
+        raise Conflict("The lead has not finished describing your part yet.")
+    party.confirmed_terms = seal(_party_json(terms))
+    party.confirmed_at, party.confirmed_by_id = now, actor.user_id
+    party.save(update_fields=["confirmed_terms", "confirmed_at", "confirmed_by"])
+    audit_record(
+        actor=actor,
+        action="bid.confirm_part",
+        object_type="bid",
+        object_id=bid.id,
+        object_repr=str(bid.lot),
+        after={"organisation": org_id, "role": terms.role},
+    )
+    return party
+
+
+@transaction.atomic
+def bid_submit_draft(*, actor: Actor, bid_id: int, now: dt.datetime | None = None) -> Bid:
+    """Submit the organisation's saved bid: an administrator submits what the team prepared.
+
+    The submitted version replaces any earlier one and is the one sealed; every consortium
+    member and sub-contractor must have confirmed its part first.
+    """
+    org_id = _provider(actor)
+    require(policy.can_submit_bid, actor)
+    now = now or timezone.now()
+    found = Bid.objects.filter(id=bid_id, lead_id=org_id).select_related("lot").first()
+    if found is None:
+        raise NotFound("No such bid.")
+    lot = _bid_lot(found.lot_id, now)
+    bid = _working_bid(lot, org_id)
+    if bid is None or bid.id != found.id:
+        raise Conflict("A newer version of this bid exists: submit that one.")
+    if bid.draft is None and bid.status == Bid.Status.SUBMITTED:
+        raise Conflict("Nothing to submit: the submitted version has not changed.")
+    problems: list[Problem] = []
+    working = unseal(bid.draft if bid.draft is not None else bid.sealed)
+    payload, shares = _validated(lot, org_id, working, problems)
+    if not problems:
+        confirmed = {
+            p.organisation_id: part
+            for p in bid.parties.all()
+            if (part := confirmed_part(p)) is not None
+        }
+        names = org_selectors.organisation_names([p.organisation_id for p in shares])
+        problems += check_partners_confirmed(shares, confirmed, names)
+    _fail("Your bid needs correcting.", problems)
+    resubmission = bid.submitted_at is not None
+    for old in (
+        Bid.objects.select_for_update()
+        .filter(lot=lot, lead_id=org_id, status=Bid.Status.SUBMITTED)
+        .exclude(id=bid.id)
+    ):
         old.status, old.withdrawn_at = Bid.Status.WITHDRAWN, now
         old.save(update_fields=["status", "withdrawn_at"])
-    sealed = seal(
-        {
-            "price": str(price),
-            "answers": answers,
-            "social_value": commitments,
-            "pass_fail": pass_fail,
-            "declarations": {
-                "conflicts": str(declarations.get("conflicts") or ""),
-                "exclusion_grounds": bool(declarations.get("exclusion_grounds")),
-            },
-            "parties": [
-                {
-                    "organisation_id": p.organisation_id,
-                    "role": p.role,
-                    "share_of_value": str(p.share_of_value),
-                    "share_of_work": str(p.share_of_work),
-                    "carries_working_capital": p.carries_working_capital,
-                }
-                for p in shares
-            ],
-        }
-    )
-    bid = Bid.objects.create(
-        lot=lot,
-        lead_id=org_id,
-        sealed=sealed,
-        status=Bid.Status.SUBMITTED,
-        submitted_at=now,
-    )
-    BidParty.objects.bulk_create(
-        BidParty(bid=bid, organisation_id=p.organisation_id, role=p.role) for p in shares
-    )
+    before = {"status": bid.status}
+    bid.sealed, bid.draft, bid.draft_saved_at = seal(payload), None, None
+    bid.status, bid.submitted_at, bid.withdrawn_at = Bid.Status.SUBMITTED, now, None
+    bid.save()
+    named = {p.organisation_id for p in shares}
+    bid.parties.exclude(organisation_id__in=named).delete()
     # The audit trail records that a bid was submitted, never its sealed contents.
     audit_record(
         actor=actor,
@@ -727,9 +864,35 @@ def bid_submit(
         object_type="bid",
         object_id=bid.id,
         object_repr=str(lot),
-        after={"resubmission": bool(previous)},
+        before=before,
+        after={"status": bid.status, "resubmission": resubmission},
     )
     return bid
+
+
+@transaction.atomic
+def bid_submit(
+    *,
+    actor: Actor,
+    lot_id: int,
+    contents: dict[str, Any],
+    parties: list[dict[str, Any]] | None = None,
+    now: dt.datetime | None = None,
+) -> Bid:
+    """Save and submit (or resubmit) a bid for a lot in one step; contents are sealed.
+
+    ``contents``: ``price`` (GBP), ``answers`` (criterion id -> text), ``social_value``
+    (list of commitments: ``measure``, ``unit``, ``quantity``, ``proxy_value`` GBP per unit),
+    ``pass_fail`` (question id -> true/false), ``declarations`` (``conflicts`` text,
+    ``exclusion_grounds`` true/false). ``parties``: the lead, consortium members and
+    sub-contractors with their shares of value and work and who carries working capital; each
+    partner must already have confirmed exactly that part (see :func:`bid_party_confirm`).
+    A resubmission replaces the organisation's earlier version, which is no longer sealed.
+    """
+    _provider(actor)
+    require(policy.can_submit_bid, actor)
+    bid = bid_draft_save(actor=actor, lot_id=lot_id, contents=contents, parties=parties, now=now)
+    return bid_submit_draft(actor=actor, bid_id=bid.id, now=now)
 
 
 @transaction.atomic

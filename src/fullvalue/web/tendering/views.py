@@ -7,6 +7,7 @@ panel, moderation, the partner finder and feedback letters.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from fullvalue.domain.calendar import standstill_end
 from fullvalue.domain.evaluation import SCALE
 from fullvalue.domain.organisations import REGIONS
 from fullvalue.domain.roles import Role
+from fullvalue.domain.tendering import ROLE_WORDS, describe_part
 from fullvalue.errors import FullvalueError, NotFound
 from fullvalue.web.accounts.selectors import evaluators_of
 from fullvalue.web.core import fields
@@ -27,7 +29,7 @@ from fullvalue.web.core.pages import page, signin_required
 from fullvalue.web.core.policy import require
 from fullvalue.web.organisations.selectors import organisation_names, voluntary_organisations
 from fullvalue.web.programmes.selectors import programme_get
-from fullvalue.web.tendering import policy, selectors
+from fullvalue.web.tendering import partnering, policy, selectors
 from fullvalue.web.tendering import services as svc
 from fullvalue.web.tendering.documents import (
     DOCUMENT_TYPES,
@@ -108,6 +110,10 @@ def tender_detail(request: HttpRequest, tender_id: int) -> HttpResponse:
                 "contract_from": award.standstill_ends_on + dt.timedelta(days=1) if award else None,
                 "may_confirm": bool(award and timezone.localdate() > award.standstill_ends_on),
                 "partners": list(lot.partner_interests.select_related("organisation")),
+                "mine": selectors.bid_for_lot(actor, lot),
+                "blockers": selectors.bid_blockers(actor, lot)
+                if actor.role in selectors.PROVIDER_ROLES
+                else [],
             }
         )
     state = FormState()
@@ -319,34 +325,121 @@ def _share(percent: str | None) -> str:
         return "x"  # the service names the field
 
 
+def _percent(share: Any) -> str:
+    """A stored share 0-1 -> the percentage shown in the form (the inverse of :func:`_share`)."""
+    try:
+        return f"{(Decimal(str(share)) * 100).normalize():f}"
+    except InvalidOperation:
+        return str(share or "")
+
+
+def _shown_percent(share: Any) -> str:
+    percent = _percent(share)
+    return f"{percent}%" if percent else "Not given yet"
+
+
+def _form_values(contents: dict[str, Any], lead_id: int) -> dict[str, str]:
+    """A saved bid (draft or submitted) as the form's fields, so it opens where it was left."""
+    values: dict[str, str] = {"price": str(contents.get("price") or "")}
+    for cid, text in (contents.get("answers") or {}).items():
+        values[f"answer_{cid}"] = str(text)
+    for i, row in enumerate((contents.get("social_value") or [])[:SV_ROWS]):
+        values.update(
+            {
+                f"sv_measure_{i}": str(row.get("measure", "")),
+                f"sv_unit_{i}": str(row.get("unit", "")),
+                f"sv_quantity_{i}": str(row.get("quantity", "")),
+                f"sv_proxy_{i}": str(row.get("proxy_value", "")),
+            }
+        )
+    for qid, answer in (contents.get("pass_fail") or {}).items():
+        values[f"pf_{qid}"] = "yes" if answer else "no"
+    declarations = contents.get("declarations") or {}
+    values["conflicts"] = str(declarations.get("conflicts") or "")
+    if "exclusion_grounds" in declarations:
+        values["exclusion_grounds"] = "yes" if declarations["exclusion_grounds"] else "no"
+    partners = [p for p in contents.get("parties") or [] if str(p.get("role")) != "lead"]
+    for p in contents.get("parties") or []:
+        if str(p.get("role")) == "lead" and str(p.get("organisation_id")) == str(lead_id):
+            values["lead_value"] = _percent(p.get("share_of_value"))
+            values["lead_work"] = _percent(p.get("share_of_work"))
+            if p.get("carries_working_capital"):
+                values["working_capital"] = "lead"
+    for i, p in enumerate(partners[:PARTNER_ROWS]):
+        values.update(
+            {
+                f"partner_{i}": str(p.get("organisation_id") or ""),
+                f"partner_role_{i}": str(p.get("role") or ""),
+                f"partner_value_{i}": _percent(p.get("share_of_value")),
+                f"partner_work_{i}": _percent(p.get("share_of_work")),
+            }
+        )
+        if p.get("carries_working_capital"):
+            values["working_capital"] = str(i)
+    return values
+
+
+def _bid_errors(state: FormState, exc: FullvalueError) -> None:
+    for p in exc.problems:
+        column = (p.column or "__all__").replace(".", "_")
+        if column.startswith("answers_"):
+            column = "answer_" + column.split("_", 1)[1]
+        if column.startswith("declarations_"):
+            column = column.split("_", 1)[1]
+        if column.startswith("pass_fail_"):
+            column = "pf_" + column.rsplit("_", 1)[1]
+        if column in ("share_of_value", "share_of_work", "carries_working_capital"):
+            column = "parties"
+        if column == "lot":
+            column = "__all__"
+        state.add_error(column, p.reason)
+    if not exc.problems:
+        state.add_error("__all__", exc.message)
+
+
 @signin_required
 def bid_form(request: HttpRequest, lot_id: int) -> HttpResponse:
-    """Submit (or resubmit) a bid for a lot, alone or as a consortium lead."""
+    """Prepare a bid for a lot (alone or as a consortium lead): save a draft, or submit it.
+
+    Opens where the team left it (the saved draft, else the submitted version). Whoever cannot
+    submit is told why before filling anything in.
+    """
     actor = request.actor  # type: ignore[attr-defined]
     lot = Lot.objects.select_related("tender").filter(id=lot_id).first()
     if lot is None:
         raise NotFound("No such lot.")
     tender = selectors.tender_get(actor, lot.tender_id)
-    state = FormState()
+    bid = selectors.bid_for_lot(actor, lot)
+    state = FormState(
+        values=_form_values(selectors.bid_contents(actor, bid), actor.organisation_id)
+        if bid is not None
+        else {}
+    )
+    saved = None
     if request.method == "POST":
         state, contents, parties = _bid_form_values(request, tender)
+        submit = request.POST.get("action") == "submit"
         try:
-            bid = svc.bid_submit(actor=actor, lot_id=lot.id, contents=contents, parties=parties)
+            saved = svc.bid_draft_save(
+                actor=actor, lot_id=lot.id, contents=contents, parties=parties
+            )
+            if submit:
+                svc.bid_submit_draft(actor=actor, bid_id=saved.id)
         except FullvalueError as exc:
-            for p in exc.problems:
-                column = (p.column or "__all__").replace(".", "_")
-                if column.startswith("answers_"):
-                    column = "answer_" + column.split("_", 1)[1]
-                state.add_error(column, p.reason)
-            if not exc.problems:
-                state.add_error("__all__", exc.message)
+            _bid_errors(state, exc)
+            if saved is not None:
+                # Nothing typed is lost: what was refused for submission is kept as a draft.
+                bid = selectors.bid_for_lot(actor, lot)
         else:
             messages.success(
                 request,
-                "Your bid is submitted and sealed until the deadline. "
-                "You can withdraw or resubmit it until then.",
+                "Your bid is submitted and sealed until the deadline. You can change and "
+                "resubmit it, or withdraw it, until then."
+                if submit
+                else "Your draft is saved. Your team and the partners it names can read it; "
+                "nobody at the commissioner can.",
             )
-            return redirect("bid-detail", bid_id=bid.id)
+            return redirect("bid-detail", bid_id=saved.id)
     organisations = voluntary_organisations(excluding=actor.organisation_id)
     return page(
         request,
@@ -355,6 +448,9 @@ def bid_form(request: HttpRequest, lot_id: int) -> HttpResponse:
         state=state,
         lot=lot,
         tender=tender,
+        bid=bid,
+        kept_as_draft=saved is not None and bool(state.errors),
+        blockers=selectors.bid_blockers(actor, lot),
         quality=list(tender.criteria.filter(kind="quality")),
         pass_fail=list(tender.pass_fail.all()),
         sv_rows=range(SV_ROWS),
@@ -364,28 +460,112 @@ def bid_form(request: HttpRequest, lot_id: int) -> HttpResponse:
     )
 
 
+def _party_rows(
+    bid: Any, rows: list[dict[str, Any]], names: dict[int, str], confirmations: dict[int, bool]
+) -> list[dict[str, Any]]:
+    """The bid's organisations in plain words, for its page."""
+    if not rows:
+        rows = [
+            {
+                "organisation_id": bid.lead_id,
+                "role": "lead",
+                "share_of_value": "1",
+                "share_of_work": "1",
+                "carries_working_capital": True,
+            }
+        ]
+        names = {**names, bid.lead_id: bid.lead.name}
+    out = []
+    for r in rows:
+        oid = int(r["organisation_id"]) if str(r.get("organisation_id")).isdigit() else None
+        role = str(r.get("role") or "")
+        confirmed = (
+            "Leads the bid"
+            if role == "lead"
+            else ("Yes" if confirmations.get(oid or 0) else "Not yet")
+        )
+        out.append(
+            {
+                "name": names.get(oid or 0, "Organisation not chosen yet"),
+                "part": ROLE_WORDS.get(role, role or "Not chosen yet").capitalize(),
+                "value": _shown_percent(r.get("share_of_value")),
+                "work": _shown_percent(r.get("share_of_work")),
+                "working_capital": bool(r.get("carries_working_capital")),
+                "confirmed": confirmed,
+            }
+        )
+    return out
+
+
 @signin_required
 def bid_detail(request: HttpRequest, bid_id: int) -> HttpResponse:
-    """A bid (sealed to all but its parties until the deadline)."""
+    """A bid: sealed to all but its parties until the deadline; drafts only ever to its parties.
+
+    The lead's team edits it; an administrator submits; a named partner's administrator
+    confirms its part here.
+    """
     actor = request.actor  # type: ignore[attr-defined]
     bid = selectors.bid_get(actor, bid_id)
-    if request.method == "POST" and request.POST.get("action") == "withdraw":
-        svc.bid_withdraw(actor=actor, bid_id=bid.id)
-        messages.success(request, "Your bid has been withdrawn.")
-        return redirect("tender-detail", tender_id=bid.lot.tender_id)
+    state = FormState()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "withdraw":
+                svc.bid_withdraw(actor=actor, bid_id=bid.id)
+                messages.success(request, "Your bid has been withdrawn.")
+                return redirect("tender-detail", tender_id=bid.lot.tender_id)
+            if action == "confirm":
+                svc.bid_party_confirm(actor=actor, bid_id=bid.id)
+                messages.success(
+                    request,
+                    f"You have confirmed your part. {bid.lead.name} can now submit the bid.",
+                )
+            elif action == "submit":
+                svc.bid_submit_draft(actor=actor, bid_id=bid.id)
+                messages.success(
+                    request,
+                    "Your bid is submitted and sealed until the deadline. You can change and "
+                    "resubmit it, or withdraw it, until then.",
+                )
+            return redirect("bid-detail", bid_id=bid.id)
+        except FullvalueError as exc:
+            state.absorb(exc)
+            bid = selectors.bid_get(actor, bid_id)
     contents = selectors.bid_contents(actor, bid)
     criteria = {str(c.id): c for c in bid.lot.tender.criteria.all()}
-    names = organisation_names([p["organisation_id"] for p in contents["parties"]])
+    rows = [r for r in contents.get("parties") or [] if isinstance(r, dict)]
+    ids = [int(r["organisation_id"]) for r in rows if str(r.get("organisation_id")).isdigit()]
+    names = organisation_names(ids)
+    is_party = any(p.organisation_id == actor.organisation_id for p in bid.parties.all()) and (
+        actor.role in selectors.PROVIDER_ROLES
+    )
+    confirmations = selectors.party_confirmations(bid) if is_party else {}
+    is_lead_team = bid.lead_id == actor.organisation_id and actor.role in selectors.PROVIDER_ROLES
+    passed = selectors.deadline_passed(bid.lot.tender)
+    my_part = (
+        selectors.working_terms(bid, actor.organisation_id)
+        if is_party and not is_lead_team
+        else None
+    )
     return page(
         request,
         "tendering/bid.html",
         f"Bid {bid.id}: {bid.lot}",
+        state=state,
         bid=bid,
         contents=contents,
+        party_rows=_party_rows(bid, rows, names, confirmations),
         criteria=criteria,
-        names=names,
+        role_words=ROLE_WORDS,
+        confirmations=confirmations,
+        waiting=[names.get(oid, "a partner") for oid, done in confirmations.items() if not done],
+        is_lead_team=is_lead_team,
+        is_draft_view=bid.draft is not None and is_party,
+        my_part=my_part,
+        my_part_words=describe_part(my_part) if my_part else "",
+        blockers=selectors.bid_blockers(actor, bid.lot) if is_lead_team else [],
         has_award=Award.objects.filter(lot=bid.lot).exists(),
-        passed=selectors.deadline_passed(bid.lot.tender),
+        passed=passed,
         nav_active="tenders",
     )
 
@@ -553,6 +733,7 @@ def feedback(request: HttpRequest, bid_id: int) -> HttpResponse:
 
 def partners(request: HttpRequest) -> HttpResponse:
     """Partner finder: organisations looking for consortium partners, by lot."""
+    actor = request.actor  # type: ignore[attr-defined]
     entries = list(
         PartnerInterest.objects.select_related("lot__tender", "organisation").filter(
             lot__tender__status="open"
@@ -563,6 +744,7 @@ def partners(request: HttpRequest) -> HttpResponse:
         "tendering/partners.html",
         "Find consortium partners",
         entries=entries,
+        can_contact=actor.role in selectors.PROVIDER_ROLES and actor.organisation_id is not None,
         nav_active="tenders",
     )
 
@@ -657,3 +839,91 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
     response = HttpResponse(bytes(document.content), content_type=document.content_type)
     response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
     return response
+
+
+@signin_required
+def partner_contact(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Write to an organisation listed in the partner finder (its administrators read it)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    entry = (
+        PartnerInterest.objects.select_related("organisation", "lot__tender")
+        .filter(id=entry_id)
+        .first()
+    )
+    if entry is None:
+        raise NotFound("No such partner finder entry.")
+    state = FormState()
+    if request.method == "POST":
+        state = FormState.from_post(request.POST)
+        try:
+            partnering.partner_message_send(
+                actor=actor,
+                recipient_id=entry.organisation_id,
+                lot_id=entry.lot_id,
+                body=state.values.get("body", ""),
+            )
+        except FullvalueError as exc:
+            state.absorb(exc)
+        else:
+            messages.success(
+                request,
+                f"Your message has been sent to {entry.organisation.name}'s administrators. "
+                "Their reply will appear on your partner messages page.",
+            )
+            return redirect("partner-messages")
+    return page(
+        request,
+        "tendering/partner_contact.html",
+        f"Contact {entry.organisation.name}",
+        state=state,
+        entry=entry,
+        nav_active="tenders",
+    )
+
+
+@signin_required
+def partner_messages(request: HttpRequest) -> HttpResponse:
+    """Messages your organisation sent and received through the partner finder."""
+    actor = request.actor  # type: ignore[attr-defined]
+    items = list(partnering.partner_messages_for(actor))
+    return page(
+        request,
+        "tendering/partner_messages.html",
+        "Partner messages",
+        received=[m for m in items if m.recipient_id == actor.organisation_id],
+        sent=[m for m in items if m.sender_id == actor.organisation_id],
+        nav_active="tenders",
+    )
+
+
+@signin_required
+def partner_message(request: HttpRequest, message_id: int) -> HttpResponse:
+    """One partner message; an administrator of the receiving organisation replies here."""
+    actor = request.actor  # type: ignore[attr-defined]
+    message = partnering.partner_message_get(actor, message_id)
+    state = FormState()
+    if request.method == "POST":
+        state = FormState.from_post(request.POST)
+        try:
+            partnering.partner_message_reply(
+                actor=actor,
+                message_id=message.id,
+                reply=state.values.get("reply", ""),
+                share_contact=state.values.get("share_contact") == "yes",
+            )
+        except FullvalueError as exc:
+            state.absorb(exc)
+        else:
+            messages.success(request, f"Your reply has been sent to {message.sender.name}.")
+            return redirect("partner-messages")
+    return page(
+        request,
+        "tendering/partner_message.html",
+        f"Message from {message.sender.name}"
+        if message.recipient_id == actor.organisation_id
+        else f"Your message to {message.recipient.name}",
+        state=state,
+        message=message,
+        received=message.recipient_id == actor.organisation_id,
+        nav_active="tenders",
+    )

@@ -279,7 +279,7 @@ def publish_programme(request: HttpRequest, programme_id: int) -> Any:
 @router.post("/risk-preview", response=RiskOut, auth=None)
 def risk_preview(request: HttpRequest, payload: RiskIn) -> Any:
     """Simulate a mechanism for a small provider: chance of payment, of a loss, cash need."""
-    preview = programmes.risk_preview(payload.mechanism_toml + "\n", runs=payload.runs)
+    preview = programmes.risk_preview(payload.mechanism_toml, runs=payload.runs)
     return {**preview.__dict__, "warnings": list(preview.warnings)}
 
 

@@ -163,7 +163,7 @@ def programme_create_view(request: HttpRequest) -> HttpResponse:
             state.values["mechanism_toml"] = template_toml(state.values.get("template", ""))
         elif request.POST.get("action") == "preview":
             try:
-                preview = risk_preview(state.values.get("mechanism_toml", "") + "\n")
+                preview = risk_preview(state.values.get("mechanism_toml", ""))
             except FullvalueError as exc:
                 state.add_error(
                     "mechanism_toml",

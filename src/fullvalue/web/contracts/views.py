@@ -16,6 +16,7 @@ from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import FullvalueError, NotFound, PermissionDenied
 from fullvalue.web.contracts.models import Contract
 from fullvalue.web.contracts.services import (
+    MAX_FLOW_DOWN_DAYS,
     contract_create,
     kpi_add,
     kpi_observe,
@@ -347,7 +348,8 @@ def supply_chain_edit(request: HttpRequest, contract_id: int) -> HttpResponse:
                     "share_of_value": _percent(state.values.get(f"share_of_value_{i}", "")),
                     "share_of_work": _percent(state.values.get(f"share_of_work_{i}", "")),
                     "upfront_share": _percent(state.values.get(f"upfront_share_{i}", "")),
-                    "payment_terms_days": state.values.get(f"payment_terms_days_{i}", "") or "30",
+                    "payment_terms_days": state.values.get(f"payment_terms_days_{i}", "")
+                    or str(MAX_FLOW_DOWN_DAYS),
                 }
             )
             index.append(i)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from fullvalue.domain.roles import Role
 from fullvalue.errors import PermissionDenied
 from fullvalue.web.contracts.models import Contract
+from fullvalue.web.contracts.services import MAX_FLOW_DOWN_DAYS
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
 
@@ -40,7 +41,9 @@ def payment_record(contract: Contract, today: dt.date | None = None) -> PaymentR
         payments=len(rows),
         paid=len(paid),
         average_days_to_pay=sum(days) / len(days) if days else None,
-        share_within_30_days=sum(d <= 30 for d in days) / len(days) if days else None,
+        share_within_30_days=sum(d <= MAX_FLOW_DOWN_DAYS for d in days) / len(days)
+        if days
+        else None,
         overdue=sum(1 for p in rows if p.paid_on is None and p.due_on < today),
     )
 

@@ -37,7 +37,7 @@ import polars as pl
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
 
-from fullvalue.engine.payments import load_spec, settle, simulate
+from fullvalue.engine.payments import parse_spec, settle, simulate
 from fullvalue.engine.payments.spec import FeeForService, Foundation, Reoffending
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,7 +168,7 @@ def loop_simulate(spec, runs: int, seed: int) -> np.ndarray:
 
 
 def bench_simulation(runs: int, loop_runs: int, repeat: int) -> dict:
-    spec = load_spec(SIMULATION_CONTRACT)
+    spec = parse_spec(SIMULATION_CONTRACT)
     simulate(spec, runs=1000, seed=1)  # warm up imports and caches
     vector_times = []
     for i in range(repeat):
@@ -249,7 +249,7 @@ def bench_settlement(rows: int, repeat: int) -> dict:
     path = DATA / f"payments-outcome-lines-{rows}.csv"
     if not path.exists():
         outcome_lines(path, rows)
-    spec = load_spec(SETTLEMENT_CONTRACT)
+    spec = parse_spec(SETTLEMENT_CONTRACT)
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -311,7 +311,7 @@ def bench_one_line_per_row(spec, frame: pl.DataFrame, repeat: int) -> dict:
 def bench_distinct_cohorts(rows: int, repeat: int) -> dict:
     """Every input row is its own settlement line: 20 quarters × rows/20 cohorts."""
     cohorts = rows // len(QUARTERS)
-    spec = load_spec(
+    spec = parse_spec(
         SETTLEMENT_CONTRACT + "".join(f'\n[[cohorts]]\nname = "c{i}"\n' for i in range(cohorts))
     )
     names = [f"c{i}" for i in range(cohorts)]
@@ -342,7 +342,7 @@ def bench_events_paid_one_by_one(rows: int, repeat: int, seed: int = 7) -> dict:
             "count": rng.integers(1, 5, rows).astype(str),
         }
     )
-    return bench_one_line_per_row(load_spec(SETTLEMENT_CONTRACT), frame, repeat)
+    return bench_one_line_per_row(parse_spec(SETTLEMENT_CONTRACT), frame, repeat)
 
 
 def main() -> None:

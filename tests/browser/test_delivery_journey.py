@@ -152,7 +152,8 @@ def test_delivery_from_award_to_a_confirmed_sub_contractor_payment(
         "By-and-for support and mentoring partners"
     )
     go(page, page.get_by_role("button", name="Save the supply chain"))
-    expect(page.get_by_role("link", name="must be paid within 30 days")).to_be_visible()
+    too_long = page.get_by_role("link", name="must pay its sub-contractors within 30 days")
+    expect(too_long).to_be_visible()
     axe.check()
     page.get_by_role("group", name="Sub-contractor 1").get_by_label("Paid within (days)").fill("14")
     go(page, page.get_by_role("button", name="Save the supply chain"))

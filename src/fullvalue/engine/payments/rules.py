@@ -21,10 +21,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 
-from fullvalue.rules import Breach, rule, rule_text
-
-__all__ = ["Breach", "rule_text"]
-
+from fullvalue.rules import Breach, rule
 
 # --- field rules -----------------------------------------------------------------------------
 

@@ -313,7 +313,7 @@ def risk_preview(request: HttpRequest, payload: RiskIn) -> Any:
         )
     else:
         preview = programmes.risk_preview(
-            (payload.mechanism_toml or "") + "\n", figures, provider, runs=payload.runs
+            payload.mechanism_toml or "", figures, provider, runs=payload.runs
         )
     return {
         **preview.__dict__,

@@ -16,6 +16,7 @@ from fullvalue.errors import FullvalueError
 from fullvalue.web.contracts import policy
 from fullvalue.web.contracts.selectors import contract_by_id
 from fullvalue.web.contracts.services import (
+    MAX_FLOW_DOWN_DAYS,
     contract_create,
     supply_chain_set,
 )
@@ -110,7 +111,8 @@ def supply_chain_edit(request: HttpRequest, contract_id: int) -> HttpResponse:
                     "share_of_value": _percent(state.values.get(f"share_of_value_{i}", "")),
                     "share_of_work": _percent(state.values.get(f"share_of_work_{i}", "")),
                     "upfront_share": _percent(state.values.get(f"upfront_share_{i}", "")),
-                    "payment_terms_days": state.values.get(f"payment_terms_days_{i}", "") or "30",
+                    "payment_terms_days": state.values.get(f"payment_terms_days_{i}", "")
+                    or str(MAX_FLOW_DOWN_DAYS),
                 }
             )
             index.append(i)

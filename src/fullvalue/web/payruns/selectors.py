@@ -10,13 +10,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from fullvalue.domain.roles import Role
+from fullvalue.web.contracts.services import MAX_FLOW_DOWN_DAYS
+from fullvalue.web.core.actor import Actor
 from fullvalue.web.core.policy import require
 from fullvalue.web.payruns import policy
+from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
 
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,9 @@ def _record(rows: list[PaymentDates], today: dt.date) -> PaymentRecord:
         payments=len(rows),
         paid=len(days),
         average_days_to_pay=sum(days) / len(days) if days else None,
-        share_within_30_days=sum(d <= 30 for d in days) / len(days) if days else None,
+        share_within_30_days=(
+            sum(d <= MAX_FLOW_DOWN_DAYS for d in days) / len(days) if days else None
+        ),
         overdue=sum(1 for paid, _, due in rows if paid is None and due < today),
     )
 

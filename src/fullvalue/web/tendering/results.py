@@ -1,7 +1,7 @@
 """Scoring a lot: price and social value by formula, quality by consensus, totals and ranks.
 
 - **Price**: ``weight × lowest compliant price / bid price`` (the lowest scores full marks).
-- **Quality**: ``weight × consensus score / 5`` for each quality criterion.
+- **Quality**: ``weight × consensus score / MAX_SCORE`` (5) for each quality criterion.
 - **Social value**: the bid's commitments valued as ``Σ quantity × proxy value`` (GBP), scored
   ``weight × bid value / highest value among compliant bids`` (the most valuable scores full
   marks; no commitments score 0).
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from fullvalue.domain.evaluation import POINTS, price_score, quality_points, rank_bids
+from fullvalue.domain.evaluation import MAX_SCORE, POINTS, price_score, quality_points, rank_bids
 from fullvalue.errors import Problem
 from fullvalue.web.tendering.models import Bid, Consensus, Lot
 from fullvalue.web.tendering.sealing import unseal
@@ -131,7 +131,7 @@ def lot_results(lot: Lot) -> LotResults:
                     )
                     continue
                 r.points[c.id] = quality_points(agreed.score, c.weight)
-                r.reasons[c.id] = f"Consensus score {agreed.score}/5: {agreed.reason}"
+                r.reasons[c.id] = f"Consensus score {agreed.score}/{MAX_SCORE}: {agreed.reason}"
         r.total = sum(r.points.values(), Decimal(0))
     quality_ids = {c.id for c in criteria if c.kind != "price"}
     ranked = rank_bids(

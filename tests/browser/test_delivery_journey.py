@@ -223,7 +223,9 @@ def test_delivery_from_award_to_a_confirmed_sub_contractor_payment(
     run = PaymentRun.objects.get()
     # 70% of £450,000 over three years (2025-26 and 2026-27 are due), and 2 outcomes x £250.
     assert run.total == Decimal("210500.00")
-    expect(page.get_by_role("button", name="Approve 2026-27 (someone else must)")).to_be_visible()
+    # The person who prepared the run is told why they cannot approve it; no button to press.
+    expect(page.get_by_text("You prepared this run, so another commissioner must")).to_be_visible()
+    expect(page.get_by_role("button", name="Approve 2026-27")).to_have_count(0)
     axe.check()
     sign_out(page)
     sign_in_2fa(page, axe, finance, devices[finance.id])

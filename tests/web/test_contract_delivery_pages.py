@@ -663,3 +663,17 @@ def test_the_approve_button_is_shown_only_to_those_who_may_approve(chain, signed
     prime = signed_in(_member(chain, "prime")).get(url).content.decode()
     assert button not in prime
     assert "approved by a commissioner of the commissioning organisation" in prime
+
+
+def test_import_templates_download_with_the_contracts_own_outcomes(chain, signed_in):
+    from fullvalue.web.delivery.services import contract_measures
+
+    contract = chain["contract"]
+    client = signed_in(_member(chain, "prime"))
+    url = reverse("import-upload", args=[contract.id])
+    assert "?template=events" in client.get(url).content.decode()
+    events = client.get(url + "?template=events").content.decode().splitlines()
+    assert events[0] == "case_reference,outcome,occurred_on,evidence"
+    assert events[1].split(",")[1] in contract_measures(contract)
+    people = client.get(url + "?template=participants").content.decode().splitlines()
+    assert people[0].startswith("case_reference,full_name,date_of_birth,referred_on")

@@ -77,6 +77,7 @@ PARTICIPANT_BATCH = 20_000
 PROGRESS_SECONDS = 2.0
 MAX_ROWS = 500_000
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_MEASURE_SEPARATORS = re.compile(r"[\s-]+")
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,59}$")
 
 
@@ -300,6 +301,8 @@ def parse_events(
         problems: list[Problem] = []
         ref = cells[index["case_reference"]].strip()
         outcome = cells[index["outcome"]].strip().lower()
+        if outcome not in measures:  # its label ("Settled accommodation") names it too
+            outcome = _MEASURE_SEPARATORS.sub("_", outcome)
         if not _REF.match(ref):
             problems.append(
                 Problem("case_reference is missing or malformed", row=row, column="case_reference")
@@ -307,8 +310,11 @@ def parse_events(
         if outcome not in measures:
             problems.append(
                 Problem(
-                    f"outcome must be one the contract pays for: "
-                    f"{', '.join(sorted(measures)) or 'none'}",
+                    "outcome must be one the contract pays for: "
+                    + (
+                        ", ".join(f"{m.replace('_', ' ')} ({m})" for m in sorted(measures))
+                        or "none"
+                    ),
                     row=row,
                     column="outcome",
                 )
@@ -346,6 +352,31 @@ def parse_events(
             }
         )
     return parsed
+
+
+def template_rows(kind: str, measures: set[str]) -> tuple[list[str], list[list[str]]]:
+    """A template to fill in: the columns of a participants or outcome-events file, one example.
+
+    >>> template_rows("events", {"settled_accommodation"})[1]
+    [['AB123', 'settled_accommodation', '2026-03-31', 'tenancy agreement']]
+    """
+    if kind == "events":
+        example = sorted(measures)[0] if measures else "settled_accommodation"
+        return list(EVENT_COLUMNS), [["AB123", example, "2026-03-31", "tenancy agreement"]]
+    return list(PARTICIPANT_COLUMNS), [
+        [
+            "AB123",
+            "",
+            "",
+            "2026-03-02",
+            "2026-03-09",
+            "",
+            "female",
+            "not stated",
+            "25-34",
+            "2026",
+        ]
+    ]
 
 
 def parse_file(filename: str, content: bytes, measures: set[str]) -> ParsedFile:

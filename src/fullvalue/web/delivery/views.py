@@ -18,6 +18,7 @@ from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
 from fullvalue.web.delivery import selectors
+from fullvalue.web.delivery.imports import template_rows
 from fullvalue.web.delivery.models import (
     Claim,
     ImportJob,
@@ -38,6 +39,7 @@ from fullvalue.web.delivery.services import (
     claim_submit,
     claims_accept_unsampled,
     claims_sample,
+    contract_measures,
     evidence_attach,
     import_preview,
     import_start,
@@ -54,6 +56,9 @@ def import_upload(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = Contract.objects.filter(id=contract_id).first()
     if contract is None:
         raise NotFound("No such contract.")
+    if (kind := request.GET.get("template")) in ("participants", "events"):
+        headers, rows = template_rows(kind, contract_measures(contract))
+        return table_response("csv", f"{kind}-template", headers, rows)
     state = FormState()
     if request.method == "POST":
         upload = request.FILES.get("file")

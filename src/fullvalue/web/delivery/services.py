@@ -65,6 +65,7 @@ def import_preview(
     if actor.user_id is None:
         raise PermissionDenied("Files are uploaded by people.")
     parsed = imports.parse_file(filename, content, contract_measures(contract))
+    imports.refuse_changed_participants(parsed, contract.id, provider_id, filename)
     job = ImportJob.objects.create(
         contract=contract,
         provider_id=provider_id,

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "fullvalue.web.contracts",
     "fullvalue.web.delivery",
     "fullvalue.web.payruns",
+    "fullvalue.web.involvement",
     "fullvalue.web.demo",
 ]
 

@@ -8,6 +8,7 @@ from fullvalue.web.audit import views as audit
 from fullvalue.web.contracts import views as contracts
 from fullvalue.web.core import views as core
 from fullvalue.web.delivery import views as delivery
+from fullvalue.web.involvement import views as involvement
 from fullvalue.web.organisations import views as orgs
 from fullvalue.web.payruns import views as payruns
 from fullvalue.web.programmes import views as programmes
@@ -25,6 +26,7 @@ urlpatterns = [
     path("accessibility/", core.accessibility, name="accessibility"),
     path("privacy/", core.privacy, name="privacy"),
     path("feedback/", core.feedback, name="feedback"),
+    path("have-your-say/", involvement.have_your_say, name="have-your-say"),
     path("tasks/", core.tasks, name="task-list"),
     path("sign-in/", accounts.sign_in, name="sign-in"),
     path("sign-in/verify/", accounts.sign_in_verify, name="sign-in-verify"),

@@ -92,6 +92,7 @@ urlpatterns = [
     path("tenders/", tendering.tender_list, name="tender-list"),
     path("tenders/partners/", tendering.partners, name="partner-finder"),
     path("tenders/<int:tender_id>/", tendering.tender_detail, name="tender-detail"),
+    path("tenders/<int:tender_id>/edit/", tendering.tender_edit_view, name="tender-edit"),
     path("tenders/<int:tender_id>/evaluation/", tendering.evaluation, name="tender-evaluation"),
     path("tenders/<int:tender_id>/moderation/", tendering.moderation, name="tender-moderation"),
     path("lots/<int:lot_id>/bid/", tendering.bid_form, name="bid-form"),

@@ -9,6 +9,8 @@ from fullvalue.web.audit.services import audit_record
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.involvement.models import Comment
 from fullvalue.web.involvement.selectors import open_for_comment
+from fullvalue.web.programmes.models import Programme
+from fullvalue.web.tendering.models import Tender
 
 MAX_COMMENT = 2000
 
@@ -25,11 +27,12 @@ def comment_create(
     # Community members change nothing else: commenting is the one thing they write, so the
     # read-only check is replaced by the area check below.
     open_now = open_for_comment(actor)
+    target: Programme | Tender | None
     if programme_id is not None:
         target = next((p for p in open_now.programmes if p.id == programme_id), None)
     else:
         target = next((t for t in open_now.tenders if t.id == tender_id), None)
-    if target is None:
+    if target is None or actor.user_id is None or actor.organisation_id is None:
         raise NotFound("That programme or tender is not open for comment in your area.")
     text = text.strip()
     if not text:

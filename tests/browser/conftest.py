@@ -38,7 +38,7 @@ def browser():
 
 
 class Axe:
-    """Runs axe-core (WCAG 2.2 AA rules) on each page visited and collects violations."""
+    """Runs axe-core (WCAG 2.2 AA rules) and a duplicate-id check on each page visited."""
 
     def __init__(self, page):
         self.page = page
@@ -58,6 +58,21 @@ class Axe:
             for v in result["violations"]
         ]
         assert not violations, f"axe violations on {self.page.url}:\n" + "\n".join(violations)
+        duplicates = duplicate_ids(self.page)
+        assert not duplicates, f"ids used more than once on {self.page.url}: {duplicates}"
+
+
+def duplicate_ids(page) -> list[str]:
+    """The ids that more than one element of the current page carries (ids must be unique)."""
+    return page.evaluate(
+        """() => {
+            const seen = new Set(), twice = new Set();
+            for (const el of document.querySelectorAll("[id]")) {
+                (seen.has(el.id) ? twice : seen).add(el.id);
+            }
+            return [...twice].sort();
+        }"""
+    )
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +91,7 @@ def page(browser, warm_server):
     # bypass_csp lets the test inject axe-core; the pages' own CSP is tested elsewhere.
     context = browser.new_context(bypass_csp=True, base_url=live_server.url)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)  # the machine may be busy
     yield page
     context.close()
 

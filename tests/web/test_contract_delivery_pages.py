@@ -667,3 +667,46 @@ def test_the_approve_button_is_shown_only_to_those_who_may_approve(chain, signed
     prime = signed_in(_member(chain, "prime")).get(url).content.decode()
     assert button not in prime
     assert "Only the contract&#39;s commissioner approves payment runs." in prime
+
+
+def test_import_templates_download_with_the_contracts_own_outcomes(chain, signed_in):
+    from fullvalue.web.delivery.services import contract_measures
+
+    contract = chain["contract"]
+    client = signed_in(_member(chain, "prime"))
+    url = reverse("import-upload", args=[contract.id])
+    assert "?template=events" in client.get(url).content.decode()
+    events = client.get(url + "?template=events").content.decode().splitlines()
+    assert events[0] == "case_reference,outcome,occurred_on,evidence"
+    assert events[1].split(",")[1] in contract_measures(contract)
+    people = client.get(url + "?template=participants").content.decode().splitlines()
+    assert people[0].startswith("case_reference,full_name,date_of_birth,referred_on")
+
+
+def test_a_reimported_participant_with_different_data_is_an_error_naming_the_differences(chain):
+    header = "case_reference,referred_on,started_on,left_on,sex\n"
+    first = header + "RE1,2025-04-01,2025-04-08,,female\nRE2,2025-04-02,,,male\n"
+    _import(chain, chain["prime"], first)
+    assert Participant.objects.filter(contract=chain["contract"]).count() == 2
+    # The same file again: nothing to say, nothing new.
+    _, same = import_preview(
+        actor=chain["prime"],
+        contract_id=chain["contract"].id,
+        filename="p.csv",
+        content=first.encode(),
+    )
+    assert same.problems == [] and len(same.valid) == 2
+    changed = header + "RE1,2025-04-01,2025-04-08,2025-09-01,female\nRE2,2025-04-03,,,male\n"
+    _, preview = import_preview(
+        actor=chain["prime"],
+        contract_id=chain["contract"].id,
+        filename="p.csv",
+        content=changed.encode(),
+    )
+    assert preview.valid == []
+    by_row = {p.row: p for p in preview.problems}
+    assert by_row[2].column == "left_on"
+    assert "left_on: 2025-09-01 in the file, empty on Fullvalue" in by_row[2].reason
+    assert by_row[3].column == "referred_on"
+    assert "referred_on: 2025-04-03 in the file, 2025-04-02 on Fullvalue" in by_row[3].reason
+    assert by_row[3].location == "p.csv row 3, column referred_on"

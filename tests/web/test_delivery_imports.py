@@ -215,3 +215,22 @@ def test_the_write_uses_one_lookup_and_few_statements_per_batch(contract, monkey
     reads = [q["sql"] for q in queries if q["sql"].startswith(("SELECT", "WITH"))]
     assert len(reads) == (4 if connection.vendor == "postgresql" else 2)  # + ids on PostgreSQL
     assert Participant.objects.count() == ParticipantIdentity.objects.count() == 100
+
+
+def test_templates_read_back_with_no_problems_and_outcomes_are_named_by_label_too():
+    measures = {"settled_accommodation", "employment_13_weeks"}
+    for kind in ("participants", "events"):
+        header, rows = imports.template_rows(kind, measures)
+        text = ",".join(header) + "\n" + "\n".join(",".join(r) for r in rows) + "\n"
+        parsed = imports.parse_file(f"{kind}.csv", text.encode(), measures)
+        assert parsed.problems == [] and len(parsed.valid) == 1, kind
+    by_label = (
+        "case_reference;outcome;occurred_on\n"  # a semicolon-separated file, too
+        "AB1;Settled accommodation;2025-06-01\n"
+        "AB2;employment 13 weeks;2025-06-01\n"
+        "AB3;Housed;2025-06-01\n"
+    )
+    parsed = imports.parse_file("events.csv", by_label.encode(), measures)
+    assert [v["outcome"] for v in parsed.valid] == ["settled_accommodation", "employment_13_weeks"]
+    (problem,) = parsed.problems
+    assert problem.row == 4 and "settled accommodation (settled_accommodation)" in problem.reason

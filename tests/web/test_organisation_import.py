@@ -197,3 +197,15 @@ def test_a_bad_category_lists_the_allowed_values(commissioner):
     assert "Charitable incorporated organisation (CIO)" in reasons["legal_form"]
     assert "use one of:" in reasons["sector"] and "Voluntary and community" in reasons["sector"]
     assert "did you mean North West" in reasons["regions"]
+
+
+def test_the_template_downloads_and_imports_as_it_is(commissioner, signed_in, make_member):
+    from django.urls import reverse
+
+    client = signed_in(make_member(Role.COMMISSIONER, legal_form="public_body", sector="public"))
+    template = client.get(reverse("organisation-import") + "?template=csv")
+    assert template["Content-Type"].startswith("text/csv")
+    _, preview = organisation_import_preview(
+        actor=commissioner, filename="template.csv", content=template.content
+    )
+    assert preview.problems == [] and preview.counts["create"] == 1

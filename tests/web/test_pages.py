@@ -1,5 +1,6 @@
 """Pages render for every role, show the GOV.UK patterns, and keep their query counts flat."""
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -515,3 +516,34 @@ def test_feedback_is_stored_and_read_by_system_administrators(client, signed_in,
     admin = make_member(Role.SYSTEM_ADMIN, legal_form="public_body", sector="public")
     page = signed_in(admin).get(url).content.decode()
     assert "The map is hard to read." in page and "reply to me@example.org" in page
+
+
+def test_the_audit_trail_reads_in_words_with_the_day_it_was_about(signed_in, make_member):
+    from django.db import transaction
+
+    from fullvalue.web.accounts.services import actor_for_membership
+    from fullvalue.web.audit.services import audit_record
+
+    commissioner = make_member(Role.COMMISSIONER, legal_form="public_body", sector="public")
+    provider = make_member(Role.PROVIDER_ADMIN, name="Harbour Lights Trust")
+    with transaction.atomic():
+        audit_record(
+            actor=actor_for_membership(commissioner),
+            action="contract.milestone_met",
+            object_type="milestone",
+            object_id=7,
+            object_repr="Centre open",
+            before={"met_on": None, "status": "in_progress", "provider": None},
+            after={
+                "met_on": "2025-06-16",
+                "status": "met_in_full",
+                "provider": provider.organisation_id,
+            },
+        )
+    auditor = make_member(Role.AUDITOR, legal_form="public_body", sector="public")
+    page = signed_in(auditor).get(reverse("audit-list")).content.decode()
+    assert "Contract milestone met" in page
+    assert html.escape(commissioner.user.full_name) in page and "Commissioner" in page
+    assert "About: met on 16 June 2025" in page
+    assert "in progress → met in full" in page
+    assert "Harbour Lights Trust" in page and f"organisation {provider.organisation_id}" not in page

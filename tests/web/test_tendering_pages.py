@@ -252,3 +252,49 @@ def test_commissioner_adds_a_document_and_amends_the_deadline(signed_in, world, 
     tender = Tender.objects.get(id=published.id)
     assert tender.submission_deadline.date().isoformat() == "2027-02-17"
     assert Amendment.objects.filter(tender=tender).count() == 2  # the document and the deadline
+
+
+def test_a_draft_is_edited_with_rows_added_and_a_published_tender_is_not(signed_in, world):
+    from fullvalue.web.tendering.models import Tender
+
+    c = world["commissioner"]
+    programme = programme_create(actor=c, data=programme_data())
+    draft = tender_create(actor=c, programme_id=programme.id, data=tender_data())
+    client = signed_in(member(world, "commissioner"))
+    url = reverse("tender-edit", args=[draft.id])
+    form = client.get(url).content.decode()
+    assert _form_fields(form)["title"] == draft.title
+    lots = draft.lots.count()
+    assert f'id="lot_title_{lots - 1}"' in form and f'id="lot_title_{lots}"' not in form
+    # "Add another lot" posts what is typed and comes back with one more row, saving nothing.
+    values = _form_fields(form)
+    values["title"] = "Renamed while still a draft"
+    more = client.post(url, {**values, "add": "lot"})
+    assert more.status_code == 200 and f'id="lot_title_{lots}"' in more.content.decode()
+    assert "Renamed while still a draft" in more.content.decode()
+    assert Tender.objects.get(id=draft.id).title == draft.title
+    saved = client.post(url, {**values, "add": ""})
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    assert Tender.objects.get(id=draft.id).title == "Renamed while still a draft"
+    assert draft.lots.count() == lots
+    tender_publish(actor=c, tender_id=draft.id, now=START)
+    assert client.get(url).url == reverse("tender-detail", args=[draft.id])
+
+
+def _form_fields(page):
+    """The values a browser would send for a page's text inputs, selects, textareas and
+    checked radios (enough for the tender form)."""
+    fields = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
+        if name != "csrfmiddlewaretoken":
+            fields[name] = html.unescape(value)
+    for name, value in re.findall(
+        r'<input[^>]*name="([^"]+)"[^>]*type="radio"[^>]*value="([^"]*)"[^>]*checked', page
+    ):
+        fields[name] = value
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
+        fields[name] = html.unescape(body.strip())
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', body)
+        fields[name] = chosen.group(1) if chosen else ""
+    return fields

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "fullvalue.web.delivery",
     "fullvalue.web.payruns",
     "fullvalue.web.investments",
+    "fullvalue.web.involvement",
     "fullvalue.web.demo",
 ]
 

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from fullvalue.domain.roles import MAY_INVITE, Role
 from fullvalue.errors import PermissionDenied
-from fullvalue.web.accounts.models import ApiToken, Membership
+from fullvalue.web.accounts.models import ApiToken, Membership, User
 from fullvalue.web.core.actor import Actor
 
 
@@ -90,3 +90,8 @@ def admin_emails_of(organisation_id: int) -> list[str]:
             ).values_list("user__email", flat=True)
         )
     )
+
+
+def user_names(ids: list[int]) -> dict[int, str]:
+    """Full names of these people by user id."""
+    return dict(User.objects.filter(id__in=ids).values_list("id", "full_name"))

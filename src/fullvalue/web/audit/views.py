@@ -7,7 +7,13 @@ import json
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 
-from fullvalue.web.audit.selectors import EXPORT_COLUMNS, audit_actions, audit_events
+from fullvalue.web.audit.selectors import (
+    EXPORT_COLUMNS,
+    audit_actions,
+    audit_events,
+    readable_action,
+    readable_events,
+)
 from fullvalue.web.audit.verify import verify_audit
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
@@ -49,7 +55,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "Audit trail",
         state=FormState(values=filters),
         page_obj=page_obj,
-        actions=[(a, a) for a in audit_actions()],
+        readable=readable_events(list(page_obj)),
+        actions=[(a, readable_action(a)) for a in audit_actions()],
         verification=verification,
         nav_active="audit",
     )

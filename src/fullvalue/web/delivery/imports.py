@@ -2,7 +2,8 @@
 
 Validate everything first, then write in bulk: every bad row is named (row, column, reason),
 every valid row is written once (rows whose participant or event already exists are skipped, so
-re-importing a file creates nothing new), and nothing is written unless the file is valid or the
+re-importing a file creates nothing new; a participant already imported with different data is
+an error naming the differences), and nothing is written unless the file is valid or the
 user chose to import the valid rows. Large files run in the background worker with progress.
 """
 
@@ -79,6 +80,7 @@ MAX_ROWS = 500_000
 #: What a participants or events file may be (see :class:`~fullvalue.web.core.tables.Limits`).
 LIMITS = Limits(max_rows=MAX_ROWS)
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_MEASURE_SEPARATORS = re.compile(r"[\s-]+")
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,59}$")
 
 
@@ -311,6 +313,8 @@ def parse_events(
         problems: list[Problem] = []
         ref = cells[index["case_reference"]].strip()
         outcome = cells[index["outcome"]].strip().lower()
+        if outcome not in measures:  # its label ("Settled accommodation") names it too
+            outcome = _MEASURE_SEPARATORS.sub("_", outcome)
         if not _REF.match(ref):
             problems.append(
                 Problem("case_reference is missing or malformed", row=row, column="case_reference")
@@ -318,8 +322,11 @@ def parse_events(
         if outcome not in measures:
             problems.append(
                 Problem(
-                    f"outcome must be one the contract pays for: "
-                    f"{', '.join(sorted(measures)) or 'none'}",
+                    "outcome must be one the contract pays for: "
+                    + (
+                        ", ".join(f"{m.replace('_', ' ')} ({m})" for m in sorted(measures))
+                        or "none"
+                    ),
                     row=row,
                     column="outcome",
                 )
@@ -359,6 +366,31 @@ def parse_events(
             }
         )
     return parsed
+
+
+def template_rows(kind: str, measures: set[str]) -> tuple[list[str], list[list[str]]]:
+    """A template to fill in: the columns of a participants or outcome-events file, one example.
+
+    >>> template_rows("events", {"settled_accommodation"})[1]
+    [['AB123', 'settled_accommodation', '2026-03-31', 'tenancy agreement']]
+    """
+    if kind == "events":
+        example = sorted(measures)[0] if measures else "settled_accommodation"
+        return list(EVENT_COLUMNS), [["AB123", example, "2026-03-31", "tenancy agreement"]]
+    return list(PARTICIPANT_COLUMNS), [
+        [
+            "AB123",
+            "",
+            "",
+            "2026-03-02",
+            "2026-03-09",
+            "",
+            "female",
+            "not stated",
+            "25-34",
+            "2026",
+        ]
+    ]
 
 
 def parse_file(filename: str, content: bytes, measures: set[str]) -> ParsedFile:
@@ -726,3 +758,65 @@ def write_events(
 def content_hash(content: bytes) -> str:
     """SHA-256 of a file, to recognise a re-upload."""
     return hashlib.sha256(content).hexdigest()
+
+
+#: Participant fields a re-imported row must agree on with the participant already imported.
+COMPARED_FIELDS = ("referred_on", "started_on", "left_on", "sex", "ethnicity", "age_band", "cohort")
+
+
+def refuse_changed_participants(
+    parsed: ParsedFile, contract_id: int, provider_id: int, filename: str
+) -> None:
+    """Turn valid rows whose participant is already imported with other data into problems.
+
+    Re-importing a row that is already there adds nothing; a row whose case reference is
+    already imported but whose dates or monitoring differ would otherwise be dropped without a
+    word, so it becomes an error naming each difference ("left_on: 2026-01-09 in the file,
+    empty on Fullvalue"). Rows identical to what is stored stay valid (and are skipped).
+    """
+    if parsed.kind != "participants" or not parsed.valid:
+        return
+    if not Participant.objects.filter(contract_id=contract_id, provider_id=provider_id).exists():
+        return  # nothing imported yet: the common first import pays for no lookups
+    keyed = pseudonymiser(contract_id, provider_id)
+    by_key = {keyed(r["case_reference"]): r for r in parsed.valid}
+    stored: dict[str, dict[str, Any]] = {}
+    keys = list(by_key)
+    for start in range(0, len(keys), 5000):
+        for row in Participant.objects.filter(
+            contract_id=contract_id, pseudonym__in=keys[start : start + 5000]
+        ).values("pseudonym", *COMPARED_FIELDS):
+            stored[row.pop("pseudonym")] = row
+    refused: set[int] = set()
+    for key, row in by_key.items():
+        before = stored.get(key)
+        if before is None:
+            continue
+        differences = [
+            f"{name}: {_shown(row[name])} in the file, {_shown(before[name])} on Fullvalue"
+            for name in COMPARED_FIELDS
+            if (row[name] or None) != (before[name] or None)
+        ]
+        if differences:
+            refused.add(row["row"])
+            first = next(n for n in COMPARED_FIELDS if (row[n] or None) != (before[n] or None))
+            parsed.problems.append(
+                Problem(
+                    f"case_reference {row['case_reference']} is already imported with different "
+                    "data (" + "; ".join(differences) + "): correct the file, or ask the "
+                    "commissioner to correct the record",
+                    location=f"{filename} row {row['row']}, column {first}",
+                    row=row["row"],
+                    column=first,
+                    source=filename,
+                )
+            )
+    if refused:
+        parsed.valid = [r for r in parsed.valid if r["row"] not in refused]
+        parsed.problems.sort(key=lambda p: p.row or 0)
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "empty"
+    return value.isoformat() if isinstance(value, dt.date) else str(value)

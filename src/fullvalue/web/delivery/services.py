@@ -70,6 +70,7 @@ def import_preview(
     if actor.user_id is None:
         raise PermissionDenied("Files are uploaded by people.")
     parsed = imports.parse_file(filename, content, contract_measures(contract))
+    imports.refuse_changed_participants(parsed, contract.id, provider_id, filename)
     with transaction.atomic():
         job = _import_job_create(actor.user_id, contract, provider_id, filename, content, parsed)
     return job, parsed

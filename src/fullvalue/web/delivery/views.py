@@ -21,6 +21,7 @@ from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
 from fullvalue.web.core.panels import cached_panel, render_panel
 from fullvalue.web.delivery import policy, selectors
+from fullvalue.web.delivery.imports import template_rows
 from fullvalue.web.delivery.models import (
     Claim,
     ImportJob,
@@ -41,6 +42,7 @@ from fullvalue.web.delivery.services import (
     claim_submit,
     claims_accept_unsampled,
     claims_sample,
+    contract_measures,
     evidence_attach,
     import_preview,
     import_start,
@@ -55,6 +57,9 @@ SAMPLING = ("sample", "accept_rest")
 def import_upload(request: HttpRequest, contract_id: int) -> HttpResponse:
     """Upload a participants or outcome-events file (CSV or XLSX) for checking."""
     contract = contract_by_id(contract_id)
+    if (kind := request.GET.get("template")) in ("participants", "events"):
+        headers, rows = template_rows(kind, contract_measures(contract))
+        return table_response("csv", f"{kind}-template", headers, rows)
     state = FormState()
     if request.method == "POST":
         upload = request.FILES.get("file")

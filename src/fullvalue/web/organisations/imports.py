@@ -90,6 +90,28 @@ class Preview:
         return out
 
 
+def template_rows() -> tuple[list[str], list[list[str]]]:
+    """A template to fill in: every column, and one example organisation in words.
+
+    >>> columns, (example,) = template_rows()
+    >>> dict(zip(columns, example))["legal_form"]
+    'Registered charity'
+    """
+    example = {
+        "name": "Harbour Lights Trust",
+        "legal_form": "Registered charity",
+        "sector": "Voluntary and community",
+        "identifiers": "GB-CHC-1092948",
+        "annual_income": "85000",
+        "regions": "North West",
+        "police_force_areas": "Merseyside",
+        "led_by_women": "yes",
+        "town": "Liverpool",
+    }
+    columns = [c for c in COLUMNS if c != "slug"]
+    return columns, [[example.get(c, "") for c in columns]]
+
+
 def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
     """Read a CSV or XLSX file into rows keyed by normalised column name.
 

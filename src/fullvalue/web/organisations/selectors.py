@@ -290,3 +290,8 @@ def voluntary_organisations(excluding: int | None = None) -> list[tuple[int, str
         .order_by("name")
         .values_list("id", "name")
     )
+
+
+def areas_served_by(organisation_id: int) -> list[Area]:
+    """The regions and police force areas an organisation serves, by name."""
+    return list(Area.objects.filter(organisations=organisation_id).order_by("name"))

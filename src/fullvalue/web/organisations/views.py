@@ -238,6 +238,8 @@ def organisation_create_view(request: HttpRequest) -> HttpResponse:
 def organisation_import_view(request: HttpRequest) -> HttpResponse:
     """Upload a CSV or XLSX file to preview."""
     actor = request.actor  # type: ignore[attr-defined]
+    if request.GET.get("template") == "csv":
+        return table_response("csv", "organisations-template", *imports.template_rows())
     state = FormState()
     problems = []
     if request.method == "POST":

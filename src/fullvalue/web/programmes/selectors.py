@@ -53,3 +53,13 @@ def mechanism_template_toml(name: str) -> str:
     """The TOML specification of a named mechanism template ("" for an unknown name)."""
     path = settings.BASE_DIR / "examples" / name / "contract.toml"
     return path.read_text(encoding="utf-8") if name in MECHANISM_TEMPLATES and path.exists() else ""
+
+
+def published_in_areas(area_ids: list[int]) -> list[Programme]:
+    """Published programmes covering any of these areas, by title."""
+    return list(
+        Programme.objects.filter(status=Programme.Status.PUBLISHED, areas__in=area_ids)
+        .select_related("commissioner")
+        .distinct()
+        .order_by("title")
+    )

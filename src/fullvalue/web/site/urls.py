@@ -9,6 +9,7 @@ from fullvalue.web.contracts import views as contracts
 from fullvalue.web.core import views as core
 from fullvalue.web.delivery import views as delivery
 from fullvalue.web.investments import views as investments
+from fullvalue.web.involvement import views as involvement
 from fullvalue.web.organisations import views as orgs
 from fullvalue.web.payruns import views as payruns
 from fullvalue.web.programmes import views as programmes
@@ -29,6 +30,7 @@ urlpatterns = [
     path("accessibility/", core.accessibility, name="accessibility"),
     path("privacy/", core.privacy, name="privacy"),
     path("feedback/", site_feedback.feedback, name="feedback"),
+    path("have-your-say/", involvement.have_your_say, name="have-your-say"),
     path("tasks/", core.tasks, name="task-list"),
     path("sign-in/", accounts.sign_in, name="sign-in"),
     path("sign-in/verify/", accounts.sign_in_verify, name="sign-in-verify"),
@@ -104,6 +106,7 @@ urlpatterns = [
     path("tenders/messages/", tendering.partner_messages, name="partner-messages"),
     path("tenders/messages/<int:message_id>/", tendering.partner_message, name="partner-message"),
     path("tenders/<int:tender_id>/", tendering.tender_detail, name="tender-detail"),
+    path("tenders/<int:tender_id>/edit/", tendering.tender_edit_view, name="tender-edit"),
     path("tenders/<int:tender_id>/evaluation/", tendering.evaluation, name="tender-evaluation"),
     path("tenders/<int:tender_id>/moderation/", tendering.moderation, name="tender-moderation"),
     path("lots/<int:lot_id>/bid/", tendering.bid_form, name="bid-form"),

@@ -383,3 +383,13 @@ def party_confirmations(bid: Bid) -> dict[int, bool]:
         party = stored.get(share.organisation_id)
         out[share.organisation_id] = party is not None and confirmed_part(party) == share
     return out
+
+
+def open_in_areas(area_ids: list[int]) -> list[Tender]:
+    """Tenders open for bids whose programme covers any of these areas, by deadline."""
+    return list(
+        Tender.objects.filter(status=Tender.Status.OPEN, programme__areas__in=area_ids)
+        .select_related("commissioner", "programme")
+        .distinct()
+        .order_by("submission_deadline")
+    )

@@ -749,13 +749,113 @@ def partners(request: HttpRequest) -> HttpResponse:
     )
 
 
-LOT_ROWS = 3
+#: Rows a new tender's form starts with; "Add another" grows each list by one (up to MAX_ROWS).
+LOT_ROWS = 1
+PASS_FAIL_ROWS = 1
+MAX_ROWS = 40
 DEFAULT_CRITERIA = [
     ("Price", "price", "30"),
     ("Service design and outcomes", "quality", "40"),
     ("Local knowledge and lived experience", "quality", "15"),
     ("Social value", "social_value", "15"),
 ]
+#: What each "Add another" button grows: the count field and the field that starts a row.
+GROWABLE = {
+    "lot": ("lot_rows", "lot_title_"),
+    "criterion": ("criteria_rows", "criterion_name_"),
+    "pass_fail": ("pass_fail_rows", "pass_fail_"),
+}
+
+
+def _row_count(values: dict[str, Any], kind: str, default: int) -> int:
+    """Rows of one list: as many as the form said it had, or as many as were sent."""
+    count_field, first_field = GROWABLE[kind]
+    raw = str(values.get(count_field) or "")
+    sent = [
+        int(key[len(first_field) :]) + 1
+        for key in values
+        if key.startswith(first_field) and key[len(first_field) :].isdigit()
+    ]
+    declared = int(raw) if raw.isdigit() else default
+    return max(1, min(MAX_ROWS, max([declared, *sent])))
+
+
+def _tender_data(v: dict[str, Any], rows: dict[str, int]) -> dict[str, Any]:
+    """The service's input from the form's values, every row that has its first field filled."""
+    return {
+        "title": v.get("title", ""),
+        "description": v.get("description", ""),
+        "procedure": v.get("procedure", ""),
+        "consortium_deadline": v.get("consortium_deadline", ""),
+        "clarification_deadline": v.get("clarification_deadline", ""),
+        "submission_deadline": v.get("submission_deadline", ""),
+        "social_value_reason": v.get("social_value_reason", ""),
+        "lots": [
+            {
+                "title": v.get(f"lot_title_{i}", ""),
+                "area": v.get(f"lot_area_{i}", ""),
+                "value": v.get(f"lot_value_{i}", ""),
+                "cohort": v.get(f"lot_cohort_{i}", ""),
+                "reserved_for_small": v.get(f"lot_reserved_{i}") == "yes",
+            }
+            for i in range(rows["lot"])
+            if v.get(f"lot_title_{i}")
+        ],
+        "criteria": [
+            {
+                "name": v.get(f"criterion_name_{i}", ""),
+                "kind": v.get(f"criterion_kind_{i}", ""),
+                "weight": v.get(f"criterion_weight_{i}", ""),
+                "question": v.get(f"criterion_question_{i}", ""),
+            }
+            for i in range(rows["criterion"])
+            if v.get(f"criterion_name_{i}")
+        ],
+        "pass_fail": [v.get(f"pass_fail_{i}", "") for i in range(rows["pass_fail"])],
+    }
+
+
+def _local_minute(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+def _draft_values(tender: Any) -> dict[str, Any]:
+    """A draft tender's fields as the form shows them, so editing starts from what is saved."""
+    values: dict[str, Any] = {
+        "title": tender.title,
+        "description": tender.description,
+        "procedure": tender.procedure,
+        "social_value_reason": tender.social_value_reason,
+        "consortium_deadline": _local_minute(tender.consortium_deadline),
+        "clarification_deadline": _local_minute(tender.clarification_deadline),
+        "submission_deadline": _local_minute(tender.submission_deadline),
+    }
+    lots = list(tender.lots.select_related("area"))
+    for i, lot in enumerate(lots):
+        values |= {
+            f"lot_title_{i}": lot.title,
+            f"lot_area_{i}": lot.area.code if lot.area else "",
+            f"lot_cohort_{i}": lot.cohort,
+            f"lot_value_{i}": str(lot.value),
+            f"lot_reserved_{i}": "yes" if lot.reserved_for_small else "no",
+        }
+    criteria = list(tender.criteria.all())
+    for i, c in enumerate(criteria):
+        values |= {
+            f"criterion_name_{i}": c.name,
+            f"criterion_kind_{i}": c.kind,
+            f"criterion_weight_{i}": str(c.weight.normalize()),
+            f"criterion_question_{i}": c.question,
+        }
+    questions = list(tender.pass_fail.all())
+    for i, q in enumerate(questions):
+        values[f"pass_fail_{i}"] = q.text
+    values |= {
+        "lot_rows": str(max(1, len(lots))),
+        "criteria_rows": str(max(1, len(criteria))),
+        "pass_fail_rows": str(max(1, len(questions))),
+    }
+    return values
 
 
 @signin_required
@@ -763,7 +863,7 @@ def tender_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Draft a tender for a programme: procedure, timeline, lots and weighted criteria."""
     actor = request.actor  # type: ignore[attr-defined]
     programme = programme_get(actor, slug=slug)
-    values: dict[str, Any] = {"procedure": "open"}
+    values: dict[str, Any] = {"procedure": "open", "criteria_rows": str(len(DEFAULT_CRITERIA))}
     for i, (name, kind, weight) in enumerate(DEFAULT_CRITERIA):
         values.update(
             {
@@ -772,43 +872,52 @@ def tender_create_view(request: HttpRequest, slug: str) -> HttpResponse:
                 f"criterion_weight_{i}": weight,
             }
         )
-    state = FormState(values=values)
+    return _tender_form(request, programme, None, values)
+
+
+@signin_required
+def tender_edit_view(request: HttpRequest, tender_id: int) -> HttpResponse:
+    """Edit a draft tender (a published one changes only by an amendment, with its reason)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    tender = selectors.tender_get(actor, tender_id)
+    if not (selectors.is_commissioner_side(actor, tender) and actor.role == Role.COMMISSIONER):
+        raise FullvalueError(
+            "Only the tender's commissioner edits it.", code="permission-denied", status=403
+        )
+    if tender.status != tender.Status.DRAFT:
+        messages.info(request, "A published tender changes only by an amendment, below.")
+        return redirect("tender-detail", tender_id=tender.id)
+    return _tender_form(request, tender.programme, tender, _draft_values(tender))
+
+
+def _tender_form(
+    request: HttpRequest, programme: Any, tender: Any, initial: dict[str, Any]
+) -> HttpResponse:
+    """The tender form, new or a draft's.
+
+    "Add another" buttons post the form and come back with one more row (no JavaScript
+    needed); "Save draft" saves.
+    """
+    actor = request.actor  # type: ignore[attr-defined]
+    state = FormState(values=initial)
     if request.method == "POST":
         state = FormState.from_post(request.POST)
-        v = state.values
-        data = {
-            "title": v.get("title", ""),
-            "description": v.get("description", ""),
-            "procedure": v.get("procedure", ""),
-            "consortium_deadline": v.get("consortium_deadline", ""),
-            "clarification_deadline": v.get("clarification_deadline", ""),
-            "submission_deadline": v.get("submission_deadline", ""),
-            "social_value_reason": v.get("social_value_reason", ""),
-            "lots": [
-                {
-                    "title": v.get(f"lot_title_{i}", ""),
-                    "area": v.get(f"lot_area_{i}", ""),
-                    "value": v.get(f"lot_value_{i}", ""),
-                    "cohort": v.get(f"lot_cohort_{i}", ""),
-                    "reserved_for_small": v.get(f"lot_reserved_{i}") == "yes",
-                }
-                for i in range(LOT_ROWS)
-                if v.get(f"lot_title_{i}")
-            ],
-            "criteria": [
-                {
-                    "name": v.get(f"criterion_name_{i}", ""),
-                    "kind": v.get(f"criterion_kind_{i}", ""),
-                    "weight": v.get(f"criterion_weight_{i}", ""),
-                    "question": v.get(f"criterion_question_{i}", ""),
-                }
-                for i in range(len(DEFAULT_CRITERIA))
-                if v.get(f"criterion_name_{i}")
-            ],
-            "pass_fail": [v.get(f"pass_fail_{i}", "") for i in range(2)],
-        }
+    v = state.values
+    rows = {
+        "lot": _row_count(v, "lot", LOT_ROWS),
+        "criterion": _row_count(v, "criterion", len(DEFAULT_CRITERIA)),
+        "pass_fail": _row_count(v, "pass_fail", PASS_FAIL_ROWS),
+    }
+    adding = request.POST.get("add", "") if request.method == "POST" else ""
+    if adding in GROWABLE:
+        rows[adding] = min(MAX_ROWS, rows[adding] + 1)
+    elif request.method == "POST":
+        data = _tender_data(v, rows)
         try:
-            tender = svc.tender_create(actor=actor, programme_id=programme.id, data=data)
+            if tender is None:
+                saved = svc.tender_create(actor=actor, programme_id=programme.id, data=data)
+            else:
+                saved = svc.tender_update(actor=actor, tender_id=tender.id, data=data)
         except FullvalueError as exc:
             for p in exc.problems:
                 column = p.column or "__all__"
@@ -819,15 +928,17 @@ def tender_create_view(request: HttpRequest, slug: str) -> HttpResponse:
                 state.add_error(column, p.reason if not p.location else f"{p.location}: {p.reason}")
         else:
             messages.success(request, "The tender is saved as a draft. Check it, then publish.")
-            return redirect("tender-detail", tender_id=tender.id)
+            return redirect("tender-detail", tender_id=saved.id)
     return page(
         request,
         "tendering/form.html",
-        f"Tender {programme.title}",
+        f"Edit {tender.title}" if tender is not None else f"Tender {programme.title}",
         state=state,
         programme=programme,
-        lot_rows=range(LOT_ROWS),
-        criteria_rows=range(len(DEFAULT_CRITERIA)),
+        tender=tender,
+        lot_rows=range(rows["lot"]),
+        criteria_rows=range(rows["criterion"]),
+        pass_fail_rows=range(rows["pass_fail"]),
         regions=sorted(REGIONS.items(), key=lambda kv: kv[1]),
         nav_active="tenders",
     )

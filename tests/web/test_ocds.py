@@ -29,7 +29,10 @@ from fullvalue.web.tendering.ocds_rules import (
 from fullvalue.web.tendering.services import (
     award_confirm,
     award_decide,
+    bid_draft_save,
+    bid_party_confirm,
     bid_submit,
+    bid_submit_draft,
     conflict_declare,
     consensus_set,
     panel_assign,
@@ -173,7 +176,8 @@ def world(make_member, actor_for, clock):
             "prime": prime,
         }.items()
     }
-    return actors | {"advice": advice}
+    advice_admin = actor_for(make_member(Role.PROVIDER_ADMIN, organisation=advice))
+    return actors | {"advice": advice, "advice_admin": advice_admin}
 
 
 @pytest.fixture
@@ -203,12 +207,15 @@ def cycle(world, clock):
         {"organisation_id": w["advice"].id, "role": "subcontractor", "share_of_value": "0.1"}
         | {"share_of_work": "0.1"},
     ]
-    bid_submit(
+    draft = bid_draft_save(
         actor=w["women"],
         lot_id=lot1.id,
         contents=contents(awarded, "410000", 6),
         parties=consortium,
     )
+    for partner in (w["mentors"], w["advice_admin"]):  # each partner confirms its part
+        bid_party_confirm(actor=partner, bid_id=draft.id)
+    bid_submit_draft(actor=w["women"], bid_id=draft.id)
     bid_submit(actor=w["prime"], lot_id=lot1.id, contents=contents(awarded, "380000", 2))
     bid_submit(actor=w["mentors"], lot_id=lot2.id, contents=contents(awarded, "290000", 1))
     clock["now"] = at(1, 9)

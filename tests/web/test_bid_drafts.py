@@ -301,6 +301,7 @@ def test_staff_see_the_bid_link_and_the_reason_before_the_form(signed_in, world,
     ids_unique(form)
     assert "Only an administrator of your organisation can submit" in form
     assert 'value="submit"' not in form and "Save as draft" in form
+    ids_unique(client.get(reverse("dashboard")).content.decode())
     for words in ("National TOMs", "proxy value", "share of the value", "working capital"):
         assert words in form
     saved = client.post(
@@ -360,6 +361,7 @@ def test_partner_finder_pages_send_and_reply(signed_in, world, team, tender, mai
     recipient = signed_in(Membership.objects.get(id=world["women"].membership_id))
     dashboard = recipient.get(reverse("dashboard")).content.decode()
     assert "1 partner message not replied to" in dashboard
+    ids_unique(dashboard)
     url = reverse("partner-message", args=[message.id])
     page = recipient.get(url).content.decode()
     ids_unique(page)

@@ -376,7 +376,8 @@ def test_provider_dashboard_reads_memberships_once_and_bids_lean(signed_in, make
     assert not any('FROM "organisations_organisation"' in q for q in tables)
     bids = [q for q in tables if 'FROM "tendering_bid"' in q]
     assert len(bids) == 1 and '"sealed"' not in bids[0]
-    # session, user, second factor, memberships, bids, parts awaiting confirmation, messages
+    # session, user, second factor, memberships, bids, bids awaiting the organisation's
+    # confirmation, partner messages not replied to
     assert len(tables) == 7
     assert Bid._meta.get_field("sealed")  # the column the lean read leaves out
 

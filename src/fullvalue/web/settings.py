@@ -12,7 +12,8 @@ Environment variables:
   HTTP and so sets ``HTTPS=false``.
 - ``OCID_PREFIX``, ``EMAIL_BACKEND``, ``DEFAULT_FROM_EMAIL``, ``SESSION_IDLE_MINUTES``,
   ``FULLVALUE_VAR_DIR``, ``API_RATE_LIMIT`` (e.g. ``600/m``), ``THROTTLE_CACHE_BACKEND`` and
-  ``THROTTLE_CACHE_LOCATION`` (where rate-limit counts are shared).
+  ``THROTTLE_CACHE_LOCATION`` (where rate-limit counts are shared), ``WORKER_HEARTBEAT_DIR``
+  (where task workers write the heartbeats /healthz reads; default ``var/heartbeats``).
 """
 
 from __future__ import annotations
@@ -128,6 +129,8 @@ TEMPLATES = [
 ]
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+#: Where task workers write heartbeats that /healthz reads (web/core/health.py); shared by both.
+WORKER_HEARTBEAT_DIR = os.environ.get("WORKER_HEARTBEAT_DIR") or str(VAR_DIR / "heartbeats")
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'fullvalue.sqlite3'}",

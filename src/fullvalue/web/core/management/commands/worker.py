@@ -7,6 +7,9 @@ RUNNING under this worker's id when it starts can only be left over from a previ
 with the same id, so it is made READY again and runs once more. Our tasks are written to be
 safe to run again (imports skip what exists; payment runs that are already computed are left
 as they are). Run one process per id; give each worker on a host its own id.
+
+While it runs, the worker writes a heartbeat every few seconds (:mod:`fullvalue.web.core.health`)
+that ``/healthz`` reads.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from django.db import transaction
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.models import DBTaskResult
+
+from fullvalue.web.core import health
 
 
 def default_worker_id() -> str:
@@ -50,10 +55,15 @@ class Command(DbWorkerCommand):
                 action.default = default_worker_id()
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Beat before anything else: /healthz reports a worker that cannot even recover.
+        stop = health.start_heartbeat(options["worker_id"])
         count = recover(options["worker_id"])
         if count:
             self.stdout.write(
                 f"Recovered {count} task(s) left running by a previous worker "
                 f"{options['worker_id']}; they will run again."
             )
-        super().handle(*args, **options)
+        try:
+            super().handle(*args, **options)
+        finally:
+            stop.set()

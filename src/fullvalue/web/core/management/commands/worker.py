@@ -9,21 +9,26 @@ safe to run again (imports skip what exists; payment runs that are already compu
 as they are). Run one process per id; give each worker on a host its own id.
 
 While it runs, the worker writes a heartbeat every few seconds (:mod:`fullvalue.web.core.health`)
-that ``/healthz`` reads.
+that ``/healthz`` reads, and a signed checkpoint of the audit chain's head whenever the last
+one is a day old.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.models import DBTaskResult
 
 from fullvalue.web.core import health
+
+logger = logging.getLogger(__name__)
 
 
 def default_worker_id() -> str:
@@ -45,6 +50,33 @@ def recover(worker_id: str) -> int:
     return recovered
 
 
+#: How often the worker looks whether the daily audit checkpoint is due (seconds).
+CHECKPOINT_LOOK_SECONDS = 60.0
+
+
+def _start_checkpoints(stop: threading.Event) -> None:
+    """Write a signed audit checkpoint now if one is due, then look again every minute.
+
+    Due means none written in the last day (:data:`~fullvalue.web.audit.checkpoints.EVERY`);
+    checkpoints asked for sooner come as the ``audit_checkpoint`` task.
+    """
+    from fullvalue.web.audit.checkpoints import checkpoint_due, write_checkpoint
+
+    def loop() -> None:
+        while True:
+            try:
+                if checkpoint_due():
+                    write_checkpoint()
+            except Exception:  # the next look tries again; tasks must keep running
+                logger.exception("could not write the audit checkpoint")
+            finally:
+                connection.close()  # this thread's own connection
+            if stop.wait(CHECKPOINT_LOOK_SECONDS):
+                return
+
+    threading.Thread(target=loop, name="audit-checkpoints", daemon=True).start()
+
+
 class Command(DbWorkerCommand):
     help = "Run the task worker (recovering tasks a killed worker with the same id left running)."
 
@@ -57,6 +89,7 @@ class Command(DbWorkerCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # Beat before anything else: /healthz reports a worker that cannot even recover.
         stop = health.start_heartbeat(options["worker_id"])
+        _start_checkpoints(stop)
         count = recover(options["worker_id"])
         if count:
             self.stdout.write(

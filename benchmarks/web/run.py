@@ -226,6 +226,9 @@ def main() -> int:
         "PORT": str(args.port),
         "API_RATE_LIMIT": "100000000/m",
         "AXES_FAILURE_LIMIT": "1000",
+        # gunicorn kills a worker that has not answered its master for this long, including
+        # while it boots: on a busy shared machine loading the app took over 30 s
+        "WEB_TIMEOUT": os.environ.get("WEB_TIMEOUT", "120"),
         # each request's path, status and time inside gunicorn (microseconds), to tell time
         # spent serving from time spent queueing
         "GUNICORN_CMD_ARGS": "--access-logformat='FVLOG %(U)s %(s)s %(D)s'",

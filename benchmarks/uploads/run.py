@@ -7,8 +7,9 @@ resident memory (``ru_maxrss``) before and after. The files:
 
 - ``bomb-5m``: the 714 KB XLSX of 5,000,000 one-cell rows that unpacks to 245 MB;
 - ``bomb-600k``: 600,000 such rows (about 87 KB);
-- ``rows-over-limit``: 500,001 ordinary rows (ratio within the limit): counted from the
-  compressed XML and refused at the row limit;
+- ``rows-over-limit``: 500,001 ordinary rows (ratio within the limit) and no stated used
+  range: counted from the compressed XML and refused at the row limit (the slow case);
+- ``rows-over-limit-stated``: the same with the used range stated, as Excel writes it;
 - ``legit-100k``: 100,000 participant rows, accepted (for comparison).
 
 Writes ``benchmarks/results/uploads.json``.
@@ -36,11 +37,11 @@ def files() -> dict[str, tuple[str, bytes]]:
     from tests.web.hostile_files import bomb_xlsx, inline_row, xlsx_of_rows
 
     header = inline_row(1, ["case_reference", "referred_on", "cohort"])
-    over = xlsx_of_rows(
-        [header]
-        + [inline_row(i + 2, [f"R{i:06d}", "2025-06-01", f"c{i % 97}"]) for i in range(500_001)],
-        level=6,
-    )
+    rows = [header] + [
+        inline_row(i + 2, [f"R{i:06d}", "2025-06-01", f"c{i % 97}"]) for i in range(500_001)
+    ]
+    over = xlsx_of_rows(rows, level=6)
+    over_stated = xlsx_of_rows(rows, level=6, dimension="A1:C500002")
     legit = "case_reference,referred_on,started_on,cohort\n" + "".join(
         f"P{i:06d},2025-06-01,2025-06-0{1 + i % 9},cohort {i % 13}\n" for i in range(100_000)
     )
@@ -48,6 +49,7 @@ def files() -> dict[str, tuple[str, bytes]]:
         "bomb-5m": ("bomb.xlsx", bomb_xlsx(5_000_000)),
         "bomb-600k": ("bomb-600k.xlsx", bomb_xlsx(600_000)),
         "rows-over-limit": ("over.xlsx", over),
+        "rows-over-limit-stated": ("over-stated.xlsx", over_stated),
         "legit-100k": ("people.csv", legit.encode()),
     }
 

@@ -173,15 +173,20 @@ def test_write_stores_every_valid_row_once_with_its_own_identity(contract, monke
 
 @pytest.mark.django_db
 def test_text_that_copy_would_misread_is_stored_as_given(contract):
-    """Backslashes, tabs and \\N in free text (PostgreSQL's COPY text format escapes them)."""
-    text = HEADER + '"X1","O\\Brien \\N","",2025-04-01,,,,"a\\tb\tc \\N"\n'
+    """Backslashes and \\N in free text (PostgreSQL's COPY text format escapes them).
+
+    A real tab is a control character in a one-line cell: refused, with its row and column.
+    """
+    tabbed = imports.parse_file("tab.csv", (HEADER + "X1,,,2025-04-01,,,,a\tb\n").encode(), set())
+    assert [(p.row, p.column) for p in tabbed.problems] == [(2, "cohort")]
+    text = HEADER + '"X1","O\\Brien \\N","",2025-04-01,,,,"a\\tb c \\N"\n'
     parsed = imports.parse_file("odd.csv", text.encode(), set())
     assert not parsed.problems
     imports.write_participants(contract.id, contract.provider_id, parsed)
     identity = ParticipantIdentity.objects.select_related("participant").get()
     assert identity.full_name == "O\\Brien \\N"
     assert identity.date_of_birth is None
-    assert identity.participant.cohort == "a\\tb\tc \\N"
+    assert identity.participant.cohort == "a\\tb c \\N"
     assert identity.participant.started_on is None
 
 

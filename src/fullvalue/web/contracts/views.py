@@ -154,13 +154,19 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
                     "Another person must approve it.",
                 )
             elif action == "approve":
-                payrun_approve(actor=actor, run_id=int(state.values.get("run", 0)))
+                payrun_approve(
+                    actor=actor, run_id=fields.identifier(state.values.get("run", ""), "run")
+                )
                 messages.success(request, "Payment run approved; sub-contractors' shares are due.")
             elif action == "kpi_add":
                 kpi_add(actor=actor, contract_id=contract.id, data=state.values)
                 messages.success(request, "KPI added.")
             elif action == "kpi_observe":
-                kpi_observe(actor=actor, kpi_id=int(state.values.get("kpi", 0)), data=state.values)
+                kpi_observe(
+                    actor=actor,
+                    kpi_id=fields.identifier(state.values.get("kpi", ""), "kpi"),
+                    data=state.values,
+                )
                 messages.success(request, "KPI value recorded.")
             elif action == "milestone_add":
                 milestone_add(
@@ -173,14 +179,14 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
             elif action == "milestone_met":
                 milestone_met(
                     actor=actor,
-                    milestone_id=int(state.values.get("milestone", 0)),
+                    milestone_id=fields.identifier(state.values.get("milestone", ""), "milestone"),
                     met_on=state.values.get(f"met_on-{state.values.get('milestone', '')}", ""),
                 )
                 messages.success(request, "Milestone marked as met.")
             elif action == "confirm":
                 flowdown_confirm(
                     actor=actor,
-                    payment_id=int(state.values.get("payment", 0)),
+                    payment_id=fields.identifier(state.values.get("payment", ""), "payment"),
                     paid_on=dt.date.fromisoformat(
                         state.values.get(f"paid_on-{state.values.get('payment', '')}", "")
                     ),

@@ -14,6 +14,7 @@ from fullvalue.domain.roles import Role
 from fullvalue.engine.payments import load_spec
 from fullvalue.errors import FullvalueError, NotFound
 from fullvalue.web.contracts.models import Contract
+from fullvalue.web.core import fields
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
@@ -227,7 +228,7 @@ def outcomes(request: HttpRequest, contract_id: int) -> HttpResponse:
         state = FormState.from_post(request.POST)
         action = state.values.get("action")
         try:
-            target = int(state.values.get("id", 0))
+            target = fields.identifier(state.values.get("id", ""), "id")
             if action == "claim":
                 claim_submit(actor=actor, event_id=target)
                 messages.success(request, "Outcome claimed.")
@@ -243,7 +244,9 @@ def outcomes(request: HttpRequest, contract_id: int) -> HttpResponse:
                 chosen = claims_sample(
                     actor=actor,
                     contract_id=contract.id,
-                    percent=int(state.values.get("percent", "") or 0),
+                    percent=fields.integer(
+                        state.values.get("percent", "") or 0, "percent", minimum=0, maximum=100
+                    ),
                 )
                 messages.success(
                     request, f"{len(chosen)} claim(s) drawn at random: check their evidence."

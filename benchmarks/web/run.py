@@ -274,9 +274,12 @@ def main() -> int:
             sys.path.insert(0, str(ROOT))
             from tests.web.hostile_files import bomb_xlsx
 
-            contract = supplied_contract("prime@demo.fullvalue.test")
+            # The demo's prime with a contract in delivery (prime@ bids, and has none yet).
+            contract = supplied_contract("provider@demo.fullvalue.test")
             uploader = HostileUploader(
-                f"{base}/api/v1/contracts/{contract}/imports", token, bomb_xlsx()
+                f"{base}/api/v1/contracts/{contract}/imports",
+                api_token("provider@demo.fullvalue.test"),
+                bomb_xlsx(),
             )
             uploader.start()
         with tempfile.TemporaryDirectory() as tmp:

@@ -70,3 +70,11 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _own_checkpoints_and_heartbeats(settings, tmp_path_factory):
+    """Audit checkpoints and worker heartbeats in a folder of the test's own, not var/."""
+    folder = tmp_path_factory.mktemp("var")
+    settings.AUDIT_CHECKPOINT_DIR = str(folder / "audit-checkpoints")
+    settings.WORKER_HEARTBEAT_DIR = str(folder / "heartbeats")

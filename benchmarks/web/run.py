@@ -226,6 +226,9 @@ def main() -> int:
         "PORT": str(args.port),
         "API_RATE_LIMIT": "100000000/m",
         "AXES_FAILURE_LIMIT": "1000",
+        # gunicorn kills a worker that has not answered its master for this long, including
+        # while it boots: on a busy shared machine loading the app took over 30 s
+        "WEB_TIMEOUT": os.environ.get("WEB_TIMEOUT", "120"),
         # each request's path, status and time inside gunicorn (microseconds), to tell time
         # spent serving from time spent queueing
         "GUNICORN_CMD_ARGS": "--access-logformat='FVLOG %(U)s %(s)s %(D)s'",
@@ -271,9 +274,12 @@ def main() -> int:
             sys.path.insert(0, str(ROOT))
             from tests.web.hostile_files import bomb_xlsx
 
-            contract = supplied_contract("prime@demo.fullvalue.test")
+            # The demo's prime with a contract in delivery (prime@ bids, and has none yet).
+            contract = supplied_contract("provider@demo.fullvalue.test")
             uploader = HostileUploader(
-                f"{base}/api/v1/contracts/{contract}/imports", token, bomb_xlsx()
+                f"{base}/api/v1/contracts/{contract}/imports",
+                api_token("provider@demo.fullvalue.test"),
+                bomb_xlsx(),
             )
             uploader.start()
         with tempfile.TemporaryDirectory() as tmp:

@@ -148,7 +148,20 @@ def state(contract: str) -> dict:
     }
 
 
+def serve() -> dict:
+    """Answer pages and the health check as the web service does (a request each)."""
+    from django.test import Client
+
+    client = Client()
+    health = client.get("/healthz")
+    return {
+        "pages": [client.get(path).status_code for path in ("/", "/organisations/")],
+        "health": [health.status_code, health.json()],
+    }
+
+
 STEPS = {
+    "serve": serve,
     "setup": setup,
     "request-run": request_run,
     "approve": approve,

@@ -48,8 +48,11 @@ _SHEET_HEAD = (
 _SHEET_TAIL = b"</sheetData></worksheet>"
 
 
-def xlsx_of_rows(rows, *, level: int = 9) -> bytes:
-    """An XLSX file whose first sheet holds ``rows`` (an iterable of row XML as bytes)."""
+def xlsx_of_rows(rows, *, level: int = 9, dimension: str = "") -> bytes:
+    """An XLSX file whose first sheet holds ``rows`` (an iterable of row XML as bytes).
+
+    ``dimension`` (like ``A1:C500002``) is written as the sheet's stated used range.
+    """
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -57,7 +60,7 @@ def xlsx_of_rows(rows, *, level: int = 9) -> bytes:
         archive.writestr("xl/workbook.xml", _WORKBOOK)
         archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            sheet.write(_SHEET_HEAD)
+            sheet.write(_SHEET_HEAD.replace(b"<sheetData>", _dimension(dimension) + b"<sheetData>"))
             batch: list[bytes] = []
             for row in rows:
                 batch.append(row)
@@ -71,6 +74,10 @@ def xlsx_of_rows(rows, *, level: int = 9) -> bytes:
 
 #: One row of the bomb: 49 bytes, the same every time (rows need not be numbered).
 BOMB_ROW = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+
+
+def _dimension(ref: str) -> bytes:
+    return f'<dimension ref="{ref}"/>'.encode() if ref else b""
 
 
 def bomb_xlsx(rows: int = 5_000_000) -> bytes:

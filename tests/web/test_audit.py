@@ -161,6 +161,7 @@ def test_verify_audit_command_exit_codes(tmp_path):
     env = {
         "DATABASE_URL": f"sqlite:///{db_path}",
         "FULLVALUE_TESTING": "1",
+        "FULLVALUE_VAR_DIR": str(tmp_path),  # its own audit key and checkpoints
         "PATH": "/usr/bin:/bin",
     }
     run = lambda *args: subprocess.run(  # noqa: E731
@@ -200,3 +201,139 @@ def test_only_auditors_and_admins_read_the_trail(make_member, actor_for):
     for role in (Role.COMMISSIONER, Role.PROVIDER_ADMIN, Role.COMMUNITY_MEMBER):
         with pytest.raises(PermissionDenied):
             audit_events(actor_for(make_member(role)), {})
+
+
+# -- the keyed chain and its checkpoints (issue #14, finding 4) ---------------------------------
+
+
+def _rewrite_from(events, index: int, key: bytes | None, key_id: str | None = None) -> None:
+    """Edit event ``index`` and recompute every later hash, as a database owner could."""
+    from fullvalue.web.audit.chain import event_digest
+
+    raw_sql("UPDATE audit_auditevent SET object_repr = 'forged' WHERE id = %s", [events[index].pk])
+    prev = events[index].prev_hash
+    for event in AuditEvent.objects.filter(seq__gte=events[index].seq).order_by("seq"):
+        if key_id is not None:
+            event.key_id = key_id
+        event.prev_hash = prev
+        event.hash = event_digest(prev, event.__dict__, key)
+        raw_sql(
+            "UPDATE audit_auditevent SET prev_hash = %s, hash = %s, key_id = %s WHERE id = %s",
+            [event.prev_hash, event.hash, event.key_id, event.pk],
+        )
+        prev = event.hash
+    raw_sql("UPDATE audit_audithead SET hash = %s WHERE id = 1", [prev])
+
+
+def test_events_are_signed_with_the_audit_key_and_record_its_id():
+    from fullvalue.web.audit.keys import current_key
+
+    (event,) = make_events(1)
+    assert event.key_id == current_key().id and len(event.key_id) == 16
+
+
+def test_a_row_edited_and_every_later_plain_hash_recomputed_fails_verification():
+    """Without the key, recomputing SHA-256 hashes (the old chain) no longer passes."""
+    events = make_events(5)
+    _rewrite_from(events, 2, key=None)
+    result = verify_audit()
+    assert not result.ok and result.seq == 3 and "edited" in result.problem
+    assert f"row {events[2].pk} (seq 3)" in result.problem
+
+
+def test_a_chain_rewritten_as_unkeyed_is_refused():
+    """Clearing the key ids and recomputing plain hashes from the start: not signed."""
+    events = make_events(3)
+    _rewrite_from(events, 0, key=None, key_id="")
+    result = verify_audit()
+    assert not result.ok and result.seq == 1 and "not signed with the audit key" in result.problem
+
+
+def test_a_chain_rewritten_with_the_key_fails_against_the_signed_checkpoint(settings):
+    """Even whoever holds the key cannot rewrite what a checkpoint already anchors."""
+    from fullvalue.web.audit.checkpoints import write_checkpoint
+    from fullvalue.web.audit.keys import current_key
+
+    events = make_events(4)
+    checkpoint = write_checkpoint()
+    assert checkpoint.seq == 4 and verify_audit().ok
+    _rewrite_from(events, 1, key=current_key().secret)
+    result = verify_audit()
+    assert not result.ok and result.seq == 4
+    assert "not the one in the signed checkpoint" in result.problem
+
+
+def test_rows_deleted_after_a_checkpoint_are_detected_even_with_the_head_rewound():
+    from fullvalue.web.audit.checkpoints import write_checkpoint
+
+    events = make_events(4)
+    write_checkpoint()
+    raw_sql("DELETE FROM audit_auditevent WHERE id = %s", [events[-1].pk])
+    raw_sql("UPDATE audit_audithead SET seq = 3, hash = %s WHERE id = 1", [events[2].hash])
+    result = verify_audit()
+    assert not result.ok and "signed checkpoint" in result.problem and "deleted" in result.problem
+
+
+def test_a_forged_checkpoint_is_refused(settings):
+    import json
+    from pathlib import Path
+
+    from fullvalue.web.audit.checkpoints import write_checkpoint
+
+    make_events(2)
+    write_checkpoint()
+    (path,) = Path(settings.AUDIT_CHECKPOINT_DIR).glob("checkpoint-*.json")
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps(data | {"hash": "0" * 64}))
+    result = verify_audit()
+    assert not result.ok and "not signed by a known audit key" in result.problem
+
+
+def test_keys_rotate_with_the_old_key_kept_for_verification(settings):
+    settings.AUDIT_KEY = "first key"
+    make_events(2)
+    settings.AUDIT_KEY = "second key"
+    organisation_update(
+        actor=admin(),
+        organisation_id=AuditEvent.objects.get(seq=1).object_id,
+        data={"town": "Hull"},
+        partial=True,
+    )
+    result = verify_audit()
+    assert not result.ok and "not configured" in result.problem and result.seq == 1
+    settings.AUDIT_RETIRED_KEYS = ["first key"]
+    assert verify_audit().ok
+    assert len(set(AuditEvent.objects.values_list("key_id", flat=True))) == 2
+
+
+def test_auditors_read_checkpoints_through_the_api(client, make_member, api_token):
+    from fullvalue.web.audit.checkpoints import write_checkpoint
+
+    make_events(2)
+    written = write_checkpoint()
+    auditor = {"HTTP_AUTHORIZATION": f"Bearer {api_token(make_member(Role.AUDITOR))}"}
+    r = client.get("/api/v1/audit/checkpoints", **auditor)
+    assert r.status_code == 200
+    assert [(c["seq"], c["hash"], c["signature"]) for c in r.json()] == [
+        (2, written.hash, written.signature)
+    ]
+    provider = {"HTTP_AUTHORIZATION": f"Bearer {api_token(make_member(Role.PROVIDER_ADMIN))}"}
+    assert client.get("/api/v1/audit/checkpoints", **provider).status_code == 403
+    r = client.post("/api/v1/audit/checkpoints", **auditor)
+    assert r.status_code == 202
+
+
+def test_the_worker_writes_a_checkpoint_when_one_is_due(settings):
+    import datetime as dt
+
+    from fullvalue.web.audit.checkpoints import checkpoint_due, write_checkpoint
+    from fullvalue.web.audit.tasks import audit_checkpoint
+
+    assert checkpoint_due()
+    make_events(1)
+    audit_checkpoint.call()
+    assert not checkpoint_due()
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=1, seconds=1)
+    assert checkpoint_due(now=later)
+    write_checkpoint(now=later)
+    assert not checkpoint_due(now=later)

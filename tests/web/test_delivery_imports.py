@@ -173,11 +173,12 @@ def test_write_stores_every_valid_row_once_with_its_own_identity(contract, monke
 
 @pytest.mark.django_db
 def test_text_that_copy_would_misread_is_stored_as_given(contract):
-    """Backslashes, escape-like text and \\N in free text (COPY's text format escapes them).
+    """Backslashes and \\N in free text (PostgreSQL's COPY text format escapes them).
 
-    A real tab in a one-line field is refused as a control character (issue #14), so the cohort
-    carries the two characters backslash and t instead.
+    A real tab is a control character in a one-line cell: refused, with its row and column.
     """
+    tabbed = imports.parse_file("tab.csv", (HEADER + "X1,,,2025-04-01,,,,a\tb\n").encode(), set())
+    assert [(p.row, p.column) for p in tabbed.problems] == [(2, "cohort")]
     text = HEADER + '"X1","O\\Brien \\N","",2025-04-01,,,,"a\\tb c \\N"\n'
     parsed = imports.parse_file("odd.csv", text.encode(), set())
     assert not parsed.problems

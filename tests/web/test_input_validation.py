@@ -297,3 +297,21 @@ def test_exports_never_fail_on_stored_text_and_xlsx_keeps_values(chain, signed_i
     assert [(c.value, c.data_type) for c in cells] == [('=HYPERLINK("x")\ufffd', "s")]
     r = client.get(url + "?format=csv")
     assert r.status_code == 200 and "'=HYPERLINK" in r.content.decode()
+
+
+def test_pages_answer_a_chosen_id_that_is_not_a_number_with_an_error_not_a_500(
+    signed_in, world, open_tender
+):
+    from django.urls import reverse
+
+    _, tender = open_tender
+    page = signed_in(Membership.objects.get(id=world["commissioner"].membership_id))
+    url = reverse("tender-detail", args=[tender["id"]])
+    for action, field in (("answer", "clarification"), ("award", "lot"), ("panel", "evaluator")):
+        r = page.post(url, {"action": action, field: "abc"})
+        assert r.status_code in (200, 302, 400, 404), (action, r.status_code)
+        assert r.status_code != 500
+    r = page.post(
+        url, {"action": "amend", "summary": "Later", "new_submission_deadline": "2026-02-30T10:00"}
+    )
+    assert r.status_code != 500

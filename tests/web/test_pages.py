@@ -167,9 +167,14 @@ def test_tasks_page_is_for_admins_only(signed_in, make_member):
     assert signed_in(make_member(Role.COMMISSIONER)).get(reverse("task-list")).status_code == 403
 
 
-def test_healthz(client):
+def test_healthz(client, settings, tmp_path):
+    from fullvalue.web.core import health
+
+    settings.WORKER_HEARTBEAT_DIR = str(tmp_path)
+    health.beat("web-test-1")
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json()["database"] == "up"
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "worker": "ok"}
 
 
 def test_security_headers(client):

@@ -100,6 +100,17 @@ def test_a_row_over_the_limit_is_refused_and_the_limit_itself_is_accepted(kind):
         read_rows(f"over.{kind}", make(101), limits)
 
 
+def test_a_sheet_stating_more_rows_than_the_limit_is_refused_from_its_first_chunk(monkeypatch):
+    rows = [HEADER, *(inline_row(i + 2, [f"A{i}"]) for i in range(50))]
+    content = xlsx_of_rows(rows, dimension="A1:A1002")
+    with pytest.raises(UploadOverLimit, match="more than 1,000 rows"):
+        read_rows("stated.xlsx", content, Limits(max_rows=1000))
+    assert (
+        len(read_rows("ok.xlsx", xlsx_of_rows(rows, dimension="A1:A51"), Limits(max_rows=1000)))
+        == 51
+    )
+
+
 def test_a_sheet_that_skips_to_row_five_million_stops_at_the_row_limit():
     """openpyxl fills skipped rows in; reading stops at the limit instead of at row 5,000,000."""
     content = xlsx_of_rows([HEADER, inline_row(5_000_000, ["A1", "2025-04-01"])])

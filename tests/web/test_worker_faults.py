@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -146,3 +148,58 @@ def test_killed_import_is_recovered_and_imports_each_row_once(scratch_db):
     assert state["imports"] == [["done", rows]]
     assert state["participants"] == 40 + rows
     assert state["tasks"] == [["run_import", "SUCCESSFUL"]]
+
+
+#: The worker as script/server runs it (not ``--batch``: it keeps polling until stopped).
+SUPERVISED = [a for a in WORKER if a != "--batch"]
+
+
+def test_a_supervised_worker_killed_while_checking_an_upload_is_restarted_and_finishes(
+    scratch_db, tmp_path
+):
+    """script/supervise (as script/server runs the worker) restarts a worker killed mid-check.
+
+    The worker dies (SIGKILL) while it reads and checks the uploaded file; the supervisor logs
+    the death and starts it again; the new worker takes the task back and imports every row
+    once; the service answers pages and says healthy throughout what follows.
+    """
+    env = scratch_db
+    ids = step(env, "setup")
+    contract = str(ids["contract"])
+    rows = PARTICIPANT_BATCH + 7000
+    step(env, "request-import", contract, str(ids["sub"]), str(rows))
+    log = tmp_path / "worker.log"
+    supervisor = subprocess.Popen(
+        [str(ROOT / "script" / "supervise"), str(log), sys.executable, *SUPERVISED],
+        cwd=ROOT,
+        env={
+            **env,
+            "FULLVALUE_FAULTS": "import.check",
+            "FULLVALUE_FAULTS_ONCE": str(tmp_path / "killed-once"),
+        },
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        state = step(env, "state", contract)
+        while state["imports"] != [["done", rows]] and time.monotonic() < deadline:
+            time.sleep(1)
+            state = step(env, "state", contract)
+        assert state["imports"] == [["done", rows]]
+        assert state["participants"] == 40 + rows  # every row once
+        assert state["tasks"] == [["run_import", "SUCCESSFUL"]]
+        text = log.read_text()
+        assert re.search(r"supervise: pid \d+ exited with status 137; restarting", text), text
+        assert "Recovered 1 task" in text
+        served = step(env, "serve")
+        assert served["pages"] == [200, 200]
+        assert served["health"] == [200, {"status": "ok", "database": "ok", "worker": "ok"}]
+    finally:
+        supervisor.terminate()
+        supervisor.wait(timeout=60)
+    text = log.read_text()
+    assert text.rstrip().endswith("supervise: stopped")
+    last = int(re.findall(r"\(pid (\d+)\)", text)[-1])
+    with pytest.raises(ProcessLookupError):  # the worker stopped with its supervisor
+        os.kill(last, 0)

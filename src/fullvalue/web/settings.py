@@ -12,7 +12,10 @@ Environment variables:
   HTTP and so sets ``HTTPS=false``.
 - ``OCID_PREFIX``, ``EMAIL_BACKEND``, ``DEFAULT_FROM_EMAIL``, ``SESSION_IDLE_MINUTES``,
   ``FULLVALUE_VAR_DIR``, ``API_RATE_LIMIT`` (e.g. ``600/m``), ``THROTTLE_CACHE_BACKEND`` and
-  ``THROTTLE_CACHE_LOCATION`` (where rate-limit counts are shared).
+  ``THROTTLE_CACHE_LOCATION`` (where rate-limit counts are shared), ``WORKER_HEARTBEAT_DIR``
+  (where task workers write the heartbeats /healthz reads; default ``var/heartbeats``),
+  ``AUDIT_KEY`` and ``AUDIT_RETIRED_KEYS`` (the audit chain's HMAC key, default ``var/audit_key``),
+  ``AUDIT_CHECKPOINT_DIR`` (signed checkpoints of the chain; default ``var/audit-checkpoints``).
 """
 
 from __future__ import annotations
@@ -130,6 +133,13 @@ TEMPLATES = [
 ]
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+#: The audit chain's HMAC key and retired keys (web/audit/keys.py); else var/audit_key.
+AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
+AUDIT_RETIRED_KEYS = [k for k in os.environ.get("AUDIT_RETIRED_KEYS", "").split(",") if k]
+#: Where signed checkpoints of the audit chain's head are written (web/audit/checkpoints.py).
+AUDIT_CHECKPOINT_DIR = os.environ.get("AUDIT_CHECKPOINT_DIR") or str(VAR_DIR / "audit-checkpoints")
+#: Where task workers write heartbeats that /healthz reads (web/core/health.py); shared by both.
+WORKER_HEARTBEAT_DIR = os.environ.get("WORKER_HEARTBEAT_DIR") or str(VAR_DIR / "heartbeats")
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'fullvalue.sqlite3'}",
@@ -270,3 +280,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+#: Periodic duties of the task worker (dotted paths, run about once a minute; each decides
+#: whether anything is due): the audit trail's signed daily checkpoint.
+WORKER_DUTIES = ["fullvalue.web.audit.checkpoints.write_if_due"]

@@ -20,6 +20,7 @@ from fullvalue.web.api.commissioning import router as commissioning_router
 from fullvalue.web.api.delivery import router as delivery_router
 from fullvalue.web.api.pagination import paginate
 from fullvalue.web.api.throttling import AnonLimit, TokenLimit
+from fullvalue.web.audit.api import router as audit_router
 from fullvalue.web.core.actor import Actor
 from fullvalue.web.core.caching import cached
 from fullvalue.web.organisations import services as org_services
@@ -52,6 +53,7 @@ api = NinjaAPI(
 problems.install(api)
 api.add_router("", commissioning_router)
 api.add_router("", delivery_router)
+api.add_router("", audit_router)
 
 
 class ProblemOut(Schema):

@@ -1,7 +1,10 @@
 """The audit trail: append-only and hash-chained.
 
-Each event's ``hash`` is SHA-256 over the previous event's hash and this event's canonical JSON
-(see :func:`fullvalue.web.audit.chain.event_digest`). Database triggers refuse UPDATE and DELETE;
+Each event's ``hash`` is an HMAC-SHA256, under the audit key kept outside the database
+(:mod:`fullvalue.web.audit.keys`, whose id each event records), over the previous event's hash
+and this event's canonical JSON (see :func:`fullvalue.web.audit.chain.event_digest`). Signed
+checkpoints of the head are written outside the database
+(:mod:`~fullvalue.web.audit.checkpoints`). Database triggers refuse UPDATE and DELETE;
 ``fullvalue verify-audit`` recomputes the chain and names the first row that was edited, deleted
 or reordered. ``AuditHead`` holds the latest sequence number and hash, so removing the newest
 rows is detected too, and locking it serialises appends.
@@ -40,6 +43,9 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    key_id = models.CharField(
+        max_length=16, blank=True, default="", help_text="the audit key's id; blank: unkeyed"
+    )
 
     objects = AuditEventQuerySet.as_manager()
 

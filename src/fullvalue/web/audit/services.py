@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fullvalue.web.audit.chain import GENESIS, diff, event_digest
+from fullvalue.web.audit.keys import current_key
 from fullvalue.web.audit.models import AuditEvent, AuditHead
 from fullvalue.web.core.actor import Actor
 
@@ -31,6 +32,7 @@ def audit_record(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the write's transaction")
+    key = current_key()
     head, _ = AuditHead.objects.select_for_update().get_or_create(
         id=1, defaults={"seq": 0, "hash": GENESIS}
     )
@@ -47,8 +49,9 @@ def audit_record(
         object_repr=(object_repr or "")[:200],
         changes=diff(before or {}, after or {}),
         prev_hash=head.hash,
+        key_id=key.id,
     )
-    event.hash = event_digest(head.hash, event.__dict__)
+    event.hash = event_digest(head.hash, event.__dict__, key.secret)
     event.save()
     AuditHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
     return event

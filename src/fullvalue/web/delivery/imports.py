@@ -397,6 +397,7 @@ def parse_file(filename: str, content: bytes, measures: set[str]) -> ParsedFile:
     """Read and check a participants file or an outcome-events file (told apart by header)."""
     with _cycle_collector_paused():
         header, rows = _rows(filename, content)
+        checkpoint("import.check")  # crash tests: killed while the file is being checked
         if "outcome" in header:
             return parse_events(header, rows, filename, measures)
         return parse_participants(header, rows, filename)

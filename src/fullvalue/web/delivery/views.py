@@ -16,6 +16,7 @@ from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import FullvalueError, NotFound
 from fullvalue.web.audit.selectors import write_version
 from fullvalue.web.contracts.selectors import contract_by_id
+from fullvalue.web.core import fields
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
 from fullvalue.web.core.pages import page, signin_required
@@ -236,7 +237,11 @@ def outcomes(request: HttpRequest, contract_id: int) -> HttpResponse:
         state = FormState.from_post(request.POST)
         action = state.values.get("action")
         try:
-            target = int(state.values.get("id", 0))
+            target = (
+                fields.identifier(state.values.get("id", ""), "id")
+                if action in ("claim", "accept", "reject", "dispute")
+                else 0
+            )
             if action == "claim":
                 claim_submit(actor=actor, event_id=target)
                 messages.success(request, "Outcome claimed.")
@@ -252,7 +257,9 @@ def outcomes(request: HttpRequest, contract_id: int) -> HttpResponse:
                 chosen = claims_sample(
                     actor=actor,
                     contract_id=contract.id,
-                    percent=int(state.values.get("percent", "") or 0),
+                    percent=fields.integer(
+                        state.values.get("percent", "") or 0, "percent", minimum=0, maximum=100
+                    ),
                 )
                 messages.success(
                     request, f"{len(chosen)} claim(s) drawn at random: check their evidence."

@@ -16,6 +16,7 @@ from fullvalue.domain.roles import MAY_INVITE, Role
 from fullvalue.errors import FullvalueError
 from fullvalue.web.accounts import services as account_services
 from fullvalue.web.accounts.selectors import can_manage_members, organisation_members
+from fullvalue.web.core import fields
 from fullvalue.web.core.caching import cached
 from fullvalue.web.core.exports import table_response
 from fullvalue.web.core.forms import FormState
@@ -332,7 +333,8 @@ def organisation_members_view(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("organisation-members", slug=org.slug)
     elif request.method == "POST" and request.POST.get("action") == "remove":
         account_services.membership_deactivate(
-            actor=actor, membership_id=int(request.POST.get("membership", "0") or 0)
+            actor=actor,
+            membership_id=fields.identifier(request.POST.get("membership", ""), "membership"),
         )
         messages.success(request, "The role has been removed.")
         return redirect("organisation-members", slug=org.slug)

@@ -200,14 +200,16 @@ def _tender_action(request: HttpRequest, tender: Any, state: FormState) -> FormS
         elif action == "answer":
             svc.clarification_answer(
                 actor=actor,
-                clarification_id=int(state.values.get("clarification", 0)),
+                clarification_id=fields.identifier(
+                    state.values.get("clarification", ""), "clarification"
+                ),
                 answer=state.values.get("answer", ""),
             )
             messages.success(request, "The answer has been published.")
         elif action == "partner":
             svc.partner_interest_create(
                 actor=actor,
-                lot_id=int(state.values.get("lot", 0)),
+                lot_id=fields.identifier(state.values.get("lot", ""), "lot"),
                 role_sought=state.values.get("role_sought", ""),
                 offer=state.values.get("offer", ""),
             )
@@ -242,21 +244,27 @@ def _tender_action(request: HttpRequest, tender: Any, state: FormState) -> FormS
             svc.panel_assign(
                 actor=actor,
                 tender_id=tender.id,
-                evaluator_membership_id=int(state.values.get("evaluator") or 0),
+                evaluator_membership_id=fields.identifier(
+                    state.values.get("evaluator", ""), "evaluator"
+                ),
             )
             messages.success(request, "The evaluator has been added to the panel.")
         elif action == "close":
             svc.tender_close(actor=actor, tender_id=tender.id)
             messages.success(request, "Bids are unsealed: evaluation has started.")
         elif action == "award":
-            svc.award_decide(actor=actor, lot_id=int(state.values.get("lot", 0)))
+            svc.award_decide(
+                actor=actor, lot_id=fields.identifier(state.values.get("lot", ""), "lot")
+            )
             messages.success(
                 request,
                 "Awarded. The standstill period has started and every "
                 "bidder can read its feedback.",
             )
         elif action == "confirm":
-            contract = svc.award_confirm(actor=actor, lot_id=int(state.values.get("lot", 0)))
+            contract = svc.award_confirm(
+                actor=actor, lot_id=fields.identifier(state.values.get("lot", ""), "lot")
+            )
             messages.success(request, f"Contract created: {contract.title}.")
         else:
             state.add_error("__all__", "Choose an action.")
@@ -594,7 +602,7 @@ def evaluation(request: HttpRequest, tender_id: int) -> HttpResponse:
                     detail=state.values.get("detail", ""),
                 )
             else:
-                bid_id = int(state.values.get("bid", 0))
+                bid_id = fields.identifier(state.values.get("bid", ""), "bid")
                 scores = {}
                 for c in tender.criteria.filter(kind="quality"):
                     raw = state.values.get(f"score_{bid_id}_{c.id}", "")
@@ -844,7 +852,7 @@ def _draft_values(tender: Any) -> dict[str, Any]:
         values |= {
             f"criterion_name_{i}": c.name,
             f"criterion_kind_{i}": c.kind,
-            f"criterion_weight_{i}": str(c.weight.normalize()),
+            f"criterion_weight_{i}": f"{c.weight.normalize():f}",
             f"criterion_question_{i}": c.question,
         }
     questions = list(tender.pass_fail.all())

@@ -239,7 +239,7 @@ def outcomes(request: HttpRequest, contract_id: int) -> HttpResponse:
         try:
             target = (
                 fields.identifier(state.values.get("id", ""), "id")
-                if action in ("claim", "accept", "reject", "dispute")
+                if action in ("claim", "accept", "reject", "dispute", "evidence")
                 else 0
             )
             if action == "claim":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from fullvalue.web.accounts.services import actor_for_token
@@ -25,12 +26,27 @@ class SessionActorAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        """The session cookie, CSRF-checked; ``None`` when the request does not use a session.
+
+        A request that sends a bearer token, or no session cookie, is not a browser session:
+        it is not CSRF-checked here, so a missing or bad token answers 401, not a CSRF 403.
+        """
+        if "Authorization" in request.headers or self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
         """Return the session's actor if the person is fully signed in."""
         actor = getattr(request, "actor", None)
         if actor is not None and actor.is_authenticated:
             return actor
         return None
+
+
+def request_actor(request: HttpRequest) -> Actor:
+    """The actor an authenticated operation acts as (set by ``TokenAuth`` or the session)."""
+    return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
 def optional_actor(request: HttpRequest) -> Actor:
@@ -41,7 +57,5 @@ def optional_actor(request: HttpRequest) -> Actor:
         if actor is not None:
             request.auth = actor  # type: ignore[attr-defined]
             return actor
-        from ninja.errors import AuthenticationError
-
         raise AuthenticationError()
     return getattr(request, "actor", None) or Actor.anonymous()

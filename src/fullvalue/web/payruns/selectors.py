@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -32,8 +33,21 @@ def payment_record(contract: Contract, today: dt.date | None = None) -> PaymentR
     Average days from the prime being paid to the sub-contractor being paid, the share paid
     within 30 days, and how many payments are unpaid past their due date.
     """
+    return payment_records([contract.id], today)[contract.id]
+
+
+def payment_records(
+    contract_ids: Iterable[int], today: dt.date | None = None
+) -> dict[int, PaymentRecord]:
+    """:func:`payment_record` of each contract in ``contract_ids``, in one query."""
     today = today or timezone.localdate()
-    rows = list(FlowDownPayment.objects.filter(run__contract=contract).select_related("run"))
+    rows: dict[int, list[FlowDownPayment]] = {cid: [] for cid in contract_ids}
+    for p in FlowDownPayment.objects.filter(run__contract_id__in=list(rows)).select_related("run"):
+        rows[p.run.contract_id].append(p)
+    return {cid: _record(payments, today) for cid, payments in rows.items()}
+
+
+def _record(rows: list[FlowDownPayment], today: dt.date) -> PaymentRecord:
     paid = [p for p in rows if p.paid_on and p.run.paid_on]
     days = [(p.paid_on - p.run.paid_on).days for p in paid]  # type: ignore[operator]
     return PaymentRecord(

@@ -23,11 +23,29 @@ CHECKS = [
     schemathesis.checks.response_schema_conformance,
     schemathesis.checks.status_code_conformance,
 ]
-MAX_EXAMPLES = 5
+MAX_EXAMPLES = 3
 
 
 @pytest.fixture
-def tokens(chain, api_token, clock):
+def wsgi_keeps_the_test_connection():
+    """Requests through the WSGI app must not close the test's connection (and transaction).
+
+    Django closes a connection whose autocommit differs from its settings when a request starts
+    and ends; inside a test's transaction that would close it (PostgreSQL). Django's own test
+    client disconnects these signal handlers in the same way.
+    """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def tokens(chain, api_token, clock, wsgi_keeps_the_test_connection):
     """Bearer headers for the prime (a provider) and the commissioner, over a small world."""
     from fullvalue.web.accounts.models import Membership
     from fullvalue.web.programmes.services import programme_create, programme_publish

@@ -246,12 +246,12 @@ def test_a_malformed_rate_is_refused_clearly(rate):
 
 
 def test_500_is_a_problem_without_details(client, monkeypatch):
-    from fullvalue.web.api import app as app_module
+    from fullvalue.web.organisations import api as organisations_api
 
     def boom(*args, **kwargs):
         raise ValueError("secret internals")
 
-    monkeypatch.setattr(app_module, "organisation_list", boom)
+    monkeypatch.setattr(organisations_api, "organisation_list", boom)
     body = assert_problem(client.get("/api/v1/organisations"), 500, "server-error")
     assert "secret internals" not in body["detail"]
 

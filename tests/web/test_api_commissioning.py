@@ -88,7 +88,7 @@ def test_cycle_through_the_api(client, world, tokens, clock):
 
     # Sealed on every API path before the deadline.
     assert client.get(f"/api/v1/bids/{mine['id']}", **c).status_code == 403
-    assert client.get(f"/api/v1/lots/{lot1}/bids", **c).json() == []
+    assert client.get(f"/api/v1/lots/{lot1}/bids", **c).json()["items"] == []
     assert client.get(f"/api/v1/lots/{lot1}/results", **c).status_code == 403
     assert client.get(f"/api/v1/bids/{mine['id']}", **prime).status_code == 403
 
@@ -96,7 +96,7 @@ def test_cycle_through_the_api(client, world, tokens, clock):
     r = post(client, f"/api/v1/lots/{lot1}/bids", bid_body(tender, "1"), tokens["mentors"])
     assert r.status_code == 409  # late
     assert post(client, f"/api/v1/tenders/{tender['id']}/close", {}, c).status_code == 200
-    assert len(client.get(f"/api/v1/lots/{lot1}/bids", **c).json()) == 2
+    assert len(client.get(f"/api/v1/lots/{lot1}/bids", **c).json()["items"]) == 2
 
     for key in ("ev1", "ev3"):
         r = post(

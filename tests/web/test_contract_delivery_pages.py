@@ -537,7 +537,7 @@ def test_results_evidence_kpis_and_cash_through_the_api(client, chain, api_token
         **auth("prime"),
     )
     assert r.status_code == 403
-    listed = client.get(f"{base}/reoffending-results", **auth("prime")).json()
+    listed = client.get(f"{base}/reoffending-results", **auth("prime")).json()["items"]
     assert [x["measure"] for x in listed] == ["reoffending_binary"]
     assert client.get(f"{base}/reoffending-results", **auth("other")).status_code == 403
     r = client.post(

@@ -823,3 +823,17 @@ def test_the_contract_carries_its_period_and_signature_and_the_award_its_real_da
     assert published["dateSigned"][:10] == f"{contract.created_at:%Y-%m-%d}"
     (award,) = compiled["awards"]
     assert award["date"][:10] == f"{contract.award.notice_published_on:%Y-%m-%d}"
+
+
+def test_records_walk_every_process_once_like_the_record_of_each(client, cycle):
+    seen, url = [], "/api/v1/ocds/records?limit=2"
+    while url:
+        package = get_package(client, url)
+        assert len(package["records"]) <= 2
+        seen += package["records"]
+        url = package.get("links", {}).get("next")
+    public = list(ocds.public_processes())
+    assert sorted(r["ocid"] for r in seen) == sorted(ocds.ocid_for(t) for t in public)
+    for tender in public:
+        _, record = get_record(client, tender)
+        assert [r for r in seen if r["ocid"] == record["ocid"]] == [record]

@@ -12,10 +12,36 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from ninja import Schema
+from pydantic import Field
 
 from fullvalue.errors import FullvalueError, Problem
 
 MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+class Links(Schema):
+    """Pagination links."""
+
+    next: str | None = Field(description="the full URL of the next page; null on the last")
+
+
+class PageIn(Schema):
+    """Which page: the cursor from the last page's ``next_cursor`` and the page size."""
+
+    cursor: str | None = Field(None, description="opaque; from the last page")
+    limit: int = Field(DEFAULT_LIMIT, description=f"items per page, 1-{MAX_LIMIT}")
+
+
+def page_out(
+    request: HttpRequest, qs: QuerySet, page: PageIn, *, key: str = "id"
+) -> tuple[list[Any], dict[str, Any]]:
+    """One page of ``qs`` and the page's ``next_cursor`` and ``links`` (to add ``items`` to)."""
+    items, next_cursor, next_url = paginate(
+        request, qs, cursor=page.cursor, limit=page.limit, key=key
+    )
+    return items, {"next_cursor": next_cursor, "links": {"next": next_url}}
 
 
 def encode_cursor(values: list[Any]) -> str:

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -36,6 +36,28 @@ STATUS_CODES = {
     429: "rate-limited",
     500: "server-error",
 }
+
+
+class ProblemOut(Schema):
+    """RFC 9457 problem details (``application/problem+json``)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    code: str
+    errors: list[dict[str, Any]] | None = None
+
+
+# What every operation may answer besides success: a request that cannot be read (400), no
+# or a bad token (401), a role or organisation that may not (403), nothing there or not
+# visible (404), input that breaks a rule (422), too many requests (429).
+ERRORS: dict[int, type[Schema]] = dict.fromkeys((400, 401, 403, 404, 422, 429), ProblemOut)
+# Writes may also find the state changed under them: already done, closed, duplicate (409).
+WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ProblemOut}
+# Uploads may also be too large (413).
+UPLOAD_ERRORS: dict[int, type[Schema]] = {**WRITE_ERRORS, 413: ProblemOut}
 
 
 def problem_type(code: str) -> str:

@@ -901,3 +901,23 @@ def record_package(
         {"ocid": ocid, "releases": list(releases), "compiledRelease": compile_release(releases)}
     ]
     return package
+
+
+def records_package(
+    releases: Sequence[Json], *, uri: str, published: dt.datetime, next_url: str | None = None
+) -> Json:
+    """An OCDS record package with a record per ocid among ``releases`` (first-seen order).
+
+    ``links.next`` (pagination extension) when there is more.
+    """
+    by_ocid: dict[str, list[Json]] = {}
+    for release in releases:
+        by_ocid.setdefault(release["ocid"], []).append(release)
+    package = _package(uri, published)
+    if next_url:
+        package["links"] = {"next": next_url}
+    package["records"] = [
+        {"ocid": ocid, "releases": found, "compiledRelease": compile_release(found)}
+        for ocid, found in by_ocid.items()
+    ]
+    return package

@@ -249,6 +249,37 @@ def bids_for_lot(actor: Actor, lot: Lot) -> list[Bid]:
     return [b for b in bids if can_read_bid(actor, b)]
 
 
+def readable_bids_for_lot(actor: Actor, lot: Lot, now: dt.datetime | None = None) -> QuerySet[Bid]:
+    """Submitted bids for a lot that the actor may read (:func:`can_read_bid`), as a queryset.
+
+    After the deadline the commissioner's side, auditors and system administrators read them
+    all; otherwise a provider reads the bids its organisation is a party to.
+    """
+    qs = _bids().filter(lot=lot, status=Bid.Status.SUBMITTED)
+    tender = lot.tender
+    if deadline_passed(tender, now) and (
+        actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN)
+        or (actor.role == Role.COMMISSIONER and actor.belongs_to(tender.commissioner_id))
+        or (
+            actor.role == Role.EVALUATOR
+            and actor.belongs_to(tender.commissioner_id)
+            and EvaluatorAssignment.objects.filter(
+                tender=tender,
+                evaluator_id=actor.membership_id,
+                declared_at__isnull=False,
+                has_conflict=False,
+            ).exists()
+        )
+    ):
+        return qs
+    if actor.organisation_id is not None and actor.role in (
+        Role.PROVIDER_ADMIN,
+        Role.PROVIDER_STAFF,
+    ):
+        return qs.filter(parties__organisation_id=actor.organisation_id).distinct()
+    return qs.none()
+
+
 def my_bids(actor: Actor) -> QuerySet[Bid]:
     """Bids the actor's organisation is a party to."""
     if actor.organisation_id is None:

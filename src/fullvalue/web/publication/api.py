@@ -1,0 +1,119 @@
+"""The OCDS API (public, no token), mounted at ``/api/v1/ocds``: releases and records.
+
+Built by :mod:`fullvalue.web.publication.ocds` from the capabilities' selectors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from fullvalue.errors import NotFound
+from fullvalue.web.api.pagination import paginate
+from fullvalue.web.api.problems import ERRORS
+from fullvalue.web.publication import ocds
+
+ocds_router = Router(auth=None, tags=["open data (OCDS)"])
+
+Ocid = Annotated[
+    str, Field(pattern=r"^ocds-", max_length=200, description="e.g. ocds-a1b2c3-FV-001-0001")
+]
+
+
+class ReleasePackageOut(Schema):
+    """An OCDS 1.1 release package (see the OCDS schema for ``releases``)."""
+
+    uri: str
+    version: str
+    extensions: list[str]
+    publishedDate: str
+    publisher: dict[str, Any]
+    releases: list[dict[str, Any]]
+    links: dict[str, str] | None = Field(None, description="``next``: the next page's URL")
+
+
+class RecordPackageOut(Schema):
+    """An OCDS 1.1 record package: records with their releases and compiled release."""
+
+    uri: str
+    version: str
+    extensions: list[str]
+    publishedDate: str
+    publisher: dict[str, Any]
+    records: list[dict[str, Any]]
+    links: dict[str, str] | None = Field(None, description="``next``: the next page's URL")
+
+
+class OcdsPageIn(Schema):
+    """Which page of contracting processes."""
+
+    cursor: str | None = Field(None, description="opaque; from the last page's links.next")
+    limit: int = Field(20, description="contracting processes per page, 1-200")
+
+
+@ocds_router.get(
+    "/releases",
+    exclude_unset=True,
+    response={200: ReleasePackageOut, **ERRORS},
+    summary="OCDS release package of all public releases",
+)
+def releases(request: HttpRequest, page: Query[OcdsPageIn]) -> Any:
+    """Every public release, ``limit`` contracting processes (1-200) per page.
+
+    Follow ``links.next`` until it is absent to read them all, each exactly once.
+    """
+    tenders, _, next_url = paginate(
+        request, ocds.public_processes(), cursor=page.cursor, limit=page.limit, key="published_at"
+    )
+    return ocds.release_package(
+        ocds.releases_for(tenders),
+        uri=request.build_absolute_uri(),
+        published=timezone.now(),
+        next_url=next_url,
+    )
+
+
+@ocds_router.get(
+    "/records",
+    exclude_unset=True,
+    response={200: RecordPackageOut, **ERRORS},
+    summary="OCDS record package of all public contracting processes",
+)
+def records(request: HttpRequest, page: Query[OcdsPageIn]) -> Any:
+    """A record per public contracting process, ``limit`` processes (1-200) per page.
+
+    Each record holds the process's releases and its compiled release; follow ``links.next``
+    until it is absent to read them all, each exactly once.
+    """
+    tenders, _, next_url = paginate(
+        request, ocds.public_processes(), cursor=page.cursor, limit=page.limit, key="published_at"
+    )
+    return ocds.records_package(
+        ocds.releases_for(tenders),
+        uri=request.build_absolute_uri(),
+        published=timezone.now(),
+        next_url=next_url,
+    )
+
+
+@ocds_router.get(
+    "/records/{ocid}",
+    exclude_unset=True,
+    response={200: RecordPackageOut, **ERRORS},
+    summary="OCDS record package for one contracting process",
+)
+def record(request: HttpRequest, ocid: Ocid) -> Any:
+    """The record for an ocid: its releases and the compiled release (OCDS merge rules)."""
+    tender = ocds.tender_for_ocid(ocid)
+    if tender is None:
+        raise NotFound("No published contracting process has that ocid.")
+    return ocds.record_package(
+        ocid,
+        ocds.releases_for([tender]),
+        uri=request.build_absolute_uri(),
+        published=timezone.now(),
+    )

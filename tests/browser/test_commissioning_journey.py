@@ -91,7 +91,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
     expect(page.get_by_text("Chance of a loss")).to_be_visible()
     axe.check()
     go(page, page.get_by_role("button", name="Save and publish"))
-    page.wait_for_url("**/programmes/anytown-womens-service/")
+    page.wait_for_url("**/programmes/anytown-womens-service/", wait_until="domcontentloaded")
     axe.check()
     go(page, page.get_by_role("link", name="Tender this programme"))
     axe.check()

@@ -155,7 +155,8 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
             page.fill("#partner_value_0", "30")
             page.fill("#partner_work_0", "40")
             page.locator("#working_capital").check()
-        page.locator("input[id^=pf_]").first.check()  # "Yes" to the safeguarding question
+        for yes in page.locator("input[id^=pf_][value=yes]").all():  # both pass/fail questions
+            yes.check()
         page.locator("#exclusion_grounds").check()
         axe.check()
         go(page, page.get_by_role("button", name="Submit bid"))

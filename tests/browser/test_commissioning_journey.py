@@ -95,7 +95,7 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
     expect(page.get_by_text("Chance of a loss")).to_be_visible()
     axe.check()
     go(page, page.get_by_role("button", name="Save and publish"))
-    page.wait_for_url("**/programmes/anytown-womens-service/")
+    page.wait_for_url("**/programmes/anytown-womens-service/", wait_until="domcontentloaded")
     axe.check()
     go(page, page.get_by_role("link", name="Tender this programme"))
     axe.check()
@@ -159,7 +159,8 @@ def test_the_whole_cycle_in_the_browser(page, axe, make_member, monkeypatch):
             page.fill("#partner_value_0", "30")
             page.fill("#partner_work_0", "40")
             page.locator("#working_capital").check()
-        page.locator("input[id^=pf_]").first.check()  # "Yes" to the safeguarding question
+        for yes in page.locator("input[id^=pf_][value=yes]").all():  # both pass/fail questions
+            yes.check()
         page.locator("#exclusion_grounds").check()
         axe.check()
         if partner:

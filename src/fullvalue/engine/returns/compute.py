@@ -231,7 +231,7 @@ def _framework_returns(
                         disclosive = n in SUPPRESS
                     else:
                         found = counts[d].get((indicator.id, k, group), (0, 0, 0.0))
-                        here = active[d][k, group]
+                        here = active[d].get((k, group), 0)
                         value = _value(indicator, found, here)
                         disclosive = found[0] in SUPPRESS or (
                             indicator.measure == "share" and here in SUPPRESS

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from fullvalue.engine.returns.framework import Framework, Indicator, periods_within
+from fullvalue.engine.returns.framework import BREAKDOWNS, Framework, Indicator, periods_within
 from fullvalue.engine.returns.io import ROW
 
 TOTAL = "total"
@@ -84,7 +84,7 @@ def _counts(
     events: pl.DataFrame, dimension: str
 ) -> dict[tuple[str, int, str], tuple[int, int, float]]:
     grouped = events.group_by("indicator", "k", dimension).agg(
-        pl.col("participant").n_unique().alias("participants"),
+        pl.col("pid").n_unique().alias("participants"),
         pl.len().alias("records"),
         pl.col("value").sum().alias("sum"),
     )
@@ -135,13 +135,11 @@ def active_participants(
     return active
 
 
-def mean_changes(
-    readings: pl.DataFrame, dimension: str, first: int, last: int
-) -> dict[tuple[int, str], tuple[float, int]]:
-    r"""Mean change of one scale per period and group, with the participants it averages.
+def changes(readings: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
+    r"""Each participant's change on one scale in each period ``first`` to ``last`` it counts in.
 
-    ``readings`` holds one code's records with ``participant``, ``value``, ``k`` (period),
-    ``row`` (file position) and the ``dimension`` column.
+    ``readings`` holds one code's records with ``pid`` (participant number), ``date``,
+    ``value``, ``k`` (period), ``row`` (file position) and the breakdown columns.
 
     Notes
     -----
@@ -152,21 +150,33 @@ def mean_changes(
     .. math:: \bar\Delta_k = \frac{1}{|I_k|} \sum_{i \in I_k} (x_{i,\text{last}(k)} - x_{i,1})
 
     where :math:`x_{i,1}` is the first reading ever and :math:`x_{i,\text{last}(k)}` the latest
-    in :math:`k`, readings ordered by date and, on one date, by their order in the file.
+    in :math:`k`, readings ordered by date and, on one date, by their order in the file. This
+    returns one row per :math:`(i, k)` with :math:`i \in I_k`: ``pid``, ``k``, ``change`` and
+    the breakdown columns; :func:`mean_changes` averages them.
 
     """
-    ordered = readings.sort("participant", "date", ROW)
-    first_ever = ordered.group_by("participant").agg(pl.col("value").first().alias("first"))
-    per_period = (
-        ordered.group_by("participant", "k", maintain_order=True)
-        .agg(pl.col("value").last().alias("latest"), pl.len().alias("n"), pl.col(dimension).first())
-        .with_columns(pl.col("n").cum_sum().over("participant").alias("so_far"))
+    ordered = readings.sort("pid", "date", ROW)
+    groups = [c for c in (TOTAL, *BREAKDOWNS) if c in readings.columns]
+    return (
+        ordered.group_by("pid", "k", maintain_order=True)
+        .agg(
+            pl.col("value").last().alias("latest"),
+            pl.len().alias("n"),
+            *(pl.col(c).first() for c in groups),
+        )
+        .with_columns(pl.col("n").cum_sum().over("pid").alias("so_far"))
+        .join(
+            ordered.group_by("pid").agg(pl.col("value").first().alias("first_ever")),
+            on="pid",
+        )
         .filter(pl.col("k").is_between(first, last), pl.col("so_far") >= 2)
-        .join(first_ever, on="participant")
+        .select("pid", "k", (pl.col("latest") - pl.col("first_ever")).alias("change"), *groups)
     )
-    grouped = per_period.group_by("k", dimension).agg(
-        (pl.col("latest") - pl.col("first")).mean().alias("mean"), pl.len().alias("n")
-    )
+
+
+def mean_changes(rows: pl.DataFrame, dimension: str) -> dict[tuple[int, str], tuple[float, int]]:
+    """Average :func:`changes` by period and group: ``{(k, group): (mean, participants)}``."""
+    grouped = rows.group_by("k", dimension).agg(pl.col("change").mean(), pl.len())
     return {(k, g): (m, n) for k, g, m, n in grouped.iter_rows()}
 
 
@@ -198,9 +208,7 @@ def _framework_returns(
     people = with_period(people, "end_date", framework, "kl")
     groups = {d: sorted(people.get_column(d).unique().to_list()) for d in framework.breakdowns}
     groups[TOTAL] = [TOTAL]
-    dated = with_period(records, "date", framework, "k").join(
-        people.select("participant", *framework.breakdowns, TOTAL), on="participant"
-    )
+    dated = with_period(records, "date", framework, "k")
     counted = [i for i in framework.indicators if i.measure != "mean_change"]
     codes = pl.DataFrame(
         [(i.id, c) for i in counted for c in i.codes],
@@ -210,14 +218,15 @@ def _framework_returns(
     events = dated.filter(pl.col("k").is_between(first, last)).join(codes, on="code")
     counts = {d: _counts(events, d) for d in dimensions}
     active = {d: active_participants(people, d, first, last) for d in dimensions}
-    means = {
-        (i.id, d): mean_changes(
-            dated.filter(pl.col("code") == i.codes[0], pl.col("k") <= last), d, first, last
-        )
-        for i in framework.indicators
-        if i.measure == "mean_change"
-        for d in dimensions
-    }
+    means = {}
+    for indicator in framework.indicators:
+        if indicator.measure == "mean_change":
+            rows = changes(
+                dated.filter(pl.col("code") == indicator.codes[0], pl.col("k") <= last),
+                first,
+                last,
+            )
+            means.update({(indicator.id, d): mean_changes(rows, d) for d in dimensions})
     returns = []
     for k, period_start, period_end in periods:
         figures = []
@@ -288,7 +297,7 @@ def compute_returns(
     records        :math:`|R|`
     sum            :math:`\sum_{r \in R} v_r` (blank values are refused beforehand)
     share          :math:`|P(R)| / |\text{active}|`, null when none are active
-    mean_change    see :func:`mean_changes` (one code only)
+    mean_change    see :func:`changes` (one code only)
     ============== ================================================================
 
     Breakdowns apply the same definitions within each group of participants. A cell is
@@ -343,9 +352,11 @@ def compute_returns(
     P3 ended on 31 March, so two participants are active and both started work: share 1.0.
 
     """
-    people = participants.with_columns(pl.lit(TOTAL).alias(TOTAL))
+    people = participants.with_row_index("pid").with_columns(pl.lit(TOTAL).alias(TOTAL))
+    # One join up front: each record's participant number and groups, for every framework.
+    dated = records.join(people.select("participant", "pid", *BREAKDOWNS, TOTAL), on="participant")
     return [
         result
         for framework in frameworks
-        for result in _framework_returns(framework, people, records, start, end)
+        for result in _framework_returns(framework, people, dated, start, end)
     ]

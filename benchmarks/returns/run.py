@@ -28,8 +28,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fullvalue.engine.returns.synthetic import synthetic_participants, synthetic_records
-
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "benchmarks" / "data" / "returns"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -39,15 +37,34 @@ PYTHON = sys.executable
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
+GENERATE = """
+import sys
+from fullvalue.engine.returns.synthetic import synthetic_participants, synthetic_records
+n, seed, people_path, records_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+people = synthetic_participants(n, seed=seed)
+records = synthetic_records(people, per_person=8, seed=seed)
+people.write_parquet(people_path)
+records.write_parquet(records_path)
+print(records.height)
+"""
+
+
 def make_data(n: int, seed: int = 2026) -> tuple[Path, Path, int]:
+    """Write the data from a child process.
+
+    The parent stays small: Linux keeps a process's peak resident memory across ``exec``, so a
+    child forked from a parent holding the data would report the parent's peak as its own.
+    """
     DATA.mkdir(parents=True, exist_ok=True)
     people_path = DATA / f"participants-{n}.parquet"
     records_path = DATA / f"records-{n}.parquet"
-    people = synthetic_participants(n, seed=seed)
-    records = synthetic_records(people, per_person=8, seed=seed)
-    people.write_parquet(people_path)
-    records.write_parquet(records_path)
-    return people_path, records_path, records.height
+    done = subprocess.run(
+        [PYTHON, "-c", GENERATE, str(n), str(seed), str(people_path), str(records_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return people_path, records_path, int(done.stdout)
 
 
 def run_process(command: list[str]) -> dict:

@@ -24,6 +24,7 @@ from fullvalue.errors import FullvalueError
 
 MEASURE = "fullvalue.engine.measure.cli"
 PAYMENTS = "fullvalue.engine.payments.cli"
+RETURNS = "fullvalue.engine.returns.cli"
 WEB = "fullvalue.web.cli"
 
 #: Each command's module and one-line help, grouped by module in the order ``--help`` lists them.
@@ -44,6 +45,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "power": (PAYMENTS, "minimum detectable effect of a cohort, and the probability of payment"),
     "sroi": (PAYMENTS, "social return on investment of a model"),
+    "returns": (
+        RETURNS,
+        "every funder's return for every period, from one set of outcome records",
+    ),
     "manage": (WEB, "run a Django management command (migrate, worker, load_demo ...)"),
     "verify-audit": (
         WEB,

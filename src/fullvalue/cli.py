@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 
 from fullvalue.errors import FullvalueError
 
+CBA = "fullvalue.engine.cba.cli"
 MEASURE = "fullvalue.engine.measure.cli"
 PAYMENTS = "fullvalue.engine.payments.cli"
 WEB = "fullvalue.web.cli"
@@ -44,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "power": (PAYMENTS, "minimum detectable effect of a cohort, and the probability of payment"),
     "sroi": (PAYMENTS, "social return on investment of a model"),
+    "cba": (CBA, "cost-benefit analysis of a community budget: who pays, who benefits, payback"),
     "manage": (WEB, "run a Django management command (migrate, worker, load_demo ...)"),
     "verify-audit": (
         WEB,

@@ -108,6 +108,8 @@ def test_table_names_who_pays_and_who_benefits(capsys):
         ('agency = "Council"\namounts', "amounts", "costs[0].agency"),
         ("cashable = true", 'cashable = "yes"', "outcomes[0].cashable"),
         ("fiscal = 800", 'fiscal = "lots"', "outcomes[0].fiscal"),
+        ("deadweight = 0.25", "deadweight = 0.25\ndeadwieght = 0.5", "outcomes[0].deadwieght"),
+        ("years = 2", "years = 2\ndiscount = 0.1", "discount"),
     ],
 )
 def test_impossible_input_exits_2_naming_the_field(tmp_path, capsys, old, new, field):

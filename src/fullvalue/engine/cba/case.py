@@ -96,6 +96,31 @@ def number_is_not_negative(value: Decimal, where: str) -> Iterator[Problem]:
         yield Problem(f"This cannot be negative ({value}).", where)
 
 
+def fields_are_known(
+    data: Mapping[str, Any], known: Sequence[str], where: str
+) -> Iterator[Problem]:
+    """Every field must be one the business case defines (a misspelt field is not ignored)."""
+    for key in data:
+        if key not in known:
+            at = f"{where}.{key}" if where else key
+            yield Problem(
+                f"This is not a field of a business case (expected one of: {', '.join(known)}).", at
+            )
+
+
+CASE_FIELDS = ("name", "discount_rate", "years", "costs", "outcomes")
+COST_FIELDS = ("agency", "amounts")
+OUTCOME_FIELDS = (
+    "name",
+    "agency",
+    "cashable",
+    *UNIT_VALUES,
+    "deadweight",
+    "optimism_bias",
+    "numbers",
+)
+
+
 def _decimal(value: object) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         return None
@@ -193,6 +218,7 @@ def validate_case(data: Mapping[str, Any]) -> Case:
     (('Council', 'DWP'), Decimal('0.2'))
     """
     read = _Reader()
+    read.problems.extend(fields_are_known(data, CASE_FIELDS, ""))
     name = read.text(data, "name", "name")
     years_value = data.get("years")
     years = 0
@@ -213,6 +239,7 @@ def validate_case(data: Mapping[str, Any]) -> Case:
     costs = []
     for i, row in enumerate(read.table_list(data, "costs")):
         where = f"costs[{i}]"
+        read.problems.extend(fields_are_known(row, COST_FIELDS, where))
         costs.append(
             Cost(
                 agency=read.text(row, "agency", f"{where}.agency"),
@@ -226,6 +253,7 @@ def validate_case(data: Mapping[str, Any]) -> Case:
     outcomes = []
     for i, row in enumerate(read.table_list(data, "outcomes")):
         where = f"outcomes[{i}]"
+        read.problems.extend(fields_are_known(row, OUTCOME_FIELDS, where))
         cashable = row.get("cashable", False)
         if not isinstance(cashable, bool):
             read.problems.append(Problem("This must be true or false.", f"{where}.cashable"))

@@ -69,8 +69,9 @@ def main() -> None:
     cached_call()
     first = time.perf_counter() - start
     med, lo, hi = timed(cached_call, repeat=21)
-    rows.append({"case": "cached, first call (miss)", "median_s": first, "min_s": first,
-                 "max_s": first})
+    rows.append(
+        {"case": "cached, first call (miss)", "median_s": first, "min_s": first, "max_s": first}
+    )
     rows.append({"case": "cached, later calls (hit)", "median_s": med, "min_s": lo, "max_s": hi})
 
     setup_test_environment()
@@ -78,8 +79,16 @@ def main() -> None:
 
     connection.creation.create_test_db(verbosity=0)
     client = Client()
-    payload = {"mechanism_toml": toml, "runs": 2000, "budget": "600000", "years": 3,
-               "start": "2027-04-01", "volume_low": 60, "volume_expected": 80, "volume_high": 100}
+    payload = {
+        "mechanism_toml": toml,
+        "runs": 2000,
+        "budget": "600000",
+        "years": 3,
+        "start": "2027-04-01",
+        "volume_low": 60,
+        "volume_expected": 80,
+        "volume_high": 100,
+    }
 
     def api(p=payload):
         r = client.post("/api/v1/risk-preview", p, content_type="application/json")
@@ -102,16 +111,23 @@ def main() -> None:
     commissioner = OrganisationFactory(legal_form="pcc", sector="public", annual_income=None)
     for source, design in (("designed (blended)", True), ("uploaded TR example", False)):
         spec_text = (
-            designer.to_toml(
-                designer.build_spec(designer.starting_point("blended", small), small)
-            )
+            designer.to_toml(designer.build_spec(designer.starting_point("blended", small), small))
             if design
             else toml
         )
         programme = Programme.objects.create(
-            commissioner=commissioner, title=source, slug=f"p-{design}", summary="s", cohort="c",
-            volume_low=60, volume_expected=80, volume_high=100, budget=Decimal(600000), years=3,
-            starts_on=dt.date(2027, 4, 1), mechanism_toml=spec_text,
+            commissioner=commissioner,
+            title=source,
+            slug=f"p-{design}",
+            summary="s",
+            cohort="c",
+            volume_low=60,
+            volume_expected=80,
+            volume_high=100,
+            budget=Decimal(600000),
+            years=3,
+            starts_on=dt.date(2027, 4, 1),
+            mechanism_toml=spec_text,
             mechanism_design={"starting_point": "blended"} if design else None,
             status="published",
         )
@@ -126,11 +142,18 @@ def main() -> None:
             get(url)
 
         med, lo, hi = timed(get_uncached)
-        rows.append({"case": f"programme page, {source}, uncached", "median_s": med,
-                     "min_s": lo, "max_s": hi})
+        rows.append(
+            {
+                "case": f"programme page, {source}, uncached",
+                "median_s": med,
+                "min_s": lo,
+                "max_s": hi,
+            }
+        )
         med, lo, hi = timed(get, repeat=21)
-        rows.append({"case": f"programme page, {source}, cached", "median_s": med,
-                     "min_s": lo, "max_s": hi})
+        rows.append(
+            {"case": f"programme page, {source}, cached", "median_s": med, "min_s": lo, "max_s": hi}
+        )
 
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 
 from fullvalue.errors import FullvalueError
 
+CBA = "fullvalue.engine.cba.cli"
 MEASURE = "fullvalue.engine.measure.cli"
 PAYMENTS = "fullvalue.engine.payments.cli"
 RETURNS = "fullvalue.engine.returns.cli"
@@ -49,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         RETURNS,
         "every funder's return for every period, from one set of outcome records",
     ),
+    "cba": (CBA, "cost-benefit analysis of a community budget: who pays, who benefits, payback"),
     "manage": (WEB, "run a Django management command (migrate, worker, load_demo ...)"),
     "verify-audit": (
         WEB,

@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from fullvalue.engine.measure.dates import add_months_days, to_days
+from fullvalue.engine.measure.ids import person_positions
 from fullvalue.engine.measure.io import to_numpy
 from fullvalue.errors import FullvalueError, Problem
 
@@ -200,35 +201,10 @@ def _date_series(name: str, days: np.ndarray) -> pl.Series:
     return pl.Series(name, days.astype(np.int32, copy=False)).cast(pl.Date)
 
 
-def _aligned_ids(people: pl.DataFrame, offences: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Give both tables' ``person_id`` the same type (text when they differ)."""
-    left, right = people.schema["person_id"], offences.schema["person_id"]
-    if left == right:
-        return people, offences
-    cast = pl.col("person_id").cast(pl.String)
-    return people.with_columns(cast), offences.with_columns(cast)
-
-
 # Each offence is tested against the exclusion reasons in order and counted under the first that
-# applies; an offence that passes every test is a proven reoffence. Two implementations give the
-# same counts: a direct index when person ids are small non-negative integers (the usual case
-# for an extract, and several times faster), and a hash join otherwise.
-
-
-def _dense_positions(people_ids: pl.Series, offence_ids: pl.Series) -> np.ndarray | None:
-    """Each offence's row in the people table (-1 when absent), for small integer ids."""
-    if not (people_ids.dtype.is_integer() and offence_ids.dtype.is_integer()):
-        return None
-    if people_ids.len() == 0 or offence_ids.len() == 0 or people_ids.len() >= 2**31 - 1:
-        return None
-    person, offender = to_numpy(people_ids), to_numpy(offence_ids)
-    low = min(int(person.min()), int(offender.min()))
-    high = max(int(person.max()), int(offender.max()))
-    if low < 0 or high >= 4 * (len(person) + len(offender)):
-        return None
-    lookup = np.full(high + 1, -1, dtype=np.int32)
-    lookup[person] = np.arange(len(person), dtype=np.int32)
-    return lookup[offender]
+# applies; an offence that passes every test is a proven reoffence. Whatever the ids, each offence
+# is first given its person's row (fullvalue.engine.measure.ids), and the tests and counts are
+# then made by direct index.
 
 
 def _days(series: pl.Series) -> np.ndarray:
@@ -271,48 +247,6 @@ def _count_by_position(
         }
     ).with_columns(pl.when(pl.col("reoffences") > 0).then(pl.col("days_to_first").cast(pl.Int64)))
     return excluded, aligned
-
-
-def _count_by_join(
-    windows: pl.DataFrame, offences: pl.DataFrame
-) -> tuple[dict[str, int], pl.DataFrame]:
-    lazy_windows = windows.lazy().select(
-        "person_id", "index_date", "follow_up_end", "waiting_end", "complete"
-    )
-    events = offences.lazy().select("person_id", "offence_date", "disposal_date", "breach")
-    tests = [
-        pl.col("index_date").is_null(),
-        ~pl.col("complete"),
-        pl.col("breach"),
-        pl.col("offence_date") <= pl.col("index_date"),
-        pl.col("offence_date") > pl.col("follow_up_end"),
-        pl.col("disposal_date") > pl.col("waiting_end"),
-    ]
-    sums, passed = [], pl.lit(True)
-    for name, test in zip(EXCLUSION_REASONS, tests, strict=True):
-        sums.append((passed & test.fill_null(True)).sum().alias(name))
-        passed = passed & ~test.fill_null(True)
-    counts_q = events.join(lazy_windows, on="person_id", how="left").select(sums)
-    per_person_q = (
-        events.join(lazy_windows.filter("complete"), on="person_id", how="inner")
-        .filter(~pl.col("breach"))
-        .filter(
-            (pl.col("offence_date") > pl.col("index_date"))
-            & (pl.col("offence_date") <= pl.col("follow_up_end"))
-            & (pl.col("disposal_date") <= pl.col("waiting_end"))
-        )
-        .group_by("person_id")
-        .agg(pl.len().alias("reoffences"), pl.col("offence_date").min().alias("first_offence"))
-    )
-    counts, per_person = pl.collect_all([counts_q, per_person_q])
-    aligned = windows.select("person_id", "index_date").join(
-        per_person, on="person_id", how="left", maintain_order="left"
-    )
-    excluded = {name: int(counts.get_column(name)[0]) for name in EXCLUSION_REASONS}
-    return excluded, aligned.select(
-        pl.col("reoffences").fill_null(0).cast(pl.Int64),
-        (pl.col("first_offence") - pl.col("index_date")).dt.total_days().alias("days_to_first"),
-    )
 
 
 def person_outcomes(
@@ -380,7 +314,6 @@ def person_outcomes(
     """
     definition = definition or Definition()
     as_of = as_of or default_as_of(offences)
-    people, offences = _aligned_ids(people, offences)
     # 32-bit day numbers, like Polars dates: gathers from them are faster (see _Windows).
     index_days = to_numpy(people.get_column("index_date").cast(pl.Int32))
     follow_days = add_months_days(index_days, definition.follow_up_months).astype(np.int32)
@@ -390,12 +323,9 @@ def person_outcomes(
         _date_series("waiting_end", wait_days),
         pl.Series("complete", wait_days <= to_days(as_of)),
     )
-    positions = _dense_positions(people.get_column("person_id"), offences.get_column("person_id"))
-    if positions is None:
-        excluded, aligned = _count_by_join(with_windows, offences)
-    else:
-        windows = _Windows(index_days, follow_days, wait_days, to_days(as_of))
-        excluded, aligned = _count_by_position(windows, offences, positions)
+    positions = person_positions(people.get_column("person_id"), offences.get_column("person_id"))
+    windows = _Windows(index_days, follow_days, wait_days, to_days(as_of))
+    excluded, aligned = _count_by_position(windows, offences, positions)
     outcomes = with_windows.hstack(aligned)
     excluded["_counted"] = int(aligned.get_column("reoffences").sum())
     return outcomes, excluded, as_of

@@ -17,10 +17,13 @@ definition is then applied by direct index (see
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from fullvalue.engine.measure.blocks import in_blocks
 from fullvalue.errors import FullvalueError, Problem
 
 IntArray = npt.NDArray[np.int32]
@@ -125,7 +128,9 @@ def _dense_positions(people_ids: pl.Series, offence_ids: pl.Series) -> IntArray 
         return None
     lookup = np.full(high + 1, -1, dtype=np.int32)
     lookup[person] = np.arange(len(person), dtype=np.int32)
-    positions: IntArray = lookup[offender]
+    if np.count_nonzero(lookup >= 0) < len(person):  # two people wrote to one entry
+        _refuse_duplicates(people_ids)
+    positions: IntArray = np.take(lookup, offender)
     return positions
 
 
@@ -141,29 +146,13 @@ def _equal(
     return _values(same.fill_null(False))
 
 
-def _join_positions(
-    people_ids: pl.Series,
-    person_rows: npt.NDArray[np.intp],
-    offence_ids: pl.Series,
-    offence_rows: npt.NDArray[np.intp],
-    positions: IntArray,
-) -> None:
-    """Match the few ids the hash tables left by an exact join; refuse duplicate people."""
-    people = pl.DataFrame(
-        {"person_id": people_ids.gather(person_rows), "row": person_rows.astype(np.int64)}
-    ).drop_nulls("person_id")
-    duplicated = people.filter(pl.col("person_id").is_duplicated())
-    if duplicated.height:
-        example = duplicated.get_column("person_id")[0]
+def _refuse_duplicates(ids: pl.Series) -> None:
+    duplicated = ids.filter(ids.is_duplicated() & ids.is_not_null())
+    if duplicated.len():
         raise FullvalueError.from_problems(
             "The people table has duplicate ids.",
-            [Problem(f"person_id {example!r} appears more than once in people", "person_id")],
+            [Problem(f"person_id {duplicated[0]!r} appears more than once in people", "person_id")],
         )
-    offences = pl.DataFrame(
-        {"person_id": offence_ids.gather(offence_rows), "offence": offence_rows.astype(np.int64)}
-    )
-    found = offences.join(people, on="person_id", how="inner")
-    positions[_values(found.get_column("offence"))] = _values(found.get_column("row"))
 
 
 def _slots(hashes: npt.NDArray[np.uint64], shift: int, bits: int) -> npt.NDArray[np.intp]:
@@ -178,87 +167,136 @@ def _table_bits(people: int) -> int:
     return max(4, int(np.ceil(np.log2(SLOTS_PER_PERSON * max(people, 1)))))
 
 
-def hashed_positions(
-    people_ids: pl.Series,
-    offence_ids: pl.Series,
-    people_hash: npt.NDArray[np.uint64],
-    offence_hash: npt.NDArray[np.uint64],
-) -> IntArray:
-    """Each offence's row in the people table (-1 when absent), from the ids' 64-bit hashes.
+@dataclass(frozen=True)
+class _Level:
+    """One hash table: ``table[slot]`` is an index into ``rows`` (-1 empty, -2 shared)."""
+
+    shift: int
+    bits: int
+    table: IntArray
+    rows: npt.NDArray[np.intp] | None  # the people rows of this level; None: all, in order
+    hashes: npt.NDArray[np.uint64]
+
+
+class HashIndex:
+    """The people table's ids, arranged to look offences' ids up by their 64-bit hashes.
 
     Parameters
     ----------
-    people_ids, offence_ids : polars.Series
-        Ids of one type; the people's are distinct (a duplicate is refused).
-    people_hash, offence_hash : numpy.ndarray of uint64
-        A hash of each id: equal ids must have equal hashes (distinct ids may share one).
-
-    Returns
-    -------
-    numpy.ndarray of int32
-        The row of the person whose id equals each offence's id, or -1.
+    people_ids : polars.Series
+        Distinct ids (a duplicate is refused), in one chunk (see ``Series.rechunk``).
+    hashes : numpy.ndarray of uint64
+        A hash of each id: equal ids must have equal hashes; distinct ids may share one.
 
     Notes
     -----
     A table of ``2^k >= 8 n`` slots for the ``n`` people is indexed by ``k`` bits of the hash;
-    a slot holds the row of its only person, or is marked shared. An offence whose slot is empty
-    has no person (equal ids share a slot); one whose slot holds a single person is that person's
-    when the hashes and then the ids are equal, and nobody's otherwise (anyone else with that id
-    would have the same hash and share the slot). Offences in shared slots go on, with the people
-    of those slots (about 12% of them), to a table indexed by the next ``k'`` bits, and so on;
-    the few left when the bits run out are matched by an exact join. Every match is confirmed on
-    the ids themselves, so the result is exact whatever the hashes; they only decide the work.
-    Each level costs one gather of the offences' slots from a table of 4-byte rows, which for
-    a million people is 32 MB against the several hundred bytes per person of a general hash
-    table of text keys.
+    a slot holds the row of its only person, or is marked shared. The people of shared slots
+    (about 12% of them) go to a table indexed by the next ``k'`` bits, and so on; the few left
+    when the bits run out are matched by an exact join. An offence whose slot is empty has no
+    person (equal ids have equal hashes, so share a slot); one whose slot holds a single person
+    is that person's when their ids are equal, and nobody's otherwise (anyone else with that id
+    would share the slot); one in a shared slot goes on to the next table. Every match is
+    confirmed on the ids themselves, so the result is exact whatever the hashes: they decide only
+    the work. Each table costs one gather of the offences' slots from an array of 4-byte rows,
+    32 MB for a million people, where a general hash table keyed by text is several times that
+    and compares text on every probe.
 
     Examples
     --------
-    Every id hashed to 0 (all share one slot) still gives the exact answer:
+    Every id hashed to 0 (one slot shared by all) still gives the exact answer:
 
-    >>> people, offences = pl.Series(["B", "A"]), pl.Series(["A", "C", "B", "A"])
-    >>> zeros = np.zeros
-    >>> hashed_positions(people, offences, zeros(2, np.uint64), zeros(4, np.uint64)).tolist()
+    >>> index = HashIndex(pl.Series(["B", "A"]), np.zeros(2, np.uint64))
+    >>> index.look_up(pl.Series(["A", "C", "B", "A"]), np.zeros(4, np.uint64)).tolist()
     [1, -1, 0, 1]
 
     """
-    positions = np.full(len(offence_ids), -1, dtype=np.int32)
-    person_rows: npt.NDArray[np.intp] | None = None  # None: every person, in order
-    offence_rows: npt.NDArray[np.intp] | None = None  # None: every offence, in order
-    p_hash, o_hash = people_hash, offence_hash
-    shift = 64
-    while len(p_hash) and len(o_hash):
-        bits = _table_bits(len(p_hash))
-        if bits > shift:
-            break
-        shift -= bits
-        p_slot, o_slot = _slots(p_hash, shift, bits), _slots(o_hash, shift, bits)
-        own = np.arange(len(p_hash), dtype=np.int32)
-        table = np.full(1 << bits, -1, dtype=np.int32)
-        table[p_slot] = own
-        table[p_slot[table[p_slot] != own]] = -2
-        candidate = table[o_slot]
-        index = np.maximum(candidate, 0)
-        rows = index if person_rows is None else person_rows[index]
-        if offence_rows is None:
-            # Every offence, most of them matches: compare the ids in place, no need to compare
-            # the hashes first or to gather the offences' ids.
-            confirmed = (candidate >= 0) & _equal(people_ids, rows, offence_ids, None)
-            np.copyto(positions, rows, where=confirmed, casting="unsafe")
-        else:
-            hit = np.flatnonzero((candidate >= 0) & (p_hash[index] == o_hash))
-            rows, where = rows[hit], offence_rows[hit]
-            same = _equal(people_ids, rows, offence_ids, where)
-            positions[where[same]] = rows[same]
-        shared_people = np.flatnonzero(table[p_slot] == -2)
-        shared = np.flatnonzero(candidate == -2)
-        person_rows = shared_people if person_rows is None else person_rows[shared_people]
-        offence_rows = shared if offence_rows is None else offence_rows[shared]
-        p_hash, o_hash = p_hash[shared_people], o_hash[shared]
-    if len(p_hash) and len(o_hash):
-        assert person_rows is not None and offence_rows is not None
-        _join_positions(people_ids, person_rows, offence_ids, offence_rows, positions)
-    return positions
+
+    def __init__(self, people_ids: pl.Series, hashes: npt.NDArray[np.uint64]) -> None:
+        self.ids = people_ids
+        self.levels: list[_Level] = []
+        rows: npt.NDArray[np.intp] | None = None
+        shift = 64
+        while len(hashes):
+            bits = _table_bits(len(hashes))
+            if bits > shift:
+                break
+            shift -= bits
+            slots = _slots(hashes, shift, bits)
+            own = np.arange(len(hashes), dtype=np.int32)
+            table = np.full(1 << bits, -1, dtype=np.int32)
+            table[slots] = own
+            table[slots[table[slots] != own]] = -2
+            self.levels.append(_Level(shift, bits, table, rows, hashes))
+            shared = np.flatnonzero(table[slots] == -2)
+            rows = shared if rows is None else rows[shared]
+            hashes = hashes[shared]
+        # People left in shared slots when the bits ran out, matched by an exact join; equal ids
+        # always end here, so this is where duplicates are refused.
+        self.rest = pl.DataFrame(
+            {
+                "person_id": people_ids if rows is None else people_ids.gather(rows),
+                "row": np.arange(len(people_ids)) if rows is None else rows.astype(np.int64),
+            }
+        ).drop_nulls("person_id")
+        _refuse_duplicates(self.rest.get_column("person_id"))
+
+    def look_up(self, offence_ids: pl.Series, hashes: npt.NDArray[np.uint64]) -> IntArray:
+        """Return each offence's row in the people table, or -1 (ids of the people's type)."""
+        positions = np.full(len(offence_ids), -1, dtype=np.int32)
+        where: npt.NDArray[np.intp] | None = None  # the offences still looked for; None: all
+        for level in self.levels:
+            if not len(hashes):
+                break
+            candidate = np.take(level.table, _slots(hashes, level.shift, level.bits))
+            index = np.maximum(candidate, 0)
+            rows = index if level.rows is None else level.rows[index]
+            if where is None:
+                # Every offence, most of them matches: compare the ids in place, with no need
+                # to compare the hashes first or to gather the offences' ids.
+                found = (candidate >= 0) & _equal(self.ids, rows, offence_ids, None)
+                np.copyto(positions, rows, where=found, casting="unsafe")
+            else:
+                hit = np.flatnonzero((candidate >= 0) & (level.hashes[index] == hashes))
+                same = _equal(self.ids, rows[hit], offence_ids, where[hit])
+                positions[where[hit][same]] = rows[hit][same]
+            shared = np.flatnonzero(candidate == -2)
+            where = shared if where is None else where[shared]
+            hashes = hashes[shared]
+        if len(hashes) and self.rest.height:
+            rest = np.arange(len(offence_ids)) if where is None else where.astype(np.int64)
+            offences = pl.DataFrame(
+                {
+                    "person_id": offence_ids if where is None else offence_ids.gather(where),
+                    "offence": rest,
+                }
+            )
+            found = offences.join(self.rest, on="person_id", how="inner")
+            positions[_values(found.get_column("offence"))] = _values(found.get_column("row"))
+        return positions
+
+
+def hashed_positions(people_ids: pl.Series, offence_ids: pl.Series) -> IntArray:
+    """Each offence's row in the people table (-1 when absent), by :class:`HashIndex`.
+
+    Ids are of one type, the people's distinct. The offences are looked up in consecutive
+    blocks, one per core, in threads: NumPy's gathers and Polars' comparisons release the
+    interpreter lock, so the blocks run at once.
+
+    Examples
+    --------
+    >>> hashed_positions(pl.Series(["B", "A"]), pl.Series(["A", "C", "B"])).tolist()
+    [1, -1, 0]
+
+    """
+    people_ids = people_ids.rechunk()
+    index = HashIndex(people_ids, _hash(people_ids))
+
+    def look_up(start: int, stop: int) -> IntArray:
+        block = offence_ids.slice(start, stop - start)
+        return index.look_up(block, _hash(block))
+
+    return np.concatenate(in_blocks(look_up, len(offence_ids)))
 
 
 def _hash(ids: pl.Series) -> npt.NDArray[np.uint64]:
@@ -301,8 +339,7 @@ def person_positions(people_ids: pl.Series, offence_ids: pl.Series) -> IntArray:
     dense = _dense_positions(people_ids, offence_ids)
     if dense is not None:
         return dense
-    people_ids, offence_ids = people_ids.rechunk(), offence_ids.rechunk()
-    positions = hashed_positions(people_ids, offence_ids, _hash(people_ids), _hash(offence_ids))
+    positions = hashed_positions(people_ids, offence_ids)
     if offence_ids.dtype == pl.String:
         unmatched = np.flatnonzero(positions < 0)
         if len(unmatched):
@@ -311,6 +348,5 @@ def person_positions(people_ids: pl.Series, offence_ids: pl.Series) -> IntArray:
             changed = _values((trimmed != raw).fill_null(False))
             if changed.any():
                 again = trimmed.filter(pl.Series(changed))
-                found = hashed_positions(people_ids, again, _hash(people_ids), _hash(again))
-                positions[unmatched[changed]] = found
+                positions[unmatched[changed]] = hashed_positions(people_ids, again)
     return positions

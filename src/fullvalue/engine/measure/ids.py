@@ -271,8 +271,8 @@ class HashIndex:
                     "offence": rest,
                 }
             )
-            found = offences.join(self.rest, on="person_id", how="inner")
-            positions[_values(found.get_column("offence"))] = _values(found.get_column("row"))
+            joined = offences.join(self.rest, on="person_id", how="inner")
+            positions[_values(joined.get_column("offence"))] = _values(joined.get_column("row"))
         return positions
 
 

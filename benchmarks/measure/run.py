@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,10 @@ DATA = ROOT / "benchmarks" / "data" / "measure"
 RESULTS = ROOT / "benchmarks" / "results"
 PYTHON = sys.executable
 AS_OF = "2021-12-31"
+#: The reoffending part's as-of date, as in issue 15's measurement: the people's index dates
+#: run to 31 December 2019, so a quarter of them have complete follow-up by then.
+REOFFENDING_AS_OF = "2019-12-31"
+PARTS = ("reoffending", "matching-ids", "matching", "coverage")
 TIMEOUT = 300.0
 MEMORY_CAP = 10 * 1024**3
 COVARIATES = "age,sex,ogrs,prior,region"
@@ -120,6 +125,7 @@ def run_process(command: list[str], timeout: float = TIMEOUT, cap: int | None = 
         "returncode": proc.returncode,
         "stdout": stdout,
         "error": stderr.strip().splitlines()[-1][:300] if state != "ok" and stderr.strip() else "",
+        "stderr_tail": stderr.strip()[-600:],
         "load_before": round(load_before, 2),
         "load_after": round(os.getloadavg()[0], 2),
     }
@@ -128,120 +134,235 @@ def run_process(command: list[str], timeout: float = TIMEOUT, cap: int | None = 
 # --- 1. reoffending ---------------------------------------------------------------------------
 
 
-def make_reoffending_data(n_people: int, n_offences: int, seed: int = 2026) -> tuple[Path, Path]:
-    """Seeded people and offences with every kind of excluded offence."""
+ID_KINDS = ("text", "integer")
+FORMATS = ("parquet", "csv")
+CHECK_LETTERS = np.array(list("ABCDEFGHJKLMNPQRTUVWXYZ"))
+
+
+def pnc_ids(count: int, rng: np.random.Generator) -> pl.Series:
+    """Distinct ids in the form of Police National Computer ids, e.g. ``2019/0123456A``.
+
+    The year of first arrest (1990-2019), a slash, a seven-digit serial number with its leading
+    zeros and a check letter (here computed from the year and serial, not by the PNC's own
+    rule). Distinct serials make distinct ids.
+    """
+    years = rng.integers(1990, 2020, count)
+    serials = rng.choice(10_000_000, size=count, replace=False)
+    letters = CHECK_LETTERS[(years * 7 + serials) % len(CHECK_LETTERS)]
+    frame = pl.DataFrame({"year": years, "serial": serials, "letter": letters})
+    return frame.select(
+        pl.format("{}/{}{}", "year", pl.col("serial").cast(pl.String).str.zfill(7), "letter").alias(
+            "person_id"
+        )
+    ).to_series()
+
+
+def _write(frame: pl.DataFrame, path: Path) -> None:
+    if path.suffix == ".csv":
+        frame.write_csv(path)
+    else:
+        frame.write_parquet(path)
+
+
+def make_reoffending_data(n_people: int, n_offences: int, seed: int = 2026) -> dict:
+    """Seeded people and offences, with every kind of excluded offence, in four forms.
+
+    The same people and offences are written with text ids (PNC-style, as in real extracts)
+    and with integer ids (0 to n - 1), each as Parquet and as CSV, so every implementation must
+    give the same numbers on all four. 2% of offences belong to people who are not in the
+    people file (their ids appear only in the offences file) and about 1% of the people have no
+    offence (their ids appear only in the people file); rows are in no particular order. A copy
+    of the text people file with one id repeated 500,000 rows later checks that duplicates
+    are refused.
+    """
     folder = DATA / f"reoffending-{n_people}-{n_offences}-{seed}"
-    people_path, offences_path = folder / "people.parquet", folder / "offences.parquet"
-    if people_path.exists() and offences_path.exists():
-        return people_path, offences_path
-    folder.mkdir(parents=True, exist_ok=True)
+    paths = {
+        (kind, fmt): (folder / kind / f"people.{fmt}", folder / kind / f"offences.{fmt}")
+        for kind in ID_KINDS
+        for fmt in FORMATS
+    }
+    duplicates = {fmt: folder / "text" / f"people-duplicate.{fmt}" for fmt in FORMATS}
+    done = folder / "complete"
+    if done.exists():
+        return {"paths": paths, "duplicates": duplicates}
+    for kind in ID_KINDS:
+        (folder / kind).mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     start = np.datetime64("2018-01-01", "D")
     index = rng.integers(0, 730, n_people)
-    pl.DataFrame(
-        {
-            "person_id": np.arange(n_people, dtype=np.int64),
-            "index_date": (start + index.astype("timedelta64[D]")),
-        }
-    ).with_columns(pl.col("index_date").cast(pl.Date)).write_parquet(people_path)
     outsiders = n_people + n_people // 50  # 2% of offences by people not in the cohort
     person = rng.integers(0, outsiders, n_offences)
     base = np.where(person < n_people, index[np.minimum(person, n_people - 1)], 365)
     offence = base + rng.integers(-400, 700, n_offences)
     disposal = offence + rng.geometric(1 / 90, n_offences)
-    pl.DataFrame(
+    breach = rng.random(n_offences) < 0.05
+    text = pnc_ids(outsiders, rng)
+    people = pl.DataFrame({"index_date": start + index.astype("timedelta64[D]")}).with_columns(
+        pl.col("index_date").cast(pl.Date)
+    )
+    offences = pl.DataFrame(
         {
-            "person_id": person.astype(np.int64),
             "offence_date": start + offence.astype("timedelta64[D]"),
             "disposal_date": start + disposal.astype("timedelta64[D]"),
-            "breach": rng.random(n_offences) < 0.05,
+            "breach": breach,
         }
-    ).with_columns(pl.col("offence_date", "disposal_date").cast(pl.Date)).write_parquet(
-        offences_path
-    )
-    return people_path, offences_path
+    ).with_columns(pl.col("offence_date", "disposal_date").cast(pl.Date))
+    for kind in ID_KINDS:
+        ids = text if kind == "text" else pl.Series("person_id", np.arange(outsiders))
+        ids = ids.alias("person_id")
+        kind_people = pl.concat([ids.head(n_people).to_frame(), people], how="horizontal")
+        kind_offences = pl.concat([ids.gather(person).to_frame(), offences], how="horizontal")
+        for fmt in FORMATS:
+            people_path, offences_path = paths[(kind, fmt)]
+            _write(kind_people, people_path)
+            _write(kind_offences, offences_path)
+            if kind == "text":
+                twice = kind_people.with_columns(
+                    pl.when(pl.int_range(pl.len()) == n_people // 2 + 17)
+                    .then(pl.lit(ids[17]))
+                    .otherwise(pl.col("person_id"))
+                    .alias("person_id")
+                )
+                _write(twice, duplicates[fmt])
+    done.write_text("")
+    return {"paths": paths, "duplicates": duplicates}
 
 
 def _core(result: dict) -> dict:
     keys = ("people", "reoffenders", "reoffences", "median_days_to_first", "incomplete_follow_up")
-    return {
+    core = {
         "cohorts": [{"cohort": c["cohort"], **{k: c[k] for k in keys}} for c in result["cohorts"]],
         "total": {k: result["total"][k] for k in keys},
     }
+    if "excluded_offences" in result:
+        core["excluded_offences"] = result["excluded_offences"]
+        core["counted_offences"] = result["counted_offences"]
+    return core
+
+
+REOFFENDING_PEERS = {
+    "polars query": "reoffending_polars.py",
+    "polars query with exclusions": "reoffending_polars_exclusions.py",
+    "duckdb query": "reoffending_duckdb.py",
+    "pandas script": "reoffending_pandas.py",
+}
+
+
+def _summary(results: list[dict]) -> dict:
+    ok = [r for r in results if r["status"] == "ok"]
+    return {
+        "status": "ok" if ok and len(ok) == len(results) else results[-1]["status"],
+        "median_seconds": statistics.median(r["seconds"] for r in ok) if ok else None,
+        "all_seconds": [r["seconds"] for r in results],
+        "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in ok) if ok else None,
+        "all_cpu_seconds": [r["cpu_seconds"] for r in results],
+        "peak_mb": max(r["peak_mb"] for r in results),
+        "load": [r["load_before"] for r in results],
+        "error": results[-1]["error"],
+    }
+
+
+def check_duplicates(ours: list[str], data: dict, offences: Path) -> dict:
+    """Run ours on a people file with one id twice: it must refuse, naming the rows."""
+    out = {}
+    for fmt, people in data["duplicates"].items():
+        result = run_process([*ours, "reoffending", str(people), str(offences), "--as-of", AS_OF])
+        stderr = result["stderr_tail"]
+        out[fmt] = {
+            "status": result["status"],
+            "returncode": result["returncode"],
+            "seconds": result["seconds"],
+            "message": result["stderr_tail"],
+            "refused_naming_rows": result["returncode"] == 2 and "appears more than once" in stderr,
+        }
+    return out
 
 
 def bench_reoffending(
-    script: list[str] | None, n_people: int, n_offences: int, repeats: int
+    script: list[str] | None, n_people: int, n_offences: int, repeats: int, as_of: str
 ) -> dict:
-    people, offences = make_reoffending_data(n_people, n_offences)
-    ours = ["reoffending", str(people), str(offences), "--as-of", AS_OF, "--format", "json"]
-    commands = {
-        "fullvalue reoffending": [*MODULE, *ours],
-        **({"fullvalue reoffending (console script)": [*script, *ours]} if script else {}),
-        "pandas script": [
-            PYTHON,
-            str(PEERS / "reoffending_pandas.py"),
-            str(people),
-            str(offences),
-            AS_OF,
-        ],
-        "polars query": [
-            PYTHON,
-            str(PEERS / "reoffending_polars.py"),
-            str(people),
-            str(offences),
-            AS_OF,
-        ],
-        "duckdb query": [
-            PYTHON,
-            str(PEERS / "reoffending_duckdb.py"),
-            str(people),
-            str(offences),
-            AS_OF,
-        ],
-    }
-    runs: dict[str, list[dict]] = {name: [] for name in commands}
+    """Ours and every peer on each id kind and format, all taking turns, ``repeats`` rounds."""
+    data = make_reoffending_data(n_people, n_offences)
+    ours = script or MODULE
+    commands: dict[tuple[str, str, str], list[str]] = {}
+    for (kind, fmt), (people, offences) in data["paths"].items():
+        args = [str(people), str(offences)]
+        commands[(kind, fmt, "fullvalue reoffending")] = [
+            *ours, "reoffending", *args, "--as-of", as_of, "--format", "json"
+        ]  # fmt: skip
+        for name, peer in REOFFENDING_PEERS.items():
+            commands[(kind, fmt, name)] = [PYTHON, str(PEERS / peer), *args, as_of]
+    runs: dict[tuple[str, str, str], list[dict]] = {key: [] for key in commands}
     for command in commands.values():
         run_process(command)
     for repeat in range(repeats):
-        for name, command in commands.items():
+        for key, command in commands.items():
             result = run_process(command)
             print(
-                f"  reoffending {name} #{repeat + 1}: {result['status']} {result['seconds']}s "
-                f"{result['peak_mb']} MB",
+                f"  reoffending {' / '.join(key)} #{repeat + 1}: {result['status']} "
+                f"{result['seconds']}s {result['cpu_seconds']} CPU s {result['peak_mb']} MB",
                 flush=True,
             )
-            runs[name].append(result)
-    summary = {}
+            runs[key].append(result)
     reference = None
-    for name, results in runs.items():
+    entries = []
+    for key, results in runs.items():
+        kind, fmt, name = key
         ok = [r for r in results if r["status"] == "ok"]
         numbers = _core(json.loads(ok[0]["stdout"])) if ok else None
-        if name == "fullvalue reoffending":
+        if (kind, fmt, name) == ("text", "parquet", "fullvalue reoffending"):
             reference = numbers
-        summary[name] = {
-            "status": "ok" if len(ok) == len(results) else results[-1]["status"],
-            "median_seconds": statistics.median(r["seconds"] for r in ok) if ok else None,
-            "all_seconds": [r["seconds"] for r in results],
-            "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in ok) if ok else None,
-            "peak_mb": max(r["peak_mb"] for r in results),
-            "load": [r["load_before"] for r in results],
-            "numbers": numbers,
-        }
-    for entry in summary.values():
-        entry["identical_to_fullvalue"] = entry.pop("numbers") == reference
-    return {"people": n_people, "offences": n_offences, "repeats": repeats, "results": summary}
+        entries.append({"ids": kind, "format": fmt, "implementation": name, **_summary(results),
+                        "numbers": numbers})  # fmt: skip
+    for entry in entries:
+        numbers = entry.pop("numbers")
+        if numbers is None or reference is None:
+            entry["identical_numbers"] = False
+            continue
+        same = numbers["cohorts"] == reference["cohorts"] and numbers["total"] == reference["total"]
+        if "excluded_offences" in numbers:
+            same = same and all(
+                numbers[k] == reference[k] for k in ("excluded_offences", "counted_offences")
+            )
+        entry["identical_numbers"] = same
+    text_parquet = data["paths"][("text", "parquet")][1]
+    return {
+        "people": n_people,
+        "offences": n_offences,
+        "as_of": as_of,
+        "repeats": repeats,
+        "results": entries,
+        "reference_total": reference["total"] if reference else None,
+        "duplicates_refused": check_duplicates(ours, data, text_parquet),
+    }
 
 
 # --- 2. matching ------------------------------------------------------------------------------
 
 
 def make_matching_data(n_treated: int, n_pool: int, seed: int = 2026) -> dict:
+    """Seeded people (with covariates) and offences, and the peers' analysis file.
+
+    Written with integer ids as Parquet (``people``, ``offences``, ``analysis``, as before), and
+    for the id-kind comparison with text (PNC-style) and integer ids, each as Parquet and CSV
+    (``forms[(kind, format)]``); the analysis file, which the peers read, has the outcome
+    precomputed and comes in both formats.
+    """
     folder = DATA / f"matching-{n_treated}-{n_pool}-{seed}"
     paths = {n: folder / f"{n}.parquet" for n in ("people", "offences", "analysis")}
+    forms = {
+        (kind, fmt): {
+            "people": str(folder / kind / f"people.{fmt}"),
+            "offences": str(folder / kind / f"offences.{fmt}"),
+            "analysis": str(folder / f"analysis.{fmt}"),
+        }
+        for kind in ID_KINDS
+        for fmt in FORMATS
+    }
     meta = folder / "truth.json"
-    if all(p.exists() for p in paths.values()) and meta.exists():
-        return {**{k: str(v) for k, v in paths.items()}, **json.loads(meta.read_text())}
+    result = {**{k: str(v) for k, v in paths.items()}, "forms": forms}
+    if meta.exists() and (folder / "forms-complete").exists():
+        return {**result, **json.loads(meta.read_text())}
     folder.mkdir(parents=True, exist_ok=True)
     cohort = synthetic_cohort(n_treated, n_pool, seed=seed)
     cohort.people.write_parquet(paths["people"])
@@ -253,9 +374,22 @@ def make_matching_data(n_treated: int, n_pool: int, seed: int = 2026) -> dict:
         outcomes["complete"]
     )
     analysis.write_parquet(paths["analysis"])
+    analysis.write_csv(folder / "analysis.csv")
+    everyone = int(cohort.offences.get_column("person_id").max()) + 1
+    text = pnc_ids(everyone, np.random.default_rng(seed + 1))
+    for kind in ID_KINDS:
+        (folder / kind).mkdir(exist_ok=True)
+        people, offences = cohort.people, cohort.offences
+        if kind == "text":
+            people = people.with_columns(text.gather(people.get_column("person_id")))
+            offences = offences.with_columns(text.gather(offences.get_column("person_id")))
+        for fmt in FORMATS:
+            _write(people, Path(forms[(kind, fmt)]["people"]))
+            _write(offences, Path(forms[(kind, fmt)]["offences"]))
     truth = {"true_binary": cohort.true_binary, "true_frequency": cohort.true_frequency}
     meta.write_text(json.dumps(truth))
-    return {**{k: str(v) for k, v in paths.items()}, **truth}
+    (folder / "forms-complete").write_text("")
+    return {**result, **truth}
 
 
 PEER_SCRIPTS = {
@@ -277,6 +411,7 @@ def _matching_entry(runs: list[dict]) -> dict:
         "median_seconds": statistics.median(r["seconds"] for r in ok) if ok else None,
         "all_seconds": [r["seconds"] for r in runs],
         "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in ok) if ok else None,
+        "all_cpu_seconds": [r["cpu_seconds"] for r in runs],
         "peak_mb": max(r["peak_mb"] for r in runs),
         "load": [r["load_before"] for r in runs],
         "estimate": binary.get("difference"),
@@ -358,6 +493,56 @@ def bench_matching(
                 given_up[name] = f"{entry[name]['status']} at {n_treated} x {n_pool}"
         out.append(entry)
     return out
+
+
+def bench_matching_ids(
+    script: list[str] | None, size: tuple[int, int], repeats: int, peers: list[str]
+) -> dict:
+    """``fullvalue compare`` on text and integer ids, Parquet and CSV, against the named peers.
+
+    Every command takes its turn in each round; the peers read the analysis file in the same
+    format as ours reads the people and offences files.
+    """
+    n_treated, n_pool = size
+    data = make_matching_data(n_treated, n_pool)
+    ours = script or MODULE
+    commands: dict[tuple[str, str, str], list[str]] = {}
+    for (kind, fmt), form in data["forms"].items():
+        commands[(kind, fmt, "fullvalue compare")] = [
+            *ours, "compare", form["people"], form["offences"], "--treated", "treated",
+            "--covariates", COVARIATES, "--as-of", AS_OF, "--format", "json",
+        ]  # fmt: skip
+        for name in peers:
+            if kind == "integer":  # the peers read the analysis file: ids make no difference
+                commands[(kind, fmt, name)] = [
+                    PYTHON, str(PEERS / PEER_SCRIPTS[name]), form["analysis"]
+                ]  # fmt: skip
+    runs: dict[tuple[str, str, str], list[dict]] = {key: [] for key in commands}
+    for command in commands.values():
+        run_process(command, cap=MEMORY_CAP)
+    for repeat in range(repeats):
+        for key, command in commands.items():
+            result = run_process(command, cap=MEMORY_CAP)
+            runs[key].append(result)
+            print(
+                f"  compare {' / '.join(key)} {n_treated}x{n_pool} #{repeat + 1}: "
+                f"{result['status']} {result['seconds']}s {result['cpu_seconds']} CPU s "
+                f"{result['peak_mb']} MB {result['error'][:80]}",
+                flush=True,
+            )
+    entries = []
+    for (kind, fmt, name), results in runs.items():
+        entry = {"ids": kind if name == "fullvalue compare" else "-", "format": fmt}
+        entries.append({**entry, "implementation": name, **_matching_entry(results)})
+    estimates = {e["estimate"] for e in entries if e["implementation"] == "fullvalue compare"}
+    return {
+        "treated": n_treated,
+        "pool": n_pool,
+        "true_binary": data["true_binary"],
+        "repeats": repeats,
+        "results": entries,
+        "ours_identical_across_forms": len(estimates) == 1,
+    }
 
 
 # --- 3. coverage ------------------------------------------------------------------------------
@@ -462,6 +647,16 @@ def monte_carlo(
 # --- report -----------------------------------------------------------------------------------
 
 
+def _ratio(value: float | None, base: float | None) -> str:
+    return f"{value / base:.2f}x" if value and base else "-"
+
+
+def _part_when(part: dict) -> str:
+    if "started" not in part:
+        return "run as part of the whole"
+    return f"run {part['started']}, load average {part['load_start']} to {part['load_end']}"
+
+
 def markdown(report: dict) -> str:
     lines = [
         f"Run {report['started']} on {report['machine']}; load average at start "
@@ -480,19 +675,64 @@ def markdown(report: dict) -> str:
     if reo:
         lines += [
             f"**Proven reoffending**, {reo['people']:,} people x {reo['offences']:,} offences, "
-            f"median of {reo['repeats']} runs:",
+            f"as of {reo['as_of']}, median of {reo['repeats']} runs taking turns "
+            f"({_part_when(reo)}). Time / ours is the median wall time over ours on the same "
+            "ids and format; so is CPU / ours.",
             "",
-            "| implementation | median s | all runs s | CPU s | peak MB | identical numbers | "
-            "time / fullvalue |",
-            "|---|---:|---:|---:|---:|---|---:|",
+            "| ids | format | implementation | median s | all runs s | median CPU s | peak MB | "
+            "identical numbers | time / ours | CPU / ours |",
+            "|---|---|---|---:|---:|---:|---:|---|---:|---:|",
         ]
-        ours = reo["results"]["fullvalue reoffending"]["median_seconds"]
-        for name, r in reo["results"].items():
-            ratio = f"{r['median_seconds'] / ours:.2f}x" if ours and r["median_seconds"] else "-"
+        ours = {
+            (r["ids"], r["format"]): r
+            for r in reo["results"]
+            if r["implementation"] == "fullvalue reoffending"
+        }
+        for r in reo["results"]:
+            base = ours[(r["ids"], r["format"])]
             lines.append(
-                f"| {name} | {r['median_seconds']} | {', '.join(map(str, r['all_seconds']))} | "
-                f"{r.get('median_cpu_seconds', '-')} | {r['peak_mb']} | "
-                f"{'yes' if r['identical_to_fullvalue'] else 'NO'} | {ratio} |"
+                f"| {r['ids']} | {r['format']} | {r['implementation']} | {r['median_seconds']} | "
+                f"{', '.join(map(str, r['all_seconds']))} | {r['median_cpu_seconds']} | "
+                f"{r['peak_mb']} | {'yes' if r['identical_numbers'] else 'NO'} | "
+                f"{_ratio(r['median_seconds'], base['median_seconds'])} | "
+                f"{_ratio(r['median_cpu_seconds'], base['median_cpu_seconds'])} |"
+            )
+        lines.append("")
+        for fmt, check in reo.get("duplicates_refused", {}).items():
+            verdict = "refused, naming the rows" if check["refused_naming_rows"] else "NOT refused"
+            message = check["message"].replace("\n", " ")
+            lines.append(f"People file with a duplicate id ({fmt}): {verdict}: `{message}`")
+        lines.append("")
+    ids_part = report.get("matching-ids")
+    if ids_part:
+        lines += [
+            f"**Matching on text and integer ids**, {ids_part['treated']:,} treated x "
+            f"{ids_part['pool']:,} pool, median of {ids_part['repeats']} runs taking turns "
+            f"({_part_when(ids_part)}); the peers read the analysis file (outcome precomputed) "
+            "in the same format, so ids make no difference to them:",
+            "",
+            "| ids | format | implementation | median s | all runs s | median CPU s | peak MB | "
+            "estimate (pp) | peer time / ours (same format, ours on each id kind) |",
+            "|---|---|---|---:|---:|---:|---:|---:|---|",
+        ]
+        ours = {
+            (r["ids"], r["format"]): r
+            for r in ids_part["results"]
+            if r["implementation"] == "fullvalue compare"
+        }
+        for r in ids_part["results"]:
+            est = r.get("estimate")
+            ratios = ""
+            if r["implementation"] != "fullvalue compare":
+                ratios = ", ".join(
+                    f"{kind} {_ratio(r['median_seconds'], mine['median_seconds'])}"
+                    for kind in ID_KINDS
+                    if (mine := ours.get((kind, r["format"])))
+                )
+            lines.append(
+                f"| {r['ids']} | {r['format']} | {r['implementation']} | {r['median_seconds']} | "
+                f"{', '.join(map(str, r['all_seconds']))} | {r['median_cpu_seconds']} | "
+                f"{r['peak_mb']} | {'-' if est is None else f'{est * 100:.2f}'} | {ratios} |"
             )
         lines.append("")
     for entry in report.get("matching", []):
@@ -564,7 +804,15 @@ def markdown(report: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
-    parser.add_argument("--parts", default="reoffending,matching,coverage")
+    parser.add_argument("--parts", default=",".join(PARTS))
+    parser.add_argument(
+        "--as-of", default=REOFFENDING_AS_OF, help="as-of date of the reoffending part"
+    )
+    parser.add_argument(
+        "--id-peers",
+        default="match_sklearn.py",
+        help="peers of the matching-ids part (scripts in peers/, comma-separated)",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--replications", type=int, default=100)
     parser.add_argument("--sizes", type=int, default=3, help="how many matching sizes to run")
@@ -589,10 +837,29 @@ def main() -> None:
         "memory_cap_gib": MEMORY_CAP / 1024**3,
         "timeout_seconds": TIMEOUT,
     }
+
+    def timed(part: str, run: Callable[[], dict]) -> None:
+        started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        load_start = round(os.getloadavg()[0], 2)
+        result = run()
+        if isinstance(result, dict):
+            result.update(
+                started=started, load_start=load_start, load_end=round(os.getloadavg()[0], 2)
+            )
+        report[part] = result
+
     if "reoffending" in parts:
         n_people, n_offences = (100_000, 500_000) if args.quick else (1_000_000, 5_000_000)
         print(f"reoffending {n_people} x {n_offences}", flush=True)
-        report["reoffending"] = bench_reoffending(script, n_people, n_offences, args.repeats)
+        timed(
+            "reoffending",
+            lambda: bench_reoffending(script, n_people, n_offences, args.repeats, args.as_of),
+        )
+    if "matching-ids" in parts:
+        size = (200, 10_000) if args.quick else MATCH_SIZES[-1]
+        print(f"matching on text and integer ids {size}", flush=True)
+        peers = [name for name in PEER_SCRIPTS if PEER_SCRIPTS[name] in args.id_peers.split(",")]
+        timed("matching-ids", lambda: bench_matching_ids(script, size, args.repeats, peers))
     if "matching" in parts:
         sizes = [(200, 10_000)] if args.quick else MATCH_SIZES[: args.sizes]
         print(f"matching {sizes}", flush=True)
@@ -611,11 +878,11 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = "-quick" if args.quick else ""
     previous = RESULTS / f"measure{suffix}.json"
-    if previous.exists() and parts != {"reoffending", "matching", "coverage"}:
+    if previous.exists() and parts != set(PARTS):
         # A partial run keeps the other parts' results from the last run, each with its own
         # start time and load.
         kept = json.loads(previous.read_text())
-        for part in {"reoffending", "matching", "coverage"} - parts:
+        for part in set(PARTS) - parts:
             if part in kept:
                 report[part] = kept[part]
                 report.setdefault("kept_from_earlier_run", {})[part] = kept.get("started")

@@ -1,4 +1,4 @@
-"""The proven-reoffending measure as one DuckDB query over the Parquet files."""
+"""The proven-reoffending measures as one DuckDB query over the Parquet or CSV files."""
 
 import json
 import sys
@@ -6,19 +6,20 @@ import sys
 import duckdb
 
 people_path, offences_path, as_of = sys.argv[1], sys.argv[2], sys.argv[3]
+reader = "read_csv" if people_path.endswith(".csv") else "read_parquet"
 query = f"""
 WITH people AS (
     SELECT person_id, index_date,
            CAST(index_date + INTERVAL 12 MONTH AS DATE) AS follow_end,
            CAST(index_date + INTERVAL 12 MONTH + INTERVAL 6 MONTH AS DATE) AS wait_end
-    FROM read_parquet('{people_path}')
+    FROM {reader}('{people_path}')
 ), flagged AS (
     SELECT *, wait_end <= DATE '{as_of}' AS complete,
            year(index_date) || 'Q' || quarter(index_date) AS cohort
     FROM people
 ), counted AS (
     SELECT o.person_id, count(*) AS reoffences, min(o.offence_date) AS first
-    FROM read_parquet('{offences_path}') o JOIN flagged p USING (person_id)
+    FROM {reader}('{offences_path}') o JOIN flagged p USING (person_id)
     WHERE p.complete AND NOT o.breach AND o.offence_date > p.index_date
       AND o.offence_date <= p.follow_end AND o.disposal_date <= p.wait_end
     GROUP BY o.person_id

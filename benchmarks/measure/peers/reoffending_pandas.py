@@ -6,8 +6,12 @@ import sys
 import pandas as pd
 
 people_path, offences_path, as_of = sys.argv[1], sys.argv[2], pd.Timestamp(sys.argv[3])
-people = pd.read_parquet(people_path, columns=["person_id", "index_date"])
-offences = pd.read_parquet(offences_path)
+if people_path.endswith(".csv"):
+    people = pd.read_csv(people_path, usecols=["person_id", "index_date"])
+    offences = pd.read_csv(offences_path)
+else:
+    people = pd.read_parquet(people_path, columns=["person_id", "index_date"])
+    offences = pd.read_parquet(offences_path)
 people["index_date"] = pd.to_datetime(people["index_date"])
 offences["offence_date"] = pd.to_datetime(offences["offence_date"])
 offences["disposal_date"] = pd.to_datetime(offences["disposal_date"])

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from fullvalue.engine.measure.ids import duplicate_positions, normalise_ids
 from fullvalue.errors import FullvalueError, Problem
 
 PEOPLE_COLUMNS = ("person_id", "index_date")
@@ -128,12 +129,19 @@ def read_table(
     optional : sequence of str
         Columns read when present.
     text_columns : sequence of str
-        CSV columns read as text (dates and identifiers), parsed and checked afterwards.
+        CSV columns kept as text (dates and identifiers), parsed and checked afterwards.
 
     Returns
     -------
     Table
         The frame (columns in the order asked for) with its source name and first row number.
+
+    Notes
+    -----
+    A CSV file is read by Polars' multi-threaded reader with every column as text, which is
+    its fastest mode: asking it to infer types from the whole file (to be sure of them) makes it
+    several times slower, as it tries every value against each type's pattern one by one. The
+    other columns' types are then decided a column at a time by :func:`infer_column`.
 
     """
     path = Path(path)
@@ -148,14 +156,10 @@ def read_table(
             frame = pl.read_parquet(path, columns=wanted)
             first_row = 1
         else:
-            overrides = {c: pl.String for c in wanted if c in text_columns}
-            frame = pl.read_csv(
-                path,
-                columns=wanted,
-                schema_overrides=overrides,
-                infer_schema_length=None,
+            frame = pl.read_csv(path, columns=wanted, infer_schema=False).select(wanted)
+            frame = frame.with_columns(
+                infer_column(frame.get_column(c)) for c in wanted if c not in text_columns
             )
-            frame = frame.select(wanted)
             first_row = 2
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise FullvalueError(f"{source}: cannot read the file ({exc}).", "unreadable-file") from exc
@@ -196,11 +200,54 @@ def _positions(mask: pl.Series) -> list[int]:
     return mask.arg_true().to_list() if mask.any() else []
 
 
+def infer_column(text: pl.Series) -> pl.Series:
+    """Return a CSV column as whole numbers, numbers or true/false when every value reads so.
+
+    Empty cells are missing and do not decide the type; a column with no values stays text.
+
+    Examples
+    --------
+    >>> infer_column(pl.Series("age", ["31", None, "+4"])).to_list()
+    [31, None, 4]
+    >>> infer_column(pl.Series("ogrs", ["0.5", "1e-3"])).to_list()
+    [0.5, 0.001]
+    >>> infer_column(pl.Series("treated", ["TRUE", "false"])).to_list()
+    [True, False]
+    >>> infer_column(pl.Series("region", ["North", "1"])).dtype
+    String
+
+    """
+    missing = text.null_count()
+    if missing == text.len():
+        return text
+    whole = text.str.to_integer(strict=False)
+    if whole.null_count() == missing:
+        return whole
+    number = text.cast(pl.Float64, strict=False)
+    if number.null_count() == missing:
+        return number
+    lower = text.str.to_lowercase()
+    flags = lower.is_in(["true", "false"])
+    if int(flags.sum()) == text.len() - missing:
+        return (lower == "true").alias(text.name)
+    return text
+
+
+def _exact_dates(text: pl.Series, formats: Sequence[str]) -> pl.Series:
+    """Parse text as the first of ``formats`` it matches (null when none does)."""
+    parsed = text.str.to_date(formats[0], strict=False)
+    for fmt in formats[1:]:
+        parsed = parsed.fill_null(text.str.to_date(fmt, strict=False))
+    return parsed
+
+
 def parse_dates(table: Table, column: str, problems: list[Problem]) -> pl.Series:
     """Return a column as dates, adding a problem for missing or unparseable values.
 
-    Text is read as ISO ``YYYY-MM-DD`` or UK ``DD/MM/YYYY``; Parquet ``Date`` and ``Datetime``
-    columns are used as they are (a datetime's date part).
+    Text is read as ISO ``YYYY-MM-DD`` or UK ``DD/MM/YYYY``, with any spaces around it; Parquet
+    ``Date`` and ``Datetime`` columns are used as they are (a datetime's date part). Text is
+    first read as ISO dates exactly as written; only the values that are not (usually none) are
+    trimmed and tried in both forms, so the common extract is parsed in one pass.
     """
     raw = table.frame.get_column(column)
     if raw.dtype == pl.Date:
@@ -208,10 +255,11 @@ def parse_dates(table: Table, column: str, problems: list[Problem]) -> pl.Series
     elif isinstance(raw.dtype, pl.Datetime):
         parsed = raw.dt.date()
     elif raw.dtype == pl.String:
-        text = raw.str.strip_chars()
-        parsed = text.str.to_date("%Y-%m-%d", strict=False).fill_null(
-            text.str.to_date("%d/%m/%Y", strict=False)
-        )
+        parsed = raw.str.to_date("%Y-%m-%d", strict=False)
+        others = _positions(parsed.is_null() & raw.is_not_null())
+        if others:
+            retried = _exact_dates(raw.gather(others).str.strip_chars(), ("%Y-%m-%d", "%d/%m/%Y"))
+            parsed = parsed.scatter(others, retried)
     else:
         problems.append(table.problem([], column, f"holds {raw.dtype}, not dates"))
         return pl.Series(column, [None] * len(raw), dtype=pl.Date)
@@ -232,7 +280,9 @@ def parse_dates(table: Table, column: str, problems: list[Problem]) -> pl.Series
 def parse_flag(table: Table, column: str, problems: list[Problem]) -> pl.Series:
     """Return a true/false column as booleans; empty cells count as false.
 
-    Accepted: booleans, 0/1, and (any case) true/false, t/f, yes/no, y/n, 1/0.
+    Accepted: booleans, 0/1, and (any case, spaces around allowed) true/false, t/f, yes/no, y/n,
+    1/0. Text exactly ``true`` or ``false`` (the usual export) is read in one comparison; only
+    other values are trimmed and looked up.
     """
     raw = table.frame.get_column(column)
     if raw.dtype == pl.Boolean:
@@ -241,42 +291,24 @@ def parse_flag(table: Table, column: str, problems: list[Problem]) -> pl.Series:
         bad = _positions(raw.is_not_null() & ~raw.is_in([0, 1]))
         flags = raw.fill_null(0) == 1
     else:
-        text = raw.cast(pl.String).str.strip_chars().str.to_lowercase().fill_null("")
-        flags = text.is_in(list(TRUE_WORDS))
-        bad = _positions(~flags & ~text.is_in(list(FALSE_WORDS)))
+        text = raw.cast(pl.String)
+        flags = (text == "true").fill_null(False)
+        others = _positions(~flags & (text != "false").fill_null(False))
+        bad = []
+        if others:
+            words = text.gather(others).str.strip_chars().str.to_lowercase()
+            yes = words.is_in(list(TRUE_WORDS))
+            flags = flags.scatter(others, yes)
+            unknown = _positions(~yes & ~words.is_in(list(FALSE_WORDS)))
+            bad = [others[i] for i in unknown]
     if bad:
         example = raw[bad[0]]
         problems.append(table.problem(bad, column, f"cannot read {example!r} as true or false"))
     return flags.alias(column)
 
 
-def _duplicate_positions(ids: pl.Series) -> list[int]:
-    """Return the positions of ids that occur more than once (missing ids aside).
-
-    Small non-negative integer ids (the usual extract) are counted with one ``bincount``, several
-    times faster than Polars' hashing, and usually found all distinct at once; any other ids use
-    ``Series.is_duplicated``.
-
-    Examples
-    --------
-    >>> _duplicate_positions(pl.Series([3, 1, 3]))
-    [0, 2]
-    >>> _duplicate_positions(pl.Series(["a", None, "b", None]))
-    []
-
-    """
-    if ids.dtype.is_integer() and ids.len() and ids.null_count() == 0:
-        values = to_numpy(ids)
-        if values.min() >= 0 and values.max() < 4 * len(values):
-            counts = np.bincount(values)
-            if counts.max() <= 1:
-                return []
-            return np.flatnonzero(counts[values] > 1).tolist()
-    return _positions(ids.is_duplicated() & ids.is_not_null())
-
-
-def _check_ids(table: Table, problems: list[Problem]) -> pl.Series:
-    ids = table.frame.get_column("person_id")
+def _check_ids(table: Table, problems: list[Problem], ids: pl.Series | None = None) -> pl.Series:
+    ids = table.frame.get_column("person_id") if ids is None else ids
     missing = _positions(ids.is_null())
     if missing:
         problems.append(table.problem(missing, "person_id", "person_id is missing"))
@@ -285,6 +317,10 @@ def _check_ids(table: Table, problems: list[Problem]) -> pl.Series:
 
 def check_people(table: Table, extra: Sequence[str] = ()) -> Table:
     """Check a people table: ids present and unique, index dates readable.
+
+    Ids are normalised as :mod:`fullvalue.engine.measure.ids` describes (text trimmed of the
+    whitespace around it, so ``' A1'`` and ``'A1'`` are the same person and an id of spaces is
+    missing) before they are checked, and kept normalised.
 
     Parameters
     ----------
@@ -305,8 +341,8 @@ def check_people(table: Table, extra: Sequence[str] = ()) -> Table:
 
     """
     problems: list[Problem] = []
-    ids = _check_ids(table, problems)
-    duplicated = _duplicate_positions(ids)
+    ids = _check_ids(table, problems, normalise_ids(table.frame.get_column("person_id")))
+    duplicated = duplicate_positions(ids)
     if duplicated:
         example = ids[duplicated[0]]
         problems.append(
@@ -319,8 +355,7 @@ def check_people(table: Table, extra: Sequence[str] = ()) -> Table:
         raise FullvalueError.from_problems(
             f"{table.source}: the people table has errors.", problems
         )
-    frame = table.frame.select(pl.col("person_id"), *(c for c in extra if c != "person_id"))
-    frame = frame.with_columns(index_date)
+    frame = table.frame.with_columns(ids, index_date)
     order = ["person_id", "index_date", *(c for c in extra if c not in PEOPLE_COLUMNS)]
     return Table(frame=frame.select(order), source=table.source, first_row=table.first_row)
 

@@ -24,7 +24,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from fullvalue.engine.measure.blocks import in_blocks
 from fullvalue.engine.measure.dates import add_months_days, to_days
+from fullvalue.engine.measure.ids import person_positions
 from fullvalue.engine.measure.io import to_numpy
 from fullvalue.errors import FullvalueError, Problem
 
@@ -188,82 +190,100 @@ class _Windows:
 
     The arrays are 32-bit: gathering from them for millions of offences is several times faster
     than from 64-bit arrays, which are twice the size and fall out of the processor's cache.
+    ``state`` has one more entry than there are people: each person's follow-up, complete
+    (:data:`_COMPLETE`) or not (:data:`_INCOMPLETE`), then :data:`_ABSENT` for row -1, the row
+    of an offence whose person is not in the table.
     """
 
     index: np.ndarray
     follow_up_end: np.ndarray
     waiting_end: np.ndarray
-    as_of: int
+    state: np.ndarray
+
+
+_ABSENT, _INCOMPLETE, _COMPLETE = 0, 1, 2
 
 
 def _date_series(name: str, days: np.ndarray) -> pl.Series:
     return pl.Series(name, days.astype(np.int32, copy=False)).cast(pl.Date)
 
 
-def _aligned_ids(people: pl.DataFrame, offences: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Give both tables' ``person_id`` the same type (text when they differ)."""
-    left, right = people.schema["person_id"], offences.schema["person_id"]
-    if left == right:
-        return people, offences
-    cast = pl.col("person_id").cast(pl.String)
-    return people.with_columns(cast), offences.with_columns(cast)
-
-
 # Each offence is tested against the exclusion reasons in order and counted under the first that
-# applies; an offence that passes every test is a proven reoffence. Two implementations give the
-# same counts: a direct index when person ids are small non-negative integers (the usual case
-# for an extract, and several times faster), and a hash join otherwise.
-
-
-def _dense_positions(people_ids: pl.Series, offence_ids: pl.Series) -> np.ndarray | None:
-    """Each offence's row in the people table (-1 when absent), for small integer ids."""
-    if not (people_ids.dtype.is_integer() and offence_ids.dtype.is_integer()):
-        return None
-    if people_ids.len() == 0 or offence_ids.len() == 0 or people_ids.len() >= 2**31 - 1:
-        return None
-    person, offender = to_numpy(people_ids), to_numpy(offence_ids)
-    low = min(int(person.min()), int(offender.min()))
-    high = max(int(person.max()), int(offender.max()))
-    if low < 0 or high >= 4 * (len(person) + len(offender)):
-        return None
-    lookup = np.full(high + 1, -1, dtype=np.int32)
-    lookup[person] = np.arange(len(person), dtype=np.int32)
-    return lookup[offender]
+# applies; an offence that passes every test is a proven reoffence. Whatever the ids, each offence
+# is first given its person's row (fullvalue.engine.measure.ids), and the tests and counts are
+# then made by direct index, on blocks of offences in parallel (fullvalue.engine.measure.blocks).
 
 
 def _days(series: pl.Series) -> np.ndarray:
     return to_numpy(series.cast(pl.Int32))
 
 
+def _test_block(
+    windows: _Windows,
+    offence: np.ndarray,
+    disposal: np.ndarray,
+    breach: np.ndarray,
+    positions: np.ndarray,
+) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """Count one block's offences under each exclusion reason; return the counted ones.
+
+    Returns the count under each of :data:`EXCLUSION_REASONS`, then the rows of the people
+    whose proven reoffences these are and the offences' days, one per proven reoffence.
+    """
+    # Gathers by a native-size index are several times faster than by the int32 positions;
+    # row -1 (not in the table) reads the last entry of ``state``, so needs no shifting.
+    rows = positions.astype(np.intp)
+    state = np.take(windows.state, rows)
+    absent = int(np.count_nonzero(state == _ABSENT))
+    incomplete = int(np.count_nonzero(state == _INCOMPLETE))
+    complete = len(positions) - absent - incomplete
+    if 2 * complete > len(positions):
+        # Most offences' people have complete follow-up: test every offence rather than copy
+        # most of them. Row -1 reads the last person's dates, which ``passed`` then ignores.
+        passed = state == _COMPLETE
+    else:
+        kept = np.flatnonzero(state == _COMPLETE)
+        passed = np.ones(complete, dtype=bool)
+        rows, offence, disposal, breach = rows[kept], offence[kept], disposal[kept], breach[kept]
+    # For each later reason, the offences that pass its test (in the order of EXCLUSION_REASONS).
+    checks = [
+        lambda: ~breach,
+        lambda: offence > np.take(windows.index, rows),
+        lambda: offence <= np.take(windows.follow_up_end, rows),
+        lambda: disposal <= np.take(windows.waiting_end, rows),
+    ]
+    counts = [absent, incomplete]
+    remaining = complete
+    for check in checks:
+        passed &= check()
+        left = int(np.count_nonzero(passed))
+        counts.append(remaining - left)
+        remaining = left
+    return counts, rows[passed], offence[passed]
+
+
 def _count_by_position(
     windows: _Windows, offences: pl.DataFrame, positions: np.ndarray
 ) -> tuple[dict[str, int], pl.DataFrame]:
-    # Gathers by a native-size index are several times faster than by the int32 positions.
-    row = np.maximum(positions, 0, dtype=np.intp)
     offence = _days(offences.get_column("offence_date"))
     disposal = _days(offences.get_column("disposal_date"))
-    waiting_end = np.take(windows.waiting_end, row)
-    # For each reason, the offences that pass its test (in the order of EXCLUSION_REASONS).
-    checks = [
-        positions >= 0,
-        waiting_end <= windows.as_of,
-        ~to_numpy(offences.get_column("breach")),
-        offence > np.take(windows.index, row),
-        offence <= np.take(windows.follow_up_end, row),
-        disposal <= waiting_end,
-    ]
-    excluded = {}
-    passed = np.ones(len(positions), dtype=bool)
-    remaining = len(positions)
-    for name, check in zip(EXCLUSION_REASONS, checks, strict=True):
-        passed &= check
-        left = int(np.count_nonzero(passed))
-        excluded[name], remaining = remaining - left, left
-    counted_rows = row[passed]
+    breach = to_numpy(offences.get_column("breach"))
+
+    def test(start: int, stop: int) -> tuple[list[int], np.ndarray, np.ndarray]:
+        block = slice(start, stop)
+        return _test_block(
+            windows, offence[block], disposal[block], breach[block], positions[block]
+        )
+
+    results = in_blocks(test, len(positions))
+    totals = np.sum([counts for counts, _, _ in results], axis=0).tolist()
+    excluded = dict(zip(EXCLUSION_REASONS, totals, strict=True))
+    counted_rows = np.concatenate([rows for _, rows, _ in results])
+    counted_days = np.concatenate([days for _, _, days in results])
     people = len(windows.index)
     reoffences = np.bincount(counted_rows, minlength=people)
     first = np.full(people, np.iinfo(np.int32).max, dtype=np.int32)
-    np.minimum.at(first, counted_rows, offence[passed])
+    np.minimum.at(first, counted_rows, counted_days)
     aligned = pl.DataFrame(
         {
             "reoffences": reoffences.astype(np.int64, copy=False),
@@ -271,48 +291,6 @@ def _count_by_position(
         }
     ).with_columns(pl.when(pl.col("reoffences") > 0).then(pl.col("days_to_first").cast(pl.Int64)))
     return excluded, aligned
-
-
-def _count_by_join(
-    windows: pl.DataFrame, offences: pl.DataFrame
-) -> tuple[dict[str, int], pl.DataFrame]:
-    lazy_windows = windows.lazy().select(
-        "person_id", "index_date", "follow_up_end", "waiting_end", "complete"
-    )
-    events = offences.lazy().select("person_id", "offence_date", "disposal_date", "breach")
-    tests = [
-        pl.col("index_date").is_null(),
-        ~pl.col("complete"),
-        pl.col("breach"),
-        pl.col("offence_date") <= pl.col("index_date"),
-        pl.col("offence_date") > pl.col("follow_up_end"),
-        pl.col("disposal_date") > pl.col("waiting_end"),
-    ]
-    sums, passed = [], pl.lit(True)
-    for name, test in zip(EXCLUSION_REASONS, tests, strict=True):
-        sums.append((passed & test.fill_null(True)).sum().alias(name))
-        passed = passed & ~test.fill_null(True)
-    counts_q = events.join(lazy_windows, on="person_id", how="left").select(sums)
-    per_person_q = (
-        events.join(lazy_windows.filter("complete"), on="person_id", how="inner")
-        .filter(~pl.col("breach"))
-        .filter(
-            (pl.col("offence_date") > pl.col("index_date"))
-            & (pl.col("offence_date") <= pl.col("follow_up_end"))
-            & (pl.col("disposal_date") <= pl.col("waiting_end"))
-        )
-        .group_by("person_id")
-        .agg(pl.len().alias("reoffences"), pl.col("offence_date").min().alias("first_offence"))
-    )
-    counts, per_person = pl.collect_all([counts_q, per_person_q])
-    aligned = windows.select("person_id", "index_date").join(
-        per_person, on="person_id", how="left", maintain_order="left"
-    )
-    excluded = {name: int(counts.get_column(name)[0]) for name in EXCLUSION_REASONS}
-    return excluded, aligned.select(
-        pl.col("reoffences").fill_null(0).cast(pl.Int64),
-        (pl.col("first_offence") - pl.col("index_date")).dt.total_days().alias("days_to_first"),
-    )
 
 
 def person_outcomes(
@@ -380,22 +358,20 @@ def person_outcomes(
     """
     definition = definition or Definition()
     as_of = as_of or default_as_of(offences)
-    people, offences = _aligned_ids(people, offences)
     # 32-bit day numbers, like Polars dates: gathers from them are faster (see _Windows).
     index_days = to_numpy(people.get_column("index_date").cast(pl.Int32))
     follow_days = add_months_days(index_days, definition.follow_up_months).astype(np.int32)
     wait_days = add_months_days(follow_days, definition.waiting_months).astype(np.int32)
+    complete = wait_days <= to_days(as_of)
     with_windows = people.with_columns(
         _date_series("follow_up_end", follow_days),
         _date_series("waiting_end", wait_days),
-        pl.Series("complete", wait_days <= to_days(as_of)),
+        pl.Series("complete", complete),
     )
-    positions = _dense_positions(people.get_column("person_id"), offences.get_column("person_id"))
-    if positions is None:
-        excluded, aligned = _count_by_join(with_windows, offences)
-    else:
-        windows = _Windows(index_days, follow_days, wait_days, to_days(as_of))
-        excluded, aligned = _count_by_position(windows, offences, positions)
+    positions = person_positions(people.get_column("person_id"), offences.get_column("person_id"))
+    state = np.append(np.where(complete, _COMPLETE, _INCOMPLETE).astype(np.int8), _ABSENT)
+    windows = _Windows(index_days, follow_days, wait_days, state)
+    excluded, aligned = _count_by_position(windows, offences, positions)
     outcomes = with_windows.hstack(aligned)
     excluded["_counted"] = int(aligned.get_column("reoffences").sum())
     return outcomes, excluded, as_of

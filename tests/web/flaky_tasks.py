@@ -1,6 +1,6 @@
 """A task that fails a set number of times, for the retry tests."""
 
-from fullvalue.web.core.tasks import retrying_task
+from fullvalue.web.kernel.tasks import retrying_task
 
 FAILURES_LEFT = {"n": 0}
 CALLS: list[str] = []

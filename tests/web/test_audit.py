@@ -12,7 +12,7 @@ from fullvalue.domain.roles import Role
 from fullvalue.errors import FullvalueError
 from fullvalue.web.audit.models import AuditEvent
 from fullvalue.web.audit.verify import verify_audit
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.organisations.services import organisation_create, organisation_update
 
 pytestmark = pytest.mark.django_db(transaction=False)

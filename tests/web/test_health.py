@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from fullvalue.web.core import health
+from fullvalue.web.kernel import health
 
 
 @pytest.fixture

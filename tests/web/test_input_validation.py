@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 
 from fullvalue.errors import FullvalueError
 from fullvalue.web.accounts.models import Membership
-from fullvalue.web.core import fields
 from fullvalue.web.delivery.models import Participant
 from fullvalue.web.delivery.services import import_preview, import_run, import_start
+from fullvalue.web.kernel import fields
 from tests.web.cycle import programme_data, tender_data
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ def test_investor_sees_the_contract_they_fund_with_return_and_payments(signed_in
     page = client.get(reverse("investment-list")).content.decode()
     assert investment.contract.title.replace("'", "&#39;") in page
     assert "Expected return" in page and "in 9 of 10 runs" in page and "Paid to you so far" in page
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
 
     row = investments_for(Actor.system("test"))[0]
     assert row.expected is not None and row.expected.p5 <= row.expected.p50 <= row.expected.p95

@@ -148,7 +148,7 @@ def test_exports_in_both_formats(client):
 
 
 def test_audit_page_search_export_and_verify(signed_in, make_member):
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
     from fullvalue.web.organisations.services import organisation_create
 
     organisation_create(
@@ -168,7 +168,7 @@ def test_tasks_page_is_for_admins_only(signed_in, make_member):
 
 
 def test_healthz(client, settings, tmp_path):
-    from fullvalue.web.core import health
+    from fullvalue.web.kernel import health
 
     settings.WORKER_HEARTBEAT_DIR = str(tmp_path)
     health.beat("web-test-1")
@@ -276,7 +276,7 @@ def test_pages_render_with_production_static_storage(client, settings, tmp_path)
 
 def test_directory_export_imports_back_unchanged(signed_in, make_member):
     """What a commissioner downloads can be uploaded again: every row reads as unchanged."""
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
     from fullvalue.web.organisations.imports import organisation_import_preview
     from fullvalue.web.organisations.services import organisation_create
 
@@ -449,7 +449,7 @@ def test_remembered_urls_follow_the_script_prefix():
 def test_service_navigation_escapes_a_plain_string_in_the_slot():
     from django.template import engines
 
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
 
     env = engines["jinja2"].env
     html = env.globals["service_navigation"](env, Actor.anonymous(), None, "<b>x</b>")
@@ -506,7 +506,7 @@ def test_the_directory_download_uses_words_with_codes_in_their_own_columns(clien
 
 
 def test_feedback_is_stored_and_read_by_system_administrators(client, signed_in, make_member):
-    from fullvalue.web.core.models import Feedback
+    from fullvalue.web.kernel.models import Feedback
 
     url = reverse("feedback")
     blank = client.post(url, {"text": "  ", "email": "not-an-email"})

@@ -249,7 +249,7 @@ def test_api_risk_preview_takes_a_design_and_names_missing_figures(client):
 
 
 def test_chart_axis_puts_the_minus_sign_before_the_pound_and_marks_projection():
-    from fullvalue.web.core.charts import band_chart
+    from fullvalue.web.kernel.charts import band_chart
 
     svg = band_chart(
         title="Cash",

@@ -60,7 +60,7 @@ def test_signed_in_sessions_are_refreshed_at_most_once_a_minute(
     from django.contrib.sessions.models import Session
 
     from fullvalue.domain.roles import Role
-    from fullvalue.web.core import sessions
+    from fullvalue.web.kernel import sessions
 
     clock = {"now": 1_900_000_000}
     monkeypatch.setattr(sessions.time, "time", lambda: clock["now"])

@@ -6,11 +6,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from fullvalue.web.core import tables
-from fullvalue.web.core.tables import Limits, UploadOverLimit, UploadTooLarge, read_rows
 from fullvalue.web.delivery import imports
 from fullvalue.web.delivery.models import ImportJob
 from fullvalue.web.delivery.services import import_preview
+from fullvalue.web.kernel import tables
+from fullvalue.web.kernel.tables import Limits, UploadOverLimit, UploadTooLarge, read_rows
 from tests.web.hostile_files import BOMB_ROW, bomb_xlsx, inline_row, xlsx_of_rows
 
 HEADER = inline_row(1, ["case_reference", "referred_on"])

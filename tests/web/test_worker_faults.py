@@ -3,7 +3,7 @@
 Each step runs as its own process against a scratch database (an SQLite file, or a scratch
 PostgreSQL database when the suite runs on PostgreSQL), so the killed worker shares nothing
 with the test. ``FULLVALUE_FAULTS`` makes the worker kill itself at a named checkpoint
-(``fullvalue.web.core.faults``).
+(``fullvalue.web.kernel.faults``).
 """
 
 from __future__ import annotations

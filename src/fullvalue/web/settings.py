@@ -76,7 +76,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
-    "fullvalue.web.core",
+    "fullvalue.web.kernel",
     "fullvalue.web.audit",
     "fullvalue.web.accounts",
     "fullvalue.web.organisations",
@@ -94,15 +94,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "fullvalue.web.core.sessions.SessionRefreshMiddleware",
+    "fullvalue.web.kernel.sessions.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "fullvalue.web.accounts.middleware.ActorMiddleware",
-    "fullvalue.web.core.privacy.NoStoreWhenSignedInMiddleware",
+    "fullvalue.web.kernel.privacy.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "fullvalue.web.core.pages.ErrorPageMiddleware",
+    "fullvalue.web.kernel.pages.ErrorPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -138,7 +138,7 @@ AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
 AUDIT_RETIRED_KEYS = [k for k in os.environ.get("AUDIT_RETIRED_KEYS", "").split(",") if k]
 #: Where signed checkpoints of the audit chain's head are written (web/audit/checkpoints.py).
 AUDIT_CHECKPOINT_DIR = os.environ.get("AUDIT_CHECKPOINT_DIR") or str(VAR_DIR / "audit-checkpoints")
-#: Where task workers write heartbeats that /healthz reads (web/core/health.py); shared by both.
+#: Where task workers write heartbeats that /healthz reads (web/kernel/health.py); shared by both.
 WORKER_HEARTBEAT_DIR = os.environ.get("WORKER_HEARTBEAT_DIR") or str(VAR_DIR / "heartbeats")
 DATABASES = {
     "default": dj_database_url.parse(

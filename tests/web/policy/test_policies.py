@@ -13,9 +13,9 @@ import pytest
 from fullvalue.domain.roles import Role
 from fullvalue.errors import PermissionDenied
 from fullvalue.web.contracts import policy as contracts
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.policy import refusal, require
 from fullvalue.web.delivery import policy as delivery
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.policy import refusal, require
 from fullvalue.web.payruns import policy as payruns
 from fullvalue.web.programmes import policy as programmes
 

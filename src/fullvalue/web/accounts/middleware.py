@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from fullvalue.domain.roles import Role, needs_second_factor
 from fullvalue.web.accounts.models import Membership
 from fullvalue.web.accounts.selectors import memberships_for_user
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 
 SESSION_MEMBERSHIP = "membership_id"
 _LOADED = "_fullvalue_memberships"

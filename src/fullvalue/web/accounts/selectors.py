@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from fullvalue.domain.roles import MAY_INVITE, Role
 from fullvalue.errors import PermissionDenied
 from fullvalue.web.accounts.models import ApiToken, Membership, User
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 
 
 def memberships_for_user(actor: Actor) -> list[Membership]:

@@ -19,7 +19,7 @@ from fullvalue.domain.roles import MAY_INVITE, Role
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.accounts.models import ApiToken, Invitation, Membership, User
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 
 INVITATION_DAYS = 14
 TOKEN_PREFIX = "fv_"

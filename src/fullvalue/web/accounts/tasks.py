@@ -6,7 +6,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
 from fullvalue.web.accounts.models import Invitation
-from fullvalue.web.core.tasks import retrying_task
+from fullvalue.web.kernel.tasks import retrying_task
 
 
 @retrying_task(max_attempts=5)

@@ -26,8 +26,8 @@ from fullvalue.web.accounts import services
 from fullvalue.web.accounts.middleware import SESSION_MEMBERSHIP, user_needs_second_factor
 from fullvalue.web.accounts.models import Membership, User
 from fullvalue.web.accounts.selectors import api_tokens_for, memberships_for_user
-from fullvalue.web.core.forms import FormState
-from fullvalue.web.core.pages import page, signin_required
+from fullvalue.web.kernel.forms import FormState
+from fullvalue.web.kernel.pages import page, signin_required
 from fullvalue.web.tendering.selectors import panel_waiting
 
 PENDING_USER = "pending_user_id"

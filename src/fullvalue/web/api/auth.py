@@ -7,7 +7,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from fullvalue.web.accounts.services import actor_for_token
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 
 
 class TokenAuth(HttpBearer):

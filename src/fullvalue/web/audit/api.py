@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 from fullvalue.domain.roles import Role
 from fullvalue.errors import PermissionDenied
 from fullvalue.web.audit.checkpoints import checkpoints
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 
 router = Router(tags=["audit"])
 

@@ -9,10 +9,10 @@ from markupsafe import Markup
 
 from fullvalue.domain.roles import Role
 from fullvalue.web.audit.selectors import audit_events
-from fullvalue.web.core.panels import render_panel
+from fullvalue.web.kernel.panels import render_panel
 
 if TYPE_CHECKING:
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
 
 #: How many of the latest events the dashboard lists.
 RECENT = 5

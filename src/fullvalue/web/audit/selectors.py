@@ -14,7 +14,7 @@ from django.utils import timezone
 from fullvalue.domain.roles import Role
 from fullvalue.errors import PermissionDenied
 from fullvalue.web.audit.models import AuditEvent, AuditHead
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 
 EXPORT_COLUMNS = (
     "seq",

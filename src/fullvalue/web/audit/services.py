@@ -11,7 +11,7 @@ from django.utils import timezone
 from fullvalue.web.audit.chain import GENESIS, diff, event_digest
 from fullvalue.web.audit.keys import current_key
 from fullvalue.web.audit.models import AuditEvent, AuditHead
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 
 
 def audit_record(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fullvalue.web.core.tasks import retrying_task
+from fullvalue.web.kernel.tasks import retrying_task
 
 
 @retrying_task(max_attempts=3, backoff_seconds=30)

@@ -15,9 +15,9 @@ from fullvalue.web.audit.selectors import (
     readable_events,
 )
 from fullvalue.web.audit.verify import verify_audit
-from fullvalue.web.core.exports import table_response
-from fullvalue.web.core.forms import FormState
-from fullvalue.web.core.pages import page, signin_required
+from fullvalue.web.kernel.exports import table_response
+from fullvalue.web.kernel.forms import FormState
+from fullvalue.web.kernel.pages import page, signin_required
 
 
 @signin_required

@@ -9,13 +9,13 @@ from markupsafe import Markup
 
 from fullvalue.web.contracts import policy
 from fullvalue.web.contracts.services import kpi_add, kpi_observe, milestone_add, milestone_met
-from fullvalue.web.core.exports import table_response
-from fullvalue.web.core.forms import FormState
-from fullvalue.web.core.panels import Action, Table, render_panel
+from fullvalue.web.kernel.exports import table_response
+from fullvalue.web.kernel.forms import FormState
+from fullvalue.web.kernel.panels import Action, Table, render_panel
 
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract, SupplyChainMember
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
 
 
 def _role_words(member: SupplyChainMember, contract: Contract) -> str:

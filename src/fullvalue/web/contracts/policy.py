@@ -1,8 +1,8 @@
 """Who may do what with a contract: named predicates used by pages, API, templates and exports.
 
-Each predicate takes the :class:`~fullvalue.web.core.actor.Actor` and the contract (and, where
+Each predicate takes the :class:`~fullvalue.web.kernel.actor.Actor` and the contract (and, where
 it needs them, rows the caller already holds, so a page asks no extra query). The message a
-refusal shows is the predicate's docstring's first line (:mod:`fullvalue.web.core.policy`).
+refusal shows is the predicate's docstring's first line (:mod:`fullvalue.web.kernel.policy`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fullvalue.domain.roles import Role
 
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
 
 PROVIDER_ROLES = (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
 READS_EVERYTHING = (Role.AUDITOR, Role.SYSTEM_ADMIN)

@@ -22,9 +22,9 @@ from fullvalue.web.contracts.models import (
     SupplyChainMember,
     Variation,
 )
-from fullvalue.web.core import fields
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.policy import refusal, require
+from fullvalue.web.kernel import fields
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.policy import refusal, require
 from fullvalue.web.organisations.selectors import organisation_by_id
 
 if TYPE_CHECKING:

@@ -20,10 +20,10 @@ from fullvalue.web.contracts.services import (
     contract_create,
     supply_chain_set,
 )
-from fullvalue.web.core import fields
-from fullvalue.web.core.forms import FormState
-from fullvalue.web.core.pages import page, signin_required
-from fullvalue.web.core.policy import require
+from fullvalue.web.kernel import fields
+from fullvalue.web.kernel.forms import FormState
+from fullvalue.web.kernel.pages import page, signin_required
+from fullvalue.web.kernel.policy import require
 from fullvalue.web.organisations.selectors import provider_choices
 from fullvalue.web.programmes.selectors import MECHANISM_TEMPLATES
 from fullvalue.web.programmes.selectors import mechanism_template_toml as template_toml

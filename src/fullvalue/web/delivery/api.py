@@ -16,7 +16,6 @@ from fullvalue.web.api.pagination import Links, PageIn, page_out
 from fullvalue.web.api.problems import ERRORS, UPLOAD_ERRORS, WRITE_ERRORS
 from fullvalue.web.api.schemas import Id
 from fullvalue.web.contracts.api import get_contract_or_404
-from fullvalue.web.core.tables import check_size
 from fullvalue.web.delivery import selectors as delivery
 from fullvalue.web.delivery.imports import LIMITS
 from fullvalue.web.delivery.models import ImportJob, ReoffendingResult
@@ -30,6 +29,7 @@ from fullvalue.web.delivery.services import (
     import_preview,
     import_start,
 )
+from fullvalue.web.kernel.tables import check_size
 
 router = Router(tags=["delivery"])
 

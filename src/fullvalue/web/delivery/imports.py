@@ -25,10 +25,10 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from fullvalue.errors import Problem
-from fullvalue.web.core.faults import checkpoint
-from fullvalue.web.core.tables import Limits, header_of, is_blank, read_rows
 from fullvalue.web.delivery.models import OutcomeEvent, Participant, ParticipantIdentity
 from fullvalue.web.delivery.pseudonyms import pseudonymiser
+from fullvalue.web.kernel.faults import checkpoint
+from fullvalue.web.kernel.tables import Limits, header_of, is_blank, read_rows
 
 PARTICIPANT_COLUMNS = (
     "case_reference",
@@ -77,7 +77,7 @@ PARTICIPANT_BATCH = 20_000
 #: Least time between two progress reports: the import page asks every 2 seconds.
 PROGRESS_SECONDS = 2.0
 MAX_ROWS = 500_000
-#: What a participants or events file may be (see :class:`~fullvalue.web.core.tables.Limits`).
+#: What a participants or events file may be (see :class:`~fullvalue.web.kernel.tables.Limits`).
 LIMITS = Limits(max_rows=MAX_ROWS)
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _MEASURE_SEPARATORS = re.compile(r"[\s-]+")

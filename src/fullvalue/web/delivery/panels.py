@@ -8,12 +8,12 @@ from django.http import HttpRequest
 from markupsafe import Markup
 
 from fullvalue.errors import PermissionDenied
-from fullvalue.web.core.panels import render_panel
 from fullvalue.web.delivery import policy, selectors
+from fullvalue.web.kernel.panels import render_panel
 
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract, SupplyChainMember
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
 
 #: How many of the latest claims the contract page lists (all are on the outcomes page).
 LATEST_CLAIMS = 50

@@ -8,7 +8,7 @@ from fullvalue.domain.roles import Role
 from fullvalue.web.contracts.policy import PROVIDER_ROLES, is_contract_commissioner
 
 if TYPE_CHECKING:
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
 
 READS_EVERYTHING = (Role.AUDITOR, Role.SYSTEM_ADMIN)
 

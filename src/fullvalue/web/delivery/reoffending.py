@@ -30,14 +30,14 @@ from fullvalue.engine.payments.spec import ALL_COHORTS, ContractSpec, Reoffendin
 from fullvalue.errors import FullvalueError, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts.selectors import contract_by_id
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.policy import require
 from fullvalue.web.delivery import policy
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.policy import require
 
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract
-from fullvalue.web.core.tables import header_of, is_blank, read_rows
 from fullvalue.web.delivery.models import Participant, ReoffendingResult
+from fullvalue.web.kernel.tables import header_of, is_blank, read_rows
 
 RESULT_COLUMNS = ("period", "cohort", "measure", "size", "treated", "comparison", "p_value")
 OPTIONAL_RESULT_COLUMNS = ("ci_low", "ci_high", "note")

@@ -11,13 +11,13 @@ from django.db.models import Count, Q, QuerySet
 from fullvalue.domain.roles import Role
 from fullvalue.errors import PermissionDenied
 from fullvalue.web.contracts.policy import in_supply_chain
-from fullvalue.web.core.policy import refusal
 from fullvalue.web.delivery import policy
+from fullvalue.web.kernel.policy import refusal
 
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract
-from fullvalue.web.core.actor import Actor
 from fullvalue.web.delivery.models import Claim, Participant
+from fullvalue.web.kernel.actor import Actor
 
 #: Counts below this are shown as "fewer than 5" so nobody can be singled out.
 SUPPRESS_BELOW = 5

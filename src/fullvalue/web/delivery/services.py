@@ -17,10 +17,10 @@ from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenie
 from fullvalue.rules import Breach, rule
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts.selectors import contract_by_id
-from fullvalue.web.core import fields
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.policy import require
 from fullvalue.web.delivery import policy
+from fullvalue.web.kernel import fields
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.policy import require
 
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fullvalue.web.core.tasks import retrying_task
 from fullvalue.web.delivery.services import import_run
+from fullvalue.web.kernel.tasks import retrying_task
 
 
 @retrying_task(max_attempts=3, backoff_seconds=10)

@@ -16,11 +16,6 @@ from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import FullvalueError, NotFound
 from fullvalue.web.audit.selectors import write_version
 from fullvalue.web.contracts.selectors import contract_by_id
-from fullvalue.web.core import fields
-from fullvalue.web.core.exports import table_response
-from fullvalue.web.core.forms import FormState
-from fullvalue.web.core.pages import page, signin_required
-from fullvalue.web.core.panels import cached_panel, render_panel
 from fullvalue.web.delivery import policy, selectors
 from fullvalue.web.delivery.imports import template_rows
 from fullvalue.web.delivery.models import (
@@ -48,6 +43,11 @@ from fullvalue.web.delivery.services import (
     import_preview,
     import_start,
 )
+from fullvalue.web.kernel import fields
+from fullvalue.web.kernel.exports import table_response
+from fullvalue.web.kernel.forms import FormState
+from fullvalue.web.kernel.pages import page, signin_required
+from fullvalue.web.kernel.panels import cached_panel, render_panel
 
 MAX_UPLOAD = 50 * 1024 * 1024
 #: Outcome-page actions whose conflicts are shown on the page rather than as an error page.

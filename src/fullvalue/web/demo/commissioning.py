@@ -24,8 +24,8 @@ from django.utils import timezone
 from fullvalue.domain.roles import Role, needs_second_factor
 from fullvalue.web.accounts.models import Membership, User
 from fullvalue.web.accounts.services import actor_for_membership
-from fullvalue.web.core.actor import Actor
 from fullvalue.web.demo.devices import enrol_demo_device
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.programmes.services import (
     engagement_notice_create,

@@ -30,7 +30,6 @@ from fullvalue.web.contracts.services import (
     milestone_met,
     supply_chain_set,
 )
-from fullvalue.web.core.actor import Actor
 from fullvalue.web.delivery.models import OutcomeEvent
 from fullvalue.web.delivery.reoffending import results_upload
 from fullvalue.web.delivery.services import (
@@ -44,6 +43,7 @@ from fullvalue.web.delivery.services import (
     import_start,
 )
 from fullvalue.web.demo.commissioning import demo_member
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.payruns.models import FlowDownPayment
 from fullvalue.web.payruns.services import flowdown_confirm, payrun_approve, payrun_prepare

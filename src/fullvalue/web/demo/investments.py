@@ -6,8 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 from fullvalue.web.contracts.models import Contract
-from fullvalue.web.core.actor import Actor
 from fullvalue.web.investments.services import investment_record
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.organisations.models import Organisation
 
 

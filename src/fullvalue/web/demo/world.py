@@ -14,12 +14,12 @@ from django.db import transaction
 
 from fullvalue.domain.roles import SECOND_FACTOR_ROLES, Role
 from fullvalue.web.accounts.models import Membership, User
-from fullvalue.web.core.actor import Actor
 from fullvalue.web.demo.commissioning import build_commissioning_demo, demo_member
 from fullvalue.web.demo.delivery import build_delivery_demo
 from fullvalue.web.demo.devices import enrol_demo_device
 from fullvalue.web.demo.investments import build_investments_demo
 from fullvalue.web.demo.models import DemoMarker
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.organisations.services import organisation_create
 
 DEMO_PASSWORD = "fullvalue-demo-2026"

@@ -18,9 +18,9 @@ from fullvalue.engine.payments import parse_spec, simulate
 from fullvalue.engine.payments.money import round_half_up
 from fullvalue.engine.payments.spec import iter_outcome_components
 from fullvalue.errors import FullvalueError
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.caching import cached
 from fullvalue.web.investments.models import Investment
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.caching import cached
 from fullvalue.web.payruns.selectors import approved_runs_of
 
 RUNS = 2000

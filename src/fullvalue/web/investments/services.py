@@ -11,10 +11,10 @@ from django.db import transaction
 from fullvalue.errors import FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts.selectors import contract_by_id
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.policy import refusal
 from fullvalue.web.investments import policy
 from fullvalue.web.investments.models import Investment
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.policy import refusal
 from fullvalue.web.organisations.selectors import organisation_by_id
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from fullvalue.web.core.pages import page, signin_required
-from fullvalue.web.core.policy import require
 from fullvalue.web.investments import policy
 from fullvalue.web.investments.selectors import RUNS, investments_for
+from fullvalue.web.kernel.pages import page, signin_required
+from fullvalue.web.kernel.policy import require
 
 
 @signin_required

@@ -9,8 +9,8 @@ from django.db.models import Q, QuerySet
 
 from fullvalue.domain.roles import Role
 from fullvalue.errors import PermissionDenied
-from fullvalue.web.core.actor import Actor
 from fullvalue.web.involvement.models import Comment
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.organisations.selectors import areas_served_by
 from fullvalue.web.programmes.selectors import published_in_areas
 from fullvalue.web.tendering.selectors import open_in_areas

@@ -8,9 +8,9 @@ from django.db import transaction
 
 from fullvalue.errors import FullvalueError, NotFound, Problem
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.core.actor import Actor
 from fullvalue.web.involvement.models import Comment
 from fullvalue.web.involvement.selectors import open_for_comment
+from fullvalue.web.kernel.actor import Actor
 
 if TYPE_CHECKING:
     from fullvalue.web.programmes.models import Programme

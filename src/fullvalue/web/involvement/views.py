@@ -11,10 +11,10 @@ from django.shortcuts import redirect
 
 from fullvalue.domain.roles import Role
 from fullvalue.errors import FullvalueError
-from fullvalue.web.core.forms import FormState
-from fullvalue.web.core.pages import page, signin_required
 from fullvalue.web.involvement.selectors import comments_by, comments_received, open_for_comment
 from fullvalue.web.involvement.services import comment_create
+from fullvalue.web.kernel.forms import FormState
+from fullvalue.web.kernel.pages import page, signin_required
 
 
 @signin_required

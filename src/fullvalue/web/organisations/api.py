@@ -14,8 +14,8 @@ from fullvalue.errors import NotFound
 from fullvalue.web.api.auth import optional_actor, request_actor
 from fullvalue.web.api.pagination import DEFAULT_LIMIT, Links, paginate
 from fullvalue.web.api.problems import ERRORS, WRITE_ERRORS
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.caching import cached
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.caching import cached
 from fullvalue.web.organisations import services as org_services
 from fullvalue.web.organisations.models import Organisation
 from fullvalue.web.organisations.selectors import (

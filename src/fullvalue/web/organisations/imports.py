@@ -19,8 +19,8 @@ from django.db import transaction
 from fullvalue.domain.roles import Role
 from fullvalue.errors import Conflict, FullvalueError, NotFound, Problem
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.tables import Limits, header_of, is_blank, read_rows
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.tables import Limits, header_of, is_blank, read_rows
 from fullvalue.web.organisations.models import Identifier, ImportBatch, Organisation
 from fullvalue.web.organisations.rules import LED_BY_FIELDS, OrganisationInput, parse_organisation
 from fullvalue.web.organisations.selectors import (
@@ -54,7 +54,7 @@ MAX_ROWS = 10_000
 #: Where each row came from in the file (spreadsheet numbering, the header being row 1).
 ROW_KEY = "__row__"
 MAX_BYTES = 5 * 1024 * 1024
-#: What an organisations file may be (see :class:`~fullvalue.web.core.tables.Limits`).
+#: What an organisations file may be (see :class:`~fullvalue.web.kernel.tables.Limits`).
 LIMITS = Limits(max_bytes=MAX_BYTES, max_unpacked_bytes=50 * MAX_BYTES, max_rows=MAX_ROWS)
 
 

@@ -10,12 +10,12 @@ from markupsafe import Markup
 
 from fullvalue.domain.organisations import SizeBand
 from fullvalue.domain.roles import Role
-from fullvalue.web.core.panels import render_panel
+from fullvalue.web.kernel.panels import render_panel
 from fullvalue.web.organisations.rules import LED_BY_FIELDS
 from fullvalue.web.organisations.selectors import can_edit, market_summary
 
 if TYPE_CHECKING:
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
 
 #: Roles whose dashboard shows the market: they commission, evaluate, invest or administer.
 SEES_MARKET = (Role.COMMISSIONER, Role.EVALUATOR, Role.INVESTOR, Role.SYSTEM_ADMIN)

@@ -21,7 +21,7 @@ from fullvalue.domain.organisations import POLICE_FORCE_AREAS, REGIONS
 from fullvalue.domain.orgid import OrgIdError, normalise_org_id
 from fullvalue.errors import Problem
 from fullvalue.rules import Breach, rule
-from fullvalue.web.core import fields
+from fullvalue.web.kernel import fields
 from fullvalue.web.organisations.models import LegalForm, Sector
 
 CHARITY_SCHEMES = ("GB-CHC", "GB-SC", "GB-NIC")

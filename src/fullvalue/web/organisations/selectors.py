@@ -16,7 +16,7 @@ from fullvalue.domain.organisations import (
 )
 from fullvalue.domain.roles import ADMINISTERS_OWN_ORGANISATION, READS_ALL_PRIVATE
 from fullvalue.errors import NotFound
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.organisations.models import Area, Identifier, LegalForm, Organisation, Sector
 from fullvalue.web.organisations.rules import LED_BY_FIELDS
 

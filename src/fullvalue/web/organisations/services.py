@@ -9,8 +9,8 @@ from django.db import transaction
 from fullvalue.domain.roles import Role
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.slugs import unique_slug
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.slugs import unique_slug
 from fullvalue.web.organisations.models import Area, Identifier, Organisation
 from fullvalue.web.organisations.rules import OrganisationInput, parse_organisation
 from fullvalue.web.organisations.selectors import can_edit, organisation_values

@@ -16,11 +16,11 @@ from fullvalue.domain.roles import MAY_INVITE, Role
 from fullvalue.errors import FullvalueError
 from fullvalue.web.accounts import services as account_services
 from fullvalue.web.accounts.selectors import can_manage_members, organisation_members
-from fullvalue.web.core import fields
-from fullvalue.web.core.caching import cached
-from fullvalue.web.core.exports import table_response
-from fullvalue.web.core.forms import FormState
-from fullvalue.web.core.pages import page, signin_required
+from fullvalue.web.kernel import fields
+from fullvalue.web.kernel.caching import cached
+from fullvalue.web.kernel.exports import table_response
+from fullvalue.web.kernel.forms import FormState
+from fullvalue.web.kernel.pages import page, signin_required
 from fullvalue.web.organisations import imports, services
 from fullvalue.web.organisations.models import LegalForm, Organisation, Sector
 from fullvalue.web.organisations.rules import LED_BY_FIELDS

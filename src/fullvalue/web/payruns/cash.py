@@ -30,9 +30,9 @@ from fullvalue.engine.payments import parse_spec, simulate
 from fullvalue.engine.payments.spec import ContractSpec, Tariff
 from fullvalue.errors import FullvalueError, NotFound, PermissionDenied
 from fullvalue.web.contracts.selectors import supply_chain_members
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.policy import refusal
 from fullvalue.web.delivery.selectors import accepted_outcome_counts, start_dates
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.policy import refusal
 from fullvalue.web.payruns import policy
 from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
 
@@ -282,9 +282,9 @@ def timeline_chart(timeline: CashTimeline) -> str:
     """An SVG chart of the cumulative cash position: actual line, projected median and band.
 
     Periods are the contract's own; actual periods are a solid line, the current and later
-    ones a dashed projected median with its 5-95% band (see :mod:`fullvalue.web.core.charts`).
+    ones a dashed projected median with its 5-95% band (see :mod:`fullvalue.web.kernel.charts`).
     """
-    from fullvalue.web.core.charts import band_chart
+    from fullvalue.web.kernel.charts import band_chart
 
     periods = timeline.periods
     actual = sum(1 for p in periods if p.status == "actual")

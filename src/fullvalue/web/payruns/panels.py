@@ -10,15 +10,15 @@ from markupsafe import Markup
 
 from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import FullvalueError, Problem
-from fullvalue.web.core.exports import table_response
-from fullvalue.web.core.forms import FormState
-from fullvalue.web.core.panels import Action, Table, render_panel
+from fullvalue.web.kernel.exports import table_response
+from fullvalue.web.kernel.forms import FormState
+from fullvalue.web.kernel.panels import Action, Table, render_panel
 from fullvalue.web.payruns import policy, selectors
 from fullvalue.web.payruns.services import flowdown_confirm, payrun_approve, payrun_request
 
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
 
 
 def payment_record(request: HttpRequest, actor: Actor, contract: Contract) -> Markup:

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from fullvalue.domain.roles import Role
 from fullvalue.web.contracts.services import MAX_FLOW_DOWN_DAYS
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.policy import require
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.policy import require
 from fullvalue.web.payruns import policy
 from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
 

@@ -23,16 +23,16 @@ from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenie
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts.selectors import contract_by_id
 from fullvalue.web.contracts.services import MAX_FLOW_DOWN_DAYS
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.policy import require
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.policy import require
 from fullvalue.web.payruns import policy
 
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract
-from fullvalue.web.core.faults import checkpoint
 from fullvalue.web.delivery.reoffending import settlement_rows
 from fullvalue.web.delivery.selectors import accepted_outcomes, start_dates
 from fullvalue.web.delivery.services import contract_measures
+from fullvalue.web.kernel.faults import checkpoint
 from fullvalue.web.payruns.models import FlowDownPayment, PaymentRun
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fullvalue.web.core.faults import checkpoint
-from fullvalue.web.core.tasks import retrying_task
+from fullvalue.web.kernel.faults import checkpoint
+from fullvalue.web.kernel.tasks import retrying_task
 from fullvalue.web.payruns.services import payrun_compute
 
 

@@ -11,8 +11,8 @@ from markupsafe import Markup
 
 from fullvalue.errors import NotFound
 from fullvalue.web.contracts.selectors import contract_by_id
-from fullvalue.web.core.exports import table_response
-from fullvalue.web.core.pages import page, signin_required
+from fullvalue.web.kernel.exports import table_response
+from fullvalue.web.kernel.pages import page, signin_required
 from fullvalue.web.payruns.cash import (
     CashTimeline,
     cash_timeline,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from fullvalue.domain.roles import Role
 
 if TYPE_CHECKING:
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
 
 READS_EVERYTHING = (Role.AUDITOR, Role.SYSTEM_ADMIN)
 #: Roles in a commissioning organisation that see its draft programmes.

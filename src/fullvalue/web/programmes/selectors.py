@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from fullvalue.errors import NotFound
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.programmes.models import Programme
 from fullvalue.web.programmes.policy import COMMISSIONING_SIDE, READS_EVERYTHING
 

@@ -14,10 +14,10 @@ from fullvalue.engine.payments import parse_spec, simulate
 from fullvalue.engine.payments.spec import validate_spec
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.caching import cached
-from fullvalue.web.core.policy import require
-from fullvalue.web.core.slugs import unique_slug
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.caching import cached
+from fullvalue.web.kernel.policy import require
+from fullvalue.web.kernel.slugs import unique_slug
 from fullvalue.web.organisations.selectors import areas_by_codes
 from fullvalue.web.programmes import designer, policy, risk
 from fullvalue.web.programmes.models import EngagementNotice, OutcomeDefinition, Programme

@@ -14,11 +14,11 @@ from markupsafe import Markup
 from fullvalue.domain.organisations import REGIONS
 from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import Conflict, FullvalueError, NotFound, Problem
-from fullvalue.web.core.charts import band_chart, short_pounds
-from fullvalue.web.core.exports import table_response
-from fullvalue.web.core.forms import FormState
-from fullvalue.web.core.pages import page, signin_required
-from fullvalue.web.core.policy import require
+from fullvalue.web.kernel.charts import band_chart, short_pounds
+from fullvalue.web.kernel.exports import table_response
+from fullvalue.web.kernel.forms import FormState
+from fullvalue.web.kernel.pages import page, signin_required
+from fullvalue.web.kernel.policy import require
 from fullvalue.web.programmes import designer, policy
 from fullvalue.web.programmes.models import OutcomeDefinition, Programme
 from fullvalue.web.programmes.risk import Figures, Provider, RiskPreview

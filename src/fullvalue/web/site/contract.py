@@ -18,11 +18,11 @@ from fullvalue.web.audit.selectors import write_version
 from fullvalue.web.contracts import panels as contract_panels
 from fullvalue.web.contracts import policy as contract_policy
 from fullvalue.web.contracts.selectors import contract_by_id, contracts_listed, supply_chain
-from fullvalue.web.core.exports import table_response
-from fullvalue.web.core.forms import FormState
-from fullvalue.web.core.pages import page
-from fullvalue.web.core.panels import cached_panel
 from fullvalue.web.delivery import panels as delivery_panels
+from fullvalue.web.kernel.exports import table_response
+from fullvalue.web.kernel.forms import FormState
+from fullvalue.web.kernel.pages import page
+from fullvalue.web.kernel.panels import cached_panel
 from fullvalue.web.payruns import panels as payment_panels
 from fullvalue.web.payruns.selectors import payment_records
 

@@ -17,11 +17,11 @@ from django.shortcuts import redirect
 
 from fullvalue.errors import FullvalueError, Problem
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.forms import FormState
-from fullvalue.web.core.models import Feedback
-from fullvalue.web.core.pages import page
-from fullvalue.web.core.selectors import feedback_received
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.forms import FormState
+from fullvalue.web.kernel.models import Feedback
+from fullvalue.web.kernel.pages import page
+from fullvalue.web.kernel.selectors import feedback_received
 
 MAX_FEEDBACK = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -6,10 +6,10 @@ from fullvalue.web.accounts import views as accounts
 from fullvalue.web.api.app import api
 from fullvalue.web.audit import views as audit
 from fullvalue.web.contracts import views as contracts
-from fullvalue.web.core import views as core
 from fullvalue.web.delivery import views as delivery
 from fullvalue.web.investments import views as investments
 from fullvalue.web.involvement import views as involvement
+from fullvalue.web.kernel import views as kernel
 from fullvalue.web.organisations import views as orgs
 from fullvalue.web.payruns import views as payruns
 from fullvalue.web.programmes import views as programmes
@@ -23,15 +23,15 @@ handler500 = "fullvalue.web.site.views.server_error"
 
 urlpatterns = [
     path("", site.home, name="home"),
-    path("healthz", core.healthz, name="healthz"),
+    path("healthz", kernel.healthz, name="healthz"),
     path("dashboard/", site.dashboard, name="dashboard"),
-    path("cookies/", core.cookies, name="cookies"),
-    path("cookies/hide", core.cookies_hide, name="cookies-hide"),
-    path("accessibility/", core.accessibility, name="accessibility"),
-    path("privacy/", core.privacy, name="privacy"),
+    path("cookies/", kernel.cookies, name="cookies"),
+    path("cookies/hide", kernel.cookies_hide, name="cookies-hide"),
+    path("accessibility/", kernel.accessibility, name="accessibility"),
+    path("privacy/", kernel.privacy, name="privacy"),
     path("feedback/", site_feedback.feedback, name="feedback"),
     path("have-your-say/", involvement.have_your_say, name="have-your-say"),
-    path("tasks/", core.tasks, name="task-list"),
+    path("tasks/", kernel.tasks, name="task-list"),
     path("sign-in/", accounts.sign_in, name="sign-in"),
     path("sign-in/verify/", accounts.sign_in_verify, name="sign-in-verify"),
     path("sign-in/two-factor/", accounts.two_factor_setup, name="two-factor-setup"),

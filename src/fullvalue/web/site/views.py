@@ -8,9 +8,9 @@ from django.shortcuts import render
 from fullvalue.domain.roles import Role
 from fullvalue.web.accounts.middleware import own_memberships
 from fullvalue.web.audit import panels as audit_panels
-from fullvalue.web.core.pages import page, signin_required
-from fullvalue.web.core.selectors import task_results
 from fullvalue.web.investments import panels as investment_panels
+from fullvalue.web.kernel.pages import page, signin_required
+from fullvalue.web.kernel.selectors import task_results
 from fullvalue.web.organisations import panels as organisation_panels
 from fullvalue.web.organisations.selectors import organisation_count
 from fullvalue.web.tendering import panels as tendering_panels

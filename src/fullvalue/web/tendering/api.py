@@ -19,7 +19,7 @@ from fullvalue.web.api.auth import optional_actor, request_actor
 from fullvalue.web.api.pagination import Links, PageIn, page_out
 from fullvalue.web.api.problems import ERRORS, WRITE_ERRORS
 from fullvalue.web.api.schemas import Id, Money, Share
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.tendering import selectors
 from fullvalue.web.tendering import services as tendering
 from fullvalue.web.tendering.feedback import feedback_letter, feedback_pdf

@@ -11,7 +11,7 @@ from django.db import transaction
 from fullvalue.errors import Conflict, FullvalueError, NotFound, Problem
 from fullvalue.rules import Breach, rule
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.tendering.models import Tender, TenderDocument
 from fullvalue.web.tendering.selectors import tender_get
 from fullvalue.web.tendering.services import _commissioner_tender, tender_amend

@@ -14,7 +14,7 @@ from fpdf import FPDF
 
 from fullvalue.domain.roles import Role
 from fullvalue.errors import NotFound, PermissionDenied
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.tendering.models import Award, Bid
 from fullvalue.web.tendering.selectors import is_commissioner_side
 

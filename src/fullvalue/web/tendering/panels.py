@@ -8,12 +8,12 @@ from django.http import HttpRequest
 from markupsafe import Markup
 
 from fullvalue.domain.roles import Role
-from fullvalue.web.core.panels import render_panel
+from fullvalue.web.kernel.panels import render_panel
 from fullvalue.web.tendering import selectors
 from fullvalue.web.tendering.partnering import unanswered_count
 
 if TYPE_CHECKING:
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
 
 
 def dashboard(request: HttpRequest, actor: Actor) -> Markup:

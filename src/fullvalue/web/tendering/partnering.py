@@ -15,7 +15,7 @@ from django.utils import timezone
 from fullvalue.domain.roles import Role
 from fullvalue.errors import FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.organisations.selectors import organisation_by_id
 from fullvalue.web.tendering.models import Lot, PartnerMessage
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from fullvalue.domain.roles import Role
 
 if TYPE_CHECKING:
-    from fullvalue.web.core.actor import Actor
+    from fullvalue.web.kernel.actor import Actor
 
 PROVIDER_ROLES = (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
 READS_EVERYTHING = (Role.AUDITOR, Role.SYSTEM_ADMIN)

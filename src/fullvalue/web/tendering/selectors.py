@@ -12,7 +12,7 @@ from django.utils import timezone
 from fullvalue.domain.roles import Role
 from fullvalue.domain.tendering import PartyShare
 from fullvalue.errors import NotFound, PermissionDenied
-from fullvalue.web.core.actor import Actor
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.organisations.selectors import organisation_by_id
 from fullvalue.web.tendering import policy
 from fullvalue.web.tendering.models import (

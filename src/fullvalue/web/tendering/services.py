@@ -29,8 +29,8 @@ from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenie
 from fullvalue.web.accounts.selectors import active_membership
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts import services as contract_services
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.policy import require
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.policy import require
 from fullvalue.web.organisations import selectors as org_selectors
 from fullvalue.web.programmes.selectors import programme_by_id
 from fullvalue.web.tendering import policy
@@ -38,8 +38,8 @@ from fullvalue.web.tendering import policy
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract
 
-from fullvalue.web.core import fields
-from fullvalue.web.core.fields import MAX_TEXT, MAX_TITLE
+from fullvalue.web.kernel import fields
+from fullvalue.web.kernel.fields import MAX_TEXT, MAX_TITLE
 from fullvalue.web.tendering.models import (
     Amendment,
     Award,

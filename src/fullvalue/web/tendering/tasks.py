@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.mail import send_mass_mail
 
 from fullvalue.web.accounts.selectors import admin_emails_interested_in, admin_emails_of
-from fullvalue.web.core.tasks import retrying_task
+from fullvalue.web.kernel.tasks import retrying_task
 from fullvalue.web.tendering.models import Amendment
 
 

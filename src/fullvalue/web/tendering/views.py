@@ -22,11 +22,11 @@ from fullvalue.domain.roles import Role
 from fullvalue.domain.tendering import ROLE_WORDS, describe_part
 from fullvalue.errors import FullvalueError, NotFound
 from fullvalue.web.accounts.selectors import evaluators_of
-from fullvalue.web.core import fields
-from fullvalue.web.core.exports import table_response
-from fullvalue.web.core.forms import FormState
-from fullvalue.web.core.pages import page, signin_required
-from fullvalue.web.core.policy import require
+from fullvalue.web.kernel import fields
+from fullvalue.web.kernel.exports import table_response
+from fullvalue.web.kernel.forms import FormState
+from fullvalue.web.kernel.pages import page, signin_required
+from fullvalue.web.kernel.policy import require
 from fullvalue.web.organisations.selectors import organisation_names, voluntary_organisations
 from fullvalue.web.programmes.selectors import programme_get
 from fullvalue.web.tendering import partnering, policy, selectors

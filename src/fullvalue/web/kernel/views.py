@@ -10,9 +10,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from fullvalue.web.core import health
-from fullvalue.web.core.pages import page, signin_required
-from fullvalue.web.core.selectors import task_results
+from fullvalue.web.kernel import health
+from fullvalue.web.kernel.pages import page, signin_required
+from fullvalue.web.kernel.selectors import task_results
 
 COOKIE_SEEN = "cookies_message_seen"
 

@@ -6,7 +6,7 @@ XLSX: every text cell is written as text (type ``s``), never as a formula, so th
 as it is, with no apostrophe.
 
 Both: control characters other than tab, newline and carriage return are replaced by U+FFFD.
-Input refuses them (:mod:`fullvalue.web.core.fields`), so this is the last line of defence: text
+Input refuses them (:mod:`fullvalue.web.kernel.fields`), so this is the last line of defence: text
 stored before that rule, or by a path that missed it, must not break a download for everyone
 (XML 1.0, and so XLSX, cannot hold them at all).
 """

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from fullvalue.errors import FullvalueError
-from fullvalue.web.core.forms import FormState
+from fullvalue.web.kernel.forms import FormState
 
 
 def page(

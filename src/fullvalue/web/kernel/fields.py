@@ -90,11 +90,11 @@ def money(
     >>> money("1e30", "value")
     Traceback (most recent call last):
     ...
-    fullvalue.web.core.fields.FieldInvalid: value: Enter an amount in pounds, like 1250.50
+    fullvalue.web.kernel.fields.FieldInvalid: value: Enter an amount in pounds, like 1250.50
     >>> money("0.125", "value")
     Traceback (most recent call last):
     ...
-    fullvalue.web.core.fields.FieldInvalid: value: Enter an amount with at most 2 decimal places
+    fullvalue.web.kernel.fields.FieldInvalid: value: Enter an amount with at most 2 decimal places
     """
     text = _text_of(value, field).removeprefix("£").replace(",", "")
     if isinstance(value, float):
@@ -190,7 +190,7 @@ def date(value: Any, field: str) -> dt.date:
     >>> date("2026-02-30", "start_date")
     Traceback (most recent call last):
     ...
-    fullvalue.web.core.fields.FieldInvalid: start_date: 2026-02-30 is not a real date: ...
+    fullvalue.web.kernel.fields.FieldInvalid: start_date: 2026-02-30 is not a real date: ...
     """
     if isinstance(value, dt.datetime):
         return value.date()
@@ -214,7 +214,7 @@ def datetime(value: Any, field: str) -> dt.datetime:
     >>> datetime("2026-02-30T10:00:00Z", "submission_deadline")
     Traceback (most recent call last):
     ...
-    fullvalue.web.core.fields.FieldInvalid: submission_deadline: Enter a real date and time, ...
+    fullvalue.web.kernel.fields.FieldInvalid: submission_deadline: Enter a real date and time, ...
     """
     if isinstance(value, dt.datetime):
         parsed = value
@@ -244,7 +244,7 @@ def text(
     >>> text("a\x00b", "question", max_length=10, multiline=True)
     Traceback (most recent call last):
     ...
-    fullvalue.web.core.fields.FieldInvalid: question: Remove the control character at position 2
+    fullvalue.web.kernel.fields.FieldInvalid: question: Remove the control character at position 2
     """
     if value is None:
         value = ""
@@ -271,7 +271,7 @@ def name(value: Any, field: str, *, max_length: int = MAX_NAME, required: bool =
     >>> name("Moss Side \u202eCentre", "name")
     Traceback (most recent call last):
     ...
-    fullvalue.web.core.fields.FieldInvalid: name: Remove the text-direction character at position 11
+    fullvalue.web.kernel.fields.FieldInvalid: name: Remove the text-direction character...
     """
     value = text(value, field, max_length=max_length, required=required)
     found = _BIDI.search(value)

@@ -6,8 +6,8 @@ from django.db.models import QuerySet
 from django_tasks_db.models import DBTaskResult
 
 from fullvalue.errors import PermissionDenied
-from fullvalue.web.core.actor import Actor
-from fullvalue.web.core.models import Feedback
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.models import Feedback
 
 
 def task_results(actor: Actor, status: str = "") -> QuerySet[DBTaskResult]:

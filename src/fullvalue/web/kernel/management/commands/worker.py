@@ -8,7 +8,7 @@ with the same id, so it is made READY again and runs once more. Our tasks are wr
 safe to run again (imports skip what exists; payment runs that are already computed are left
 as they are). Run one process per id; give each worker on a host its own id.
 
-While it runs, the worker writes a heartbeat every few seconds (:mod:`fullvalue.web.core.health`)
+While it runs, the worker writes a heartbeat every few seconds (:mod:`fullvalue.web.kernel.health`)
 that ``/healthz`` reads, and a signed checkpoint of the audit chain's head whenever the last
 one is a day old.
 """
@@ -28,7 +28,7 @@ from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.models import DBTaskResult
 
-from fullvalue.web.core import health
+from fullvalue.web.kernel import health
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from markupsafe import Markup
 
-from fullvalue.web.core.caching import cached
-from fullvalue.web.core.forms import FormState
+from fullvalue.web.kernel.caching import cached
+from fullvalue.web.kernel.forms import FormState
 
 #: An action a panel's form posts to a shared page: it does the work through a service and
 #: returns the message shown after it (errors raise :class:`~fullvalue.errors.FullvalueError`).

@@ -231,3 +231,21 @@ def test_templates_ask_the_policies():
         assert callable(
             next(v for k, v in vars(getattr(namespace, name)).items() if k.startswith("can_"))
         )
+
+
+def test_no_template_compares_role_strings():
+    """Templates ask the named predicates (``policy.<capability>.can_...``), never role codes."""
+    import re
+    from pathlib import Path
+
+    import fullvalue.web
+
+    root = Path(fullvalue.web.__file__).parent / "jinja2"
+    comparison = re.compile(r"\.role\s*(==|!=|in\b)")
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.html")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if comparison.search(line)
+    ]
+    assert offenders == []

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from fullvalue.domain.roles import Role
 from fullvalue.errors import PermissionDenied
+from fullvalue.web.api.problems import ERRORS, WRITE_ERRORS
 from fullvalue.web.audit.checkpoints import checkpoints
 from fullvalue.web.kernel.actor import Actor
 
@@ -32,14 +33,21 @@ def _auditor(request: HttpRequest) -> Actor:
     return actor
 
 
-@router.get("/audit/checkpoints", response=list[CheckpointOut])
-def list_checkpoints(request: HttpRequest, limit: int = 30) -> Any:
+class CheckpointRequestedOut(Schema):
+    """A checkpoint asked of the task worker: the task that writes it."""
+
+    task: str
+    status: str
+
+
+@router.get("/audit/checkpoints", response={200: list[CheckpointOut], **ERRORS})
+def list_checkpoints(request: HttpRequest, limit: int = Query(30, ge=1, le=365)) -> Any:
     """Signed checkpoints of the audit chain, newest first (keep copies outside the service)."""
     _auditor(request)
     return checkpoints(limit=max(1, min(limit, 365)))
 
 
-@router.post("/audit/checkpoints", response={202: dict})
+@router.post("/audit/checkpoints", response={202: CheckpointRequestedOut, **WRITE_ERRORS})
 def request_checkpoint(request: HttpRequest) -> Any:
     """Ask the task worker to write a checkpoint now."""
     _auditor(request)

@@ -120,7 +120,7 @@ def test_two_commissioners_prepare_and_approve_a_payment_run(page, axe, demo):
     url = f"/contracts/{run.contract_id}/"
     sign_in(page, axe, f"commissioner@{DOMAIN}")
     page.goto(url)
-    expect(page.get_by_text("You prepared this run, so another commissioner must")).to_be_visible()
+    expect(page.get_by_text("you prepared this run, so another commissioner must")).to_be_visible()
     expect(page.get_by_role("button", name=f"Approve {run.period}")).to_have_count(0)
     axe.check()
     sign_out(page)

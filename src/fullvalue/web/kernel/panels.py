@@ -45,5 +45,6 @@ def cached_panel(request: HttpRequest, parts: Any, render: Callable[[], Markup])
     membership) and the day, if it shows anything relative to today. Forms in the panel get
     the CSRF token of each request that shows them, never the one it was rendered with.
     """
-    html = cached("panel", parts, lambda: _TOKEN.sub(rf"\g<1>{_TOKEN_SLOT}\g<2>", render()))
+    # str(): substituting into Markup would escape the replacement (the input's own quotes)
+    html = cached("panel", parts, lambda: _TOKEN.sub(rf"\g<1>{_TOKEN_SLOT}\g<2>", str(render())))
     return Markup(html.replace(_TOKEN_SLOT, get_token(request)))

@@ -150,6 +150,7 @@ def test_commissioning_pages_in_the_demo_world_pass_axe(page, axe):
         page.get_by_role("link", name="Women's centres and Black-led mentoring, West Midlands"),
     )
     expect(page.get_by_role("heading", name="Risk for a provider")).to_be_visible()
+    expect(page.locator(".fv-risk-sentence")).to_contain_text("in reserves")
     axe.check()
     for tender in Tender.objects.all():
         page.goto(f"/tenders/{tender.id}/")

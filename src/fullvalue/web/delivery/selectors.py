@@ -35,11 +35,12 @@ def participants_for(
     qs = Participant.objects.filter(contract=contract)
     if policy.reads_all_participants(actor, contract):
         return qs
-    in_chain = (
-        in_supply_chain(actor, chain)
-        if chain is not None
-        else contract.supply_chain.filter(organisation_id=actor.organisation_id).exists()
-    )
+    if chain is not None:
+        in_chain = in_supply_chain(actor, chain)
+    else:
+        in_chain = actor.organisation_id is not None and (
+            contract.supply_chain.filter(organisation_id=actor.organisation_id).exists()
+        )
     if (
         actor.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
         and actor.organisation_id
@@ -110,11 +111,10 @@ def summary_counts(
 
 def start_dates(contract: Contract, upto: dt.date) -> list[dt.date]:
     """Start dates of every participant of the contract who started on or before ``upto``."""
-    return list(
-        Participant.objects.filter(
-            contract=contract, started_on__isnull=False, started_on__lte=upto
-        ).values_list("started_on", flat=True)
-    )
+    days = Participant.objects.filter(
+        contract=contract, started_on__isnull=False, started_on__lte=upto
+    ).values_list("started_on", flat=True)
+    return [day for day in days if day is not None]
 
 
 def accepted_outcome_counts(contract: Contract) -> Counter[str]:

@@ -284,12 +284,10 @@ def organisation_names(ids: list[int]) -> dict[int, str]:
 
 def voluntary_organisations(excluding: int | None = None) -> list[tuple[int, str]]:
     """(id, name) of voluntary and community organisations (possible partners), by name."""
-    return list(
-        Organisation.objects.exclude(id=excluding)
-        .filter(sector="voluntary")
-        .order_by("name")
-        .values_list("id", "name")
-    )
+    voluntary = Organisation.objects.filter(sector="voluntary")
+    if excluding is not None:
+        voluntary = voluntary.exclude(id=excluding)
+    return list(voluntary.order_by("name").values_list("id", "name"))
 
 
 def areas_served_by(organisation_id: int) -> list[Area]:

@@ -15,19 +15,29 @@
      ledger and against a ledger that pays half the lines, and reading every line is timed too
      (lines are made when they are read).
 
+3. `fullvalue settle` as a whole process on 1,000,000 result rows whose cohort column holds a
+   participant's pseudonym (64 hexadecimal characters, as the web service's keyed pseudonyms
+   are), writing every line as CSV, against the best Polars query we could write for the same
+   amounts (`peers/settle_polars.py`), each a fresh process, taking turns; the amounts of every
+   line must be the same.
+
 Writes benchmarks/results/payments.json. Run with `script/bench payments`, or directly:
-`python benchmarks/payments/run.py [--loop-runs N] [--repeat R]`.
+`python benchmarks/payments/run.py [--loop-runs N] [--repeat R] [--parts a,b]`; a run of some
+parts keeps the others' results from the last run.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +53,11 @@ from fullvalue.engine.payments.spec import FeeForService, Foundation, Reoffendin
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "benchmarks" / "data"
 RESULTS = ROOT / "benchmarks" / "results" / "payments.json"
+PEERS = Path(__file__).resolve().parent / "peers"
+PARTS = ("simulation", "settlement", "settlement_distinct_lines", "settle_process")
+# Children may write bytecode caches (the session may set PYTHONDONTWRITEBYTECODE, which would
+# make every process compile its imports); one untimed run of each command comes first.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 QUARTERS = [(2025 + (q + 1) // 4, ((q + 1) % 4) + 1) for q in range(20)]
 
 
@@ -345,6 +360,107 @@ def bench_events_paid_one_by_one(rows: int, repeat: int, seed: int = 7) -> dict:
     return bench_one_line_per_row(parse_spec(SETTLEMENT_CONTRACT), frame, repeat)
 
 
+def pseudonymous_results(path: Path, rows: int, seed: int = 11) -> None:
+    """Work Programme events, one per row, each in the cohort column of its participant.
+
+    Pseudonyms are 64 hexadecimal characters, like the web service's keyed SHA-256 pseudonyms
+    of case references (here SHA-256 of a seeded number, which looks the same).
+    """
+    rng = np.random.default_rng(seed)
+    periods = np.array([f"{y}-Q{q}" for y, q in QUARTERS])
+    kinds = rng.choice(3, size=rows, p=[0.3, 0.15, 0.55])
+    measure = np.array(["starts", "job_outcomes", "sustainment_payments"])[kinds]
+    group = np.where(kinds == 0, "", np.char.add("group ", rng.integers(1, 10, rows).astype(str)))
+    salt = str(seed).encode()
+    pl.DataFrame(
+        {
+            "period": periods[rng.integers(0, 20, rows)],
+            "cohort": [hashlib.sha256(salt + str(i).encode()).hexdigest() for i in range(rows)],
+            "measure": measure,
+            "group": group,
+            "count": rng.integers(1, 5, rows).astype(str),
+        }
+    ).write_csv(path)
+
+
+def _run(command: list[str], out: Path) -> dict:
+    """Run one process writing to ``out``; wall time, CPU time and peak memory from wait4."""
+    load = os.getloadavg()[0]
+    with out.open("wb") as stdout, tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=CHILD_ENV)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        stderr.seek(0)
+        error = stderr.read().decode(errors="replace").strip()[-300:]
+    return {
+        "ok": os.waitstatus_to_exitcode(status) == 0,
+        "seconds": round(wall, 3),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_mb": round(usage.ru_maxrss / 1024, 1),
+        "load_before": round(load, 2),
+        "error": error,
+    }
+
+
+def bench_settle_process(rows: int, repeat: int) -> dict:
+    """`fullvalue settle` against the Polars query, whole processes taking turns."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    results = DATA / f"payments-pseudonymous-results-{rows}.csv"
+    if not results.exists():
+        pseudonymous_results(results, rows)
+    contract = DATA / "payments-work-programme.toml"
+    contract.write_text(SETTLEMENT_CONTRACT, encoding="utf-8")
+    script = Path(sys.executable).parent / "fullvalue"
+    commands = {
+        "fullvalue settle (CSV lines with reasons)": [
+            str(script), "settle", str(contract), str(results), "--format", "csv"
+        ],
+        "polars query (CSV lines, amounts only)": [
+            sys.executable, str(PEERS / "settle_polars.py"), str(results)
+        ],
+    }  # fmt: skip
+    outputs = {name: DATA / f"settle-output-{i}.csv" for i, name in enumerate(commands)}
+    runs: dict[str, list[dict]] = {name: [] for name in commands}
+    for name, command in commands.items():
+        _run(command, outputs[name])
+    for round_ in range(repeat):
+        for name, command in commands.items():
+            result = _run(command, outputs[name])
+            runs[name].append(result)
+            print(f"  settle {name} #{round_ + 1}: {result}", flush=True)
+    columns = ["period", "cohort", "component", "detail", "amount"]
+    ours, peer = (pl.read_csv(outputs[name], infer_schema=False) for name in commands)
+    same_lines = ours.select(columns).equals(peer.select(columns))
+    totals = {
+        name: f"{frame['amount'].cast(pl.Decimal(38, 2)).sum():.2f}"
+        for name, frame in zip(commands, (ours, peer), strict=True)
+    }
+    summary = {}
+    for name, results_ in runs.items():
+        ok = [r for r in results_ if r["ok"]]
+        summary[name] = {
+            "status": "ok" if len(ok) == len(results_) else results_[-1]["error"],
+            "median_seconds": statistics.median(r["seconds"] for r in ok) if ok else None,
+            "all_seconds": [r["seconds"] for r in results_],
+            "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in ok) if ok else None,
+            "all_cpu_seconds": [r["cpu_seconds"] for r in results_],
+            "peak_mb": max(r["peak_mb"] for r in results_),
+            "load": [r["load_before"] for r in results_],
+            "total_amount": totals[name],
+        }
+    for output in outputs.values():
+        output.unlink(missing_ok=True)
+    return {
+        "result_rows": rows,
+        "csv_bytes": results.stat().st_size,
+        "lines": ours.height,
+        "same_amount_on_every_line": same_lines,
+        "repeats": repeat,
+        "results": summary,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100_000)
@@ -352,21 +468,36 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--distinct-lines", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--parts", default=",".join(PARTS))
+    parser.add_argument("--settle-rows", type=int, default=1_000_000)
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     load_before = os.getloadavg()
+    measured: dict = {}
     # One BLAS thread: the machine is shared and the work here is not BLAS-bound.
     with threadpool_limits(1):
-        simulation = bench_simulation(args.runs, args.loop_runs, args.repeat)
-        print(json.dumps(simulation, indent=2))
-        settlement = bench_settlement(args.lines, args.repeat)
-        print(json.dumps(settlement, indent=2))
-        distinct = {
-            "cohorts": bench_distinct_cohorts(args.distinct_lines, args.repeat),
-            "events_paid_one_by_one": bench_events_paid_one_by_one(
-                args.distinct_lines, args.repeat
-            ),
+        if "simulation" in parts:
+            measured["simulation"] = bench_simulation(args.runs, args.loop_runs, args.repeat)
+            print(json.dumps(measured["simulation"], indent=2))
+        if "settlement" in parts:
+            measured["settlement"] = bench_settlement(args.lines, args.repeat)
+            print(json.dumps(measured["settlement"], indent=2))
+        if "settlement_distinct_lines" in parts:
+            measured["settlement_distinct_lines"] = {
+                "cohorts": bench_distinct_cohorts(args.distinct_lines, args.repeat),
+                "events_paid_one_by_one": bench_events_paid_one_by_one(
+                    args.distinct_lines, args.repeat
+                ),
+            }
+            print(json.dumps(measured["settlement_distinct_lines"], indent=2))
+    if "settle_process" in parts:
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        measured["settle_process"] = {
+            "when": started,
+            **bench_settle_process(args.settle_rows, args.repeat),
+            "load_average_after": round(os.getloadavg()[0], 2),
         }
-        print(json.dumps(distinct, indent=2))
+        print(json.dumps(measured["settle_process"], indent=2))
     report = {
         "benchmark": "payments",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -379,11 +510,15 @@ def main() -> None:
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
         },
-        "simulation": simulation,
-        "settlement": settlement,
-        "settlement_distinct_lines": distinct,
+        **measured,
         "note": "times are the best of the repeats; all repeats are listed; the machine is shared",
     }
+    if RESULTS.exists() and parts != set(PARTS):
+        kept = json.loads(RESULTS.read_text(encoding="utf-8"))
+        for part in set(PARTS) - parts:
+            if part in kept:
+                report[part] = kept[part]
+                report.setdefault("kept_from_earlier_run", {})[part] = kept.get("when")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)}")

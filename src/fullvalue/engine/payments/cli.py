@@ -9,18 +9,21 @@ turns into exit status 2.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from fullvalue.engine.payments.money import format_gbp
-from fullvalue.engine.payments.power import minimum_detectable_effect, probability_of_payment
-from fullvalue.engine.payments.settlement import Settlement, settle
-from fullvalue.engine.payments.spec import load_spec
 from fullvalue.errors import FullvalueError, Problem
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from fullvalue.engine.payments.settlement import Settlement
+
+# Each handler imports the engine modules it uses, so that ``fullvalue settle`` does not load
+# SciPy (for ``power``) or the simulation, and starts as quickly as the data allow.
 
 
 def register(subparsers: Any) -> None:
@@ -113,34 +116,68 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequenc
     return "\n".join([fmt(headers), rule, *(fmt(r) for r in rows)])
 
 
+def _lines_frame(settlement: Settlement) -> pl.DataFrame:
+    import polars as pl
+
+    from fullvalue.engine.payments.lines import OUTPUT_COLUMNS, SettlementLines
+
+    lines = settlement.lines
+    if isinstance(lines, SettlementLines):
+        return lines.frame()
+    rows = [line.as_dict() for line in lines]
+    return pl.DataFrame(rows, schema=dict.fromkeys(OUTPUT_COLUMNS, pl.String))
+
+
+def settlement_csv(settlement: Settlement, out: BinaryIO | None = None) -> bytes:
+    """Write the lines as CSV (UTF-8) to ``out``, or return it; a column at a time.
+
+    The same text as the ``csv`` module writes from each line's :meth:`~.SettlementLine.as_dict`
+    (a missing cohort and an empty detail are empty fields, not ``""``).
+    """
+    import polars as pl
+
+    frame = _lines_frame(settlement).with_columns(pl.col("detail").replace("", None))
+    if out is None:
+        return frame.write_csv().encode()
+    frame.write_csv(out)
+    return b""
+
+
+#: Settlements with more lines than this are written as JSON a column at a time (one compact
+#: object per line, on one line); smaller ones are indented as ``json.dumps`` indents them.
+JSON_BY_COLUMNS = 10_000
+
+
+def settlement_json(settlement: Settlement, out: BinaryIO | None = None) -> str:
+    """Write ``settlement.as_dict()`` as JSON (UTF-8) to ``out``, or return it as text.
+
+    Up to :data:`JSON_BY_COLUMNS` lines, ``json.dumps(..., indent=2, ensure_ascii=False)``;
+    above, the same data with the lines written by Polars from the table, not made one by one.
+    """
+    if len(settlement.lines) <= JSON_BY_COLUMNS:
+        text = json.dumps(settlement.as_dict(), indent=2, ensure_ascii=False)
+        if out is not None:
+            out.write(text.encode())
+        return text
+    data = settlement.as_dict(with_lines=False)
+    marker = "\u0000lines\u0000"
+    outline = {"contract": data.pop("contract"), "lines": marker, **data}
+    before, after = json.dumps(outline, indent=2, ensure_ascii=False).split(json.dumps(marker))
+    frame = _lines_frame(settlement)
+    if out is None:
+        return before + frame.write_json() + after
+    out.write(before.encode())
+    frame.write_json(cast(Any, out))  # a binary stream, as write_json accepts
+    out.write(after.encode())
+    return ""
+
+
 def render_settlement(settlement: Settlement, output_format: str) -> str:
     """Render a settlement as ``table``, ``json`` or ``csv`` text."""
     if output_format == "json":
-        return json.dumps(settlement.as_dict(), indent=2, ensure_ascii=False)
+        return settlement_json(settlement)
     if output_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(
-            ["period", "cohort", "component", "detail", "amount", "due", "paid", "reason"]
-        )
-        for line in settlement.lines:
-            data = line.as_dict()
-            writer.writerow(
-                [
-                    data[k] if data[k] is not None else ""
-                    for k in (
-                        "period",
-                        "cohort",
-                        "component",
-                        "detail",
-                        "amount",
-                        "due",
-                        "paid",
-                        "reason",
-                    )
-                ]
-            )
-        return buffer.getvalue().rstrip("\n")
+        return settlement_csv(settlement).decode().rstrip("\n")
     rows = [
         [line.period, line.cohort or "", line.component, format_gbp(line.amount), line.reason]
         for line in settlement.lines
@@ -165,14 +202,27 @@ def render_settlement(settlement: Settlement, output_format: str) -> str:
 
 def settle_command(args: argparse.Namespace) -> int:
     """Run ``fullvalue settle``."""
+    from fullvalue.engine.payments.settlement import settle
+    from fullvalue.engine.payments.spec import load_spec
+
     spec = load_spec(args.contract)
     settlement = settle(spec, args.results, paid=args.paid)
+    if args.format in ("csv", "json"):
+        # Written straight from the table: a million lines are 100 MB of text.
+        sys.stdout.flush()
+        write = settlement_csv if args.format == "csv" else settlement_json
+        write(settlement, sys.stdout.buffer)
+        sys.stdout.buffer.write(b"\n" if args.format == "json" else b"")
+        sys.stdout.buffer.flush()
+        return 0
     print(render_settlement(settlement, args.format))
     return 0
 
 
 def power_command(args: argparse.Namespace) -> int:
     """Run ``fullvalue power``."""
+    from fullvalue.engine.payments.power import minimum_detectable_effect, probability_of_payment
+
     result = minimum_detectable_effect(
         args.baseline_rate,
         args.cohort_size,
@@ -218,6 +268,7 @@ def power_command(args: argparse.Namespace) -> int:
 def simulate_command(args: argparse.Namespace) -> int:
     """Run ``fullvalue simulate``."""
     from fullvalue.engine.payments.simulation import render_simulations, simulate
+    from fullvalue.engine.payments.spec import load_spec
 
     if args.runs < 1:
         raise FullvalueError.from_problems(

@@ -21,6 +21,8 @@ from fullvalue.engine.payments.money import ZERO
 #: The columns of a line table, in the order of :class:`SettlementLine`'s fields;
 #: ``due``, ``paid`` and ``amount`` are whole pennies.
 LINE_COLUMNS = ("period", "cohort", "component", "detail", "due", "paid", "amount", "reason")
+#: The columns of :meth:`SettlementLines.frame`, in the order of :meth:`SettlementLine.as_dict`.
+OUTPUT_COLUMNS = ("period", "cohort", "component", "detail", "amount", "due", "paid", "reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,27 @@ class SettlementLine:
 
 def _gbp(pennies: int) -> Decimal:
     return ZERO if pennies == 0 else Decimal(pennies).scaleb(-2)
+
+
+def _pennies(amount: Decimal) -> int:
+    return int(amount.scaleb(2))
+
+
+def decimal_text(pennies: pl.Expr) -> pl.Expr:
+    """Write whole pennies as GBP with two decimals, as ``f"{amount:.2f}"`` does (``-0.05``).
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"p": pl.Series([-5, 0, 123456], dtype=pl.Int128)})
+    >>> frame.select(decimal_text(pl.col("p"))).to_series().to_list()
+    ['-0.05', '0.00', '1234.56']
+
+    """
+    whole = pennies.abs()
+    text = pl.concat_str(
+        (whole // 100).cast(pl.String), pl.lit("."), (whole % 100).cast(pl.String).str.zfill(2)
+    )
+    return pl.when(pennies < 0).then(pl.lit("-") + text).otherwise(text)
 
 
 class SettlementLines(Sequence[SettlementLine]):
@@ -100,6 +123,52 @@ class SettlementLines(Sequence[SettlementLine]):
 
     def __len__(self) -> int:
         return self._table.height
+
+    def frame(self) -> pl.DataFrame:
+        """Return the lines as one table, a column each of :meth:`SettlementLine.as_dict`.
+
+        Amounts are text with two decimals, exactly as ``as_dict`` gives them; ``cohort`` is
+        null for lines without one. Made a column at a time, without making any line: the way
+        to write a million lines out (``fullvalue settle --format csv`` does).
+
+        Examples
+        --------
+        >>> table = pl.DataFrame({"period": ["Q1"], "cohort": [None], "component": ["fee"],
+        ...     "detail": [""], "due": [150], "paid": [0], "amount": [150], "reason": ["fee"]},
+        ...     schema_overrides={"cohort": pl.String})
+        >>> SettlementLines(table, {}).frame().row(0)
+        ('Q1', None, 'fee', '', '1.50', '1.50', '0.00', 'fee')
+
+        """
+        table = self._table.with_columns(pl.col("due", "paid", "amount").cast(pl.Int128))
+        if self._made:
+            positions = list(self._made)
+            made = [self._made[i] for i in positions]
+            values: dict[str, list[Any]] = {
+                "period": [line.period for line in made],
+                "cohort": [line.cohort for line in made],
+                "component": [line.component for line in made],
+                "detail": [line.detail for line in made],
+                "due": [_pennies(line.due) for line in made],
+                "paid": [_pennies(line.paid) for line in made],
+                "amount": [_pennies(line.amount) for line in made],
+                "reason": [line.reason for line in made],
+            }
+            table = table.with_columns(
+                table.get_column(name).scatter(
+                    positions, pl.Series(values[name], dtype=table.schema[name])
+                )
+                for name in LINE_COLUMNS
+            )
+        texts = {name: decimal_text(pl.col(name)).alias(name) for name in ("amount", "due")}
+        if not table.select(pl.col("paid").any()).item():
+            # Nothing paid yet (the usual first settlement): every amount is its due.
+            table = table.with_columns(texts["due"]).with_columns(
+                amount=pl.col("due"), paid=pl.lit("0.00")
+            )
+            return table.select(OUTPUT_COLUMNS)
+        texts["paid"] = decimal_text(pl.col("paid")).alias("paid")
+        return table.select(texts.get(name, pl.col(name)) for name in OUTPUT_COLUMNS)
 
     @overload
     def __getitem__(self, index: int) -> SettlementLine: ...

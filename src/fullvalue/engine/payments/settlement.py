@@ -84,11 +84,15 @@ class Settlement:
     total_payable: Decimal
     allocation: Allocation | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        """Return the settlement as JSON-ready data (amounts as decimal strings)."""
-        data: dict[str, Any] = {
-            "contract": self.contract,
-            "lines": [line.as_dict() for line in self.lines],
+    def as_dict(self, *, with_lines: bool = True) -> dict[str, Any]:
+        """Return the settlement as JSON-ready data (amounts as decimal strings).
+
+        ``with_lines=False`` leaves out ``lines`` (to write them a column at a time).
+        """
+        data: dict[str, Any] = {"contract": self.contract}
+        if with_lines:
+            data["lines"] = [line.as_dict() for line in self.lines]
+        data |= {
             "total_due": f"{self.total_due:.2f}",
             "total_paid": f"{self.total_paid:.2f}",
             "total_payable": f"{self.total_payable:.2f}",

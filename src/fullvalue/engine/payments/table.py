@@ -217,15 +217,29 @@ def cap_running(table: pl.DataFrame, cap: Decimal, what: str, among: pl.Expr) ->
     held = running - (running - limit).cum_max().clip(lower_bound=0)
     allowed = held - held.shift(1, fill_value=0)
     table = table.with_columns(_allowed=allowed, _cut=among & (allowed < pl.col("due")))
-    largest = _largest(table, "_allowed")
-    return table.with_columns(
-        reason=pl.when("_cut")
-        .then(
+    cut = table.get_column("_cut").arg_true()
+    if cut.is_empty():
+        return table.drop("_allowed", "_cut")
+    # Only the lines that are cut get a new reason, made for them alone; once the cap is
+    # reached every later line is cut to £0.00, so only the others' amounts need writing out.
+    rows = table.select(pl.col("reason", "_allowed").gather(cut))
+    zero = rows.get_column("_allowed") == 0
+    reasons = rows.select(
+        pl.concat_str("reason", pl.lit(f"; limited by {what} to £0.00"))
+    ).to_series()
+    partial = zero.not_().arg_true()
+    if not partial.is_empty():
+        some = rows[partial]
+        written = some.select(
             pl.concat_str(
-                "reason", pl.lit(f"; limited by {what} to "), gbp(pl.col("_allowed"), largest)
+                "reason",
+                pl.lit(f"; limited by {what} to "),
+                gbp(pl.col("_allowed"), _largest(some, "_allowed")),
             )
-        )
-        .otherwise("reason"),
+        ).to_series()
+        reasons = reasons.scatter(partial, written)
+    return table.with_columns(
+        table.get_column("reason").scatter(cut, reasons),
         due=pl.when("_cut").then("_allowed").otherwise("due"),
     ).drop("_allowed", "_cut")
 

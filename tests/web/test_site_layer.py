@@ -171,3 +171,24 @@ def test_list_pages_query_counts_do_not_grow(draft, make_member, actor_for, sign
     for _ in range(4):
         programme_create(actor=actor_for(commissioner), data=programme_data())
     assert [count(u) for u in urls] == before
+
+
+def test_a_removed_role_stops_working_on_the_next_request_though_roles_are_cached(
+    make_member, actor_for, signed_in
+):
+    """The actor's memberships are cached under the write version: removing a role is an
+    audited write, so the very next request sees it gone (and the page refuses)."""
+    from fullvalue.web.accounts.services import membership_deactivate
+
+    staff = make_member(Role.PROVIDER_STAFF)
+    admin = make_member(Role.PROVIDER_ADMIN, organisation=staff.organisation)
+    client = signed_in(staff)
+    first = client.get(reverse("dashboard"))
+    assert first.status_code == 200
+    assert client.get(reverse("dashboard")).status_code == 200  # served from the cached read
+    membership_deactivate(actor=actor_for(admin), membership_id=staff.id)
+    after = client.get(reverse("dashboard"))
+    # No role left: the dashboard no longer shows the organisation it was acting for.
+    assert staff.organisation.name in first.content.decode()
+    assert staff.organisation.name not in after.content.decode()
+

@@ -9,7 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from fullvalue.domain.roles import Role, needs_second_factor
 from fullvalue.web.accounts.models import Membership
 from fullvalue.web.accounts.selectors import memberships_for_user
+from fullvalue.web.audit.selectors import write_version_for
 from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.caching import cached
 
 SESSION_MEMBERSHIP = "membership_id"
 _LOADED = "_fullvalue_memberships"
@@ -25,10 +27,17 @@ def actor_from_request(request: HttpRequest) -> Actor:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return Actor.anonymous()
-    memberships = list(
-        Membership.objects.filter(user=user, is_active=True)
-        .select_related("organisation")
-        .order_by("id")
+    # Every change to a membership or an organisation's name is an audited write, so the list
+    # read under the request's write version is never stale (decision 0005); it saves the most
+    # expensive query of every signed-in page.
+    memberships: list[Membership] = cached(
+        "memberships",
+        [user.id, write_version_for(request)],
+        lambda: list(
+            Membership.objects.filter(user=user, is_active=True)
+            .select_related("organisation")
+            .order_by("id")
+        ),
     )
     setattr(request, _LOADED, memberships)
     if user_needs_second_factor(memberships) and not user.is_verified():

@@ -77,6 +77,22 @@ def write_version() -> int:
     return int(head or 0)
 
 
+_REQUEST_VERSION = "_fullvalue_write_version"
+
+
+def write_version_for(request: Any) -> int:
+    """``write_version()`` read once per request: every cached read in one page agrees on it.
+
+    A page that caches several reads (the actor's roles, the contract, the page body) keys them
+    all under the same number, so they are consistent with each other and cost one query.
+    """
+    version: int | None = getattr(request, _REQUEST_VERSION, None)
+    if version is None:
+        version = write_version()
+        setattr(request, _REQUEST_VERSION, version)
+    return version
+
+
 #: Change fields that hold an organisation's id, and those that hold a person's (user) id.
 _ORGANISATION_FIELDS = {"organisation", "provider", "lead", "commissioner", "winner_organisation"}
 _PERSON_FIELDS = {"user", "prepared_by", "approved_by", "evaluator_user", "invited_by"}

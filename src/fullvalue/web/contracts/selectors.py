@@ -9,13 +9,20 @@ from django.db.models import QuerySet
 
 from fullvalue.errors import NotFound
 from fullvalue.web.contracts.models import Contract, Kpi, Milestone, SupplyChainMember
+from fullvalue.web.kernel.caching import cached
 
 
-def contract_by_id(contract_id: int, *, for_update: bool = False) -> Contract:
+def contract_by_id(
+    contract_id: int, *, for_update: bool = False, version: int | None = None
+) -> Contract:
     """A contract with its commissioner and provider; "No such contract" when there is none.
 
     ``for_update`` locks the row for the caller's transaction (writes that must not race).
+    ``version``: the request's audit write version; pages that only read pass it, and the
+    contract is read from the cache kept under it (every change to a contract is audited).
     """
+    if version is not None and not for_update:
+        return cached("contract", [contract_id, version], lambda: contract_by_id(contract_id))
     qs = Contract.objects.select_for_update() if for_update else Contract.objects
     contract = qs.select_related("commissioner", "provider").filter(id=contract_id).first()
     if contract is None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from markupsafe import Markup
@@ -14,7 +14,7 @@ from markupsafe import Markup
 from fullvalue.domain.roles import Role
 from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import FullvalueError, NotFound
-from fullvalue.web.audit.selectors import write_version
+from fullvalue.web.audit.selectors import write_version_for
 from fullvalue.web.contracts.selectors import contract_by_id
 from fullvalue.web.delivery import policy, selectors
 from fullvalue.web.delivery.imports import template_rows
@@ -154,15 +154,19 @@ def _error_text(exc: FullvalueError, limit: int = 8) -> str:
 def participants(request: HttpRequest, contract_id: int) -> HttpResponse:
     """Participants the user may see (providers: their own), by pseudonym; identities if allowed."""
     actor = request.actor  # type: ignore[attr-defined]
-    contract = contract_by_id(contract_id)
-    qs = (
-        selectors.participants_for(actor, contract)
-        .select_related("provider")
-        .order_by("referred_on", "id")
-    )
+    version = write_version_for(request)
+    contract = contract_by_id(contract_id, version=version)
     show_identity = selectors.identities_readable(actor, contract)
-    if show_identity:
-        qs = qs.select_related("identity")
+
+    def people() -> QuerySet[Participant]:
+        """Read when the table is drawn (a cached table needs no query, but refuses alike)."""
+        qs = (
+            selectors.participants_for(actor, contract)
+            .select_related("provider")
+            .order_by("referred_on", "id")
+        )
+        return qs.select_related("identity") if show_identity else qs
+
     headers = ["pseudonym", "provider", "cohort", "referred_on", "started_on", "left_on", "events"]
     if show_identity:
         headers += ["case_reference", "full_name", "date_of_birth"]
@@ -187,6 +191,7 @@ def participants(request: HttpRequest, contract_id: int) -> HttpResponse:
         return out
 
     if fmt := request.GET.get("format"):
+        qs = people()
         events = dict(
             OutcomeEvent.objects.filter(participant__in=qs.values("id"))
             .values("participant_id")
@@ -197,7 +202,7 @@ def participants(request: HttpRequest, contract_id: int) -> HttpResponse:
 
     def render_table() -> Markup:
         nonlocal events
-        page_obj = Paginator(qs, 50).get_page(request.GET.get("page"))
+        page_obj = Paginator(people(), 50).get_page(request.GET.get("page"))
         events = dict(
             OutcomeEvent.objects.filter(participant_id__in=[p.id for p in page_obj])
             .values("participant_id")
@@ -215,7 +220,7 @@ def participants(request: HttpRequest, contract_id: int) -> HttpResponse:
 
     events: dict[int, int] = {}
     reader = (actor.user_id, actor.membership_id, actor.role, actor.organisation_id)
-    parts = ["participants", contract.id, request.GET.get("page", ""), write_version(), reader]
+    parts = ["participants", contract.id, request.GET.get("page", ""), version, reader]
     return page(
         request,
         "delivery/participants.html",

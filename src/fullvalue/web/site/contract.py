@@ -14,7 +14,7 @@ from django.utils import timezone
 from markupsafe import Markup
 
 from fullvalue.errors import FullvalueError, NotFound
-from fullvalue.web.audit.selectors import write_version
+from fullvalue.web.audit.selectors import write_version_for
 from fullvalue.web.contracts import panels as contract_panels
 from fullvalue.web.contracts import policy as contract_policy
 from fullvalue.web.contracts.selectors import contract_by_id, contracts_listed, supply_chain
@@ -75,7 +75,8 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     the commissioner, the supply chain, auditors and administrators.
     """
     actor = request.actor  # type: ignore[attr-defined]
-    contract = contract_by_id(contract_id)
+    version = write_version_for(request) if request.method == "GET" else None
+    contract = contract_by_id(contract_id, version=version)
     if fmt := request.GET.get("format"):
         table = TABLES.get(request.GET.get("table", "supply-chain"))
         if table is None:
@@ -117,7 +118,13 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
         body = render()
     else:
         reader = (actor.user_id, actor.membership_id, actor.role, actor.organisation_id)
-        parts = ["contract-page", contract.id, write_version(), reader, timezone.localdate()]
+        parts = [
+            "contract-page",
+            contract.id,
+            write_version_for(request),
+            reader,
+            timezone.localdate(),
+        ]
         body = cached_panel(request, parts, render)
     return page(
         request,

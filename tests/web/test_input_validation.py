@@ -319,3 +319,24 @@ def test_pages_answer_a_chosen_id_that_is_not_a_number_with_an_error_not_a_500(
         url, {"action": "amend", "summary": "Later", "new_submission_deadline": "2026-02-30T10:00"}
     )
     assert r.status_code != 500
+
+
+def test_kpi_targets_and_values_refuse_more_places_than_are_stored(chain):
+    """A KPI keeps two decimal places: more is refused with the field named, never rounded."""
+    from fullvalue.errors import FullvalueError
+    from fullvalue.web.contracts.services import kpi_add, kpi_observe
+
+    contract = chain["contract"]
+    base = {"name": "Into work", "unit": "%", "higher_is_better": "yes"}
+    for target in ("85.125", "８５", "1e3", "-1"):
+        with pytest.raises(FullvalueError) as refused:
+            kpi_add(actor=chain["c"], contract_id=contract.id, data=base | {"target": target})
+        assert [p.column for p in refused.value.problems] == ["target"], target
+    kpi = kpi_add(actor=chain["c"], contract_id=contract.id, data=base | {"target": "85.5"})
+    assert kpi.target == Decimal("85.50")
+    period = {"period_start": "2025-04-01", "period_end": "2025-06-30"}
+    with pytest.raises(FullvalueError) as refused:
+        kpi_observe(actor=chain["prime"], kpi_id=kpi.id, data=period | {"value": "80.001"})
+    assert [p.column for p in refused.value.problems] == ["value"]
+    seen = kpi_observe(actor=chain["prime"], kpi_id=kpi.id, data=period | {"value": "80.25"})
+    assert seen.value == Decimal("80.25")

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from fullvalue.web.accounts.models import Membership
 from fullvalue.web.programmes.services import programme_create
-from fullvalue.web.tendering.models import Award, Bid
+from fullvalue.web.tendering.models import Award, Bid, Score
 from fullvalue.web.tendering.services import panel_assign, tender_create, tender_publish
 from tests.web.cycle import START, programme_data, tender_data
 
@@ -146,8 +146,12 @@ def test_pages_for_the_whole_cycle(client, signed_in, world, published, clock):
     assert missing.status_code == 400
     scores = {"bid": str(bid.id)}
     for c in quality:
-        scores[f"score_{bid.id}_{c.id}"] = "4"
+        scores[f"score_{bid.id}_{c.id}"] = "４"  # full-width digit: not a score
         scores[f"reason_{bid.id}_{c.id}"] = "Strong evidence"
+    assert evaluator.post(url, scores).status_code == 400
+    assert not Score.objects.filter(bid=bid).exists()
+    for c in quality:
+        scores[f"score_{bid.id}_{c.id}"] = "4"
     assert evaluator.post(url, scores).status_code == 302
     evaluator.logout()
 
@@ -162,6 +166,10 @@ def test_pages_for_the_whole_cycle(client, signed_in, world, published, clock):
     # The summary links to the reason in the form that was sent, and only that form shows it.
     assert f'href="#c{bid.id}-{first.id}-reason"' in blank.content.decode()
     assert duplicate_ids(blank.content.decode()) == []
+    wide = commissioner.post(
+        mod, {"bid": str(bid.id), "criterion": str(first.id), "score": "４", "reason": "Agreed"}
+    )
+    assert wide.status_code == 400  # full-width digit refused, not read as 4
     for c in quality:
         r = commissioner.post(
             mod, {"bid": str(bid.id), "criterion": str(c.id), "score": "4", "reason": "Agreed"}

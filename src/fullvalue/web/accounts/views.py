@@ -60,7 +60,7 @@ def _code_already_used(devices: list[TOTPDevice], code: str) -> bool:
     django-otp refuses a code at or before the last one accepted (so a code seen over a
     shoulder cannot be replayed); this tells that case apart from a wrong code.
     """
-    if not code.isdigit():
+    if not (code.isascii() and code.isdigit()):
         return False
     for device in devices:
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)

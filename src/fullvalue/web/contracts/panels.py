@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from fullvalue.web.contracts import policy
 from fullvalue.web.contracts.services import kpi_add, kpi_observe, milestone_add, milestone_met
+from fullvalue.web.kernel import fields
 from fullvalue.web.kernel.exports import table_response
 from fullvalue.web.kernel.forms import FormState
 from fullvalue.web.kernel.panels import Action, Table, render_panel
@@ -85,7 +86,7 @@ def _milestone_met(actor: Actor, contract: Contract, state: FormState) -> str:
 def _row_id(state: FormState, key: str) -> int:
     """The id of the row a one-form-per-row button posts (0, which matches nothing, if bad)."""
     raw = state.values.get(key, "")
-    return int(raw) if raw.isascii() and raw.isdigit() else 0
+    return fields.whole_or(raw, 0)
 
 
 ACTIONS: dict[str, Action] = {

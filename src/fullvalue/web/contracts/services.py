@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -301,19 +301,6 @@ def _chain_snapshot(contract: Contract) -> list[dict[str, Any]]:
     ]
 
 
-def _amount(value: Any, column: str, problems: list[Problem], *, positive: bool = False) -> Decimal:
-    try:
-        amount = Decimal(str(value).replace(",", "").strip())
-        if not amount.is_finite() or (positive and amount <= 0) or amount < 0:
-            raise InvalidOperation
-        return amount.quantize(Decimal("0.01"))
-    except InvalidOperation:
-        problems.append(
-            Problem("Enter a number" + (" above 0" if positive else " (0 or more)"), column=column)
-        )
-        return Decimal(0)
-
-
 def _day(value: Any, column: str, problems: list[Problem]) -> dt.date | None:
     return fields.Fields(problems)(fields.date, value if value is not None else "", column)
 
@@ -330,7 +317,7 @@ def kpi_add(*, actor: Actor, contract_id: int, data: dict[str, Any]) -> Kpi:
     unit = read(fields.text, data.get("unit"), "unit", max_length=40) or ""
     if not unit and not any(p.column == "unit" for p in problems):
         problems.append(Problem("Give the unit, like 'people' or '%'", column="unit"))
-    target = _amount(data.get("target"), "target", problems)
+    target = read(fields.quantity, data.get("target"), "target") or Decimal(0)
     direction = data.get("higher_is_better")
     if direction not in (True, False, "yes", "no"):
         problems.append(Problem("Say whether higher values are better", column="higher_is_better"))
@@ -375,7 +362,7 @@ def kpi_observe(*, actor: Actor, kpi_id: int, data: dict[str, Any]) -> KpiObserv
     end = _day(data.get("period_end"), "period_end", problems)
     if start and end and end < start:
         problems.append(Problem("The period must end after it starts", column="period_end"))
-    value = _amount(data.get("value"), "value", problems)
+    value = fields.Fields(problems)(fields.quantity, data.get("value"), "value") or Decimal(0)
     if problems:
         raise FullvalueError.from_problems("The KPI value needs correcting.", problems)
     assert start is not None and end is not None

@@ -6,8 +6,6 @@ assembles them (:mod:`fullvalue.web.site.contract`).
 
 from __future__ import annotations
 
-import contextlib
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -98,8 +96,7 @@ def supply_chain_edit(request: HttpRequest, contract_id: int) -> HttpResponse:
         )
     if request.method == "POST":
         state = FormState.from_post(request.POST)
-        with contextlib.suppress(ValueError):
-            count = max(0, min(50, int(state.values.get("rows", count))))
+        count = max(0, min(50, fields.whole_or(state.values.get("rows", ""), count)))
         members, index = [], []
         for i in range(count):
             org = state.values.get(f"organisation_{i}", "")
@@ -107,7 +104,7 @@ def supply_chain_edit(request: HttpRequest, contract_id: int) -> HttpResponse:
                 continue
             members.append(
                 {
-                    "organisation_id": int(org) if org.isdigit() else 0,
+                    "organisation_id": fields.whole_or(org, 0),
                     "share_of_value": _percent(state.values.get(f"share_of_value_{i}", "")),
                     "share_of_work": _percent(state.values.get(f"share_of_work_{i}", "")),
                     "upfront_share": _percent(state.values.get(f"upfront_share_{i}", "")),

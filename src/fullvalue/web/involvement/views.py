@@ -13,6 +13,7 @@ from fullvalue.domain.roles import Role
 from fullvalue.errors import FullvalueError
 from fullvalue.web.involvement.selectors import comments_by, comments_received, open_for_comment
 from fullvalue.web.involvement.services import comment_create
+from fullvalue.web.kernel import fields
 from fullvalue.web.kernel.forms import FormState
 from fullvalue.web.kernel.pages import page, signin_required
 
@@ -29,7 +30,7 @@ def have_your_say(request: HttpRequest) -> HttpResponse:
         state = FormState.from_post(request.POST)
         posted = state.values.get("item", "")
         kind, _, raw_id = posted.partition("-")
-        item_id = int(raw_id) if raw_id.isdigit() else 0
+        item_id = fields.whole_or(raw_id, 0)
         try:
             comment_create(
                 actor=actor,

@@ -161,6 +161,29 @@ def percent(value: Any, field: str, *, places: int = 2) -> Decimal:
     return amount
 
 
+def quantity(value: Any, field: str, *, places: int = 2, maximum: Decimal = MAX_MONEY) -> Decimal:
+    """A measured amount (a KPI's target or value) from 0, with at most ``places`` decimals.
+
+    Refused, never rounded, when it has more places than are stored.
+
+    >>> quantity("85.5", "target")
+    Decimal('85.50')
+    >>> quantity("0.125", "target")
+    Traceback (most recent call last):
+    ...
+    fullvalue.web.kernel.fields.FieldInvalid: target: Enter a number with at most 2 decimal places
+    """
+    hint = "Enter a number (0 or more), like 12.5"
+    amount = _decimal(_text_of(value, field).replace(",", ""), field, hint)
+    if amount < 0:
+        raise FieldInvalid(field, hint)
+    if -amount.as_tuple().exponent > places:  # type: ignore[operator]
+        raise FieldInvalid(field, f"Enter a number with at most {places} decimal places")
+    if amount > maximum:
+        raise FieldInvalid(field, f"Enter a number of at most {maximum:,}")
+    return amount.quantize(Decimal(1).scaleb(-places))
+
+
 def integer(value: Any, field: str, *, minimum: int, maximum: int) -> int:
     """A whole number from ``minimum`` to ``maximum``, in ASCII digits.
 
@@ -177,6 +200,19 @@ def integer(value: Any, field: str, *, minimum: int, maximum: int) -> int:
     if not minimum <= number <= maximum:
         raise FieldInvalid(field, f"Enter a whole number from {minimum} to {maximum}")
     return number
+
+
+def whole_or(raw: Any, default: int) -> int:
+    """``raw`` as a whole number when it is ASCII digits only, else ``default``.
+
+    For chosen ids and scores that a service then checks: full-width or other Unicode digits
+    (which ``str.isdigit`` and ``int`` accept) never become numbers.
+
+    >>> whole_or("3", -1), whole_or("３", -1), whole_or("", 0), whole_or("-2", -1)
+    (3, -1, 0, -1)
+    """
+    text = raw if isinstance(raw, str) else ""
+    return int(text) if text.isascii() and text.isdigit() else default
 
 
 def identifier(value: Any, field: str) -> int:

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from fullvalue.engine.payments import parse_spec
 from fullvalue.errors import FullvalueError, Problem
+from fullvalue.web.kernel import fields
 from fullvalue.web.kernel.exports import table_response
 from fullvalue.web.kernel.forms import FormState
 from fullvalue.web.kernel.panels import Action, Table, render_panel
@@ -73,7 +74,7 @@ def _prepare(actor: Actor, contract: Contract, state: FormState) -> str:
 
 def _approve(actor: Actor, contract: Contract, state: FormState) -> str:
     raw = state.values.get("run", "")
-    payrun_approve(actor=actor, run_id=int(raw) if raw.isascii() and raw.isdigit() else 0)
+    payrun_approve(actor=actor, run_id=fields.whole_or(raw, 0))
     return "Payment run approved; sub-contractors' shares are due."
 
 
@@ -89,7 +90,7 @@ def _confirm(actor: Actor, contract: Contract, state: FormState) -> str:
         ) from None
     flowdown_confirm(
         actor=actor,
-        payment_id=int(raw) if raw.isascii() and raw.isdigit() else 0,
+        payment_id=fields.whole_or(raw, 0),
         paid_on=paid_on,
     )
     return "Receipt confirmed."

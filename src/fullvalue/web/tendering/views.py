@@ -485,7 +485,7 @@ def _party_rows(
         names = {**names, bid.lead_id: bid.lead.name}
     out = []
     for r in rows:
-        oid = int(r["organisation_id"]) if str(r.get("organisation_id")).isdigit() else None
+        oid = fields.whole_or(str(r.get("organisation_id")), 0) or None
         role = str(r.get("role") or "")
         confirmed = (
             "Leads the bid"
@@ -542,7 +542,7 @@ def bid_detail(request: HttpRequest, bid_id: int) -> HttpResponse:
     contents = selectors.bid_contents(actor, bid)
     criteria = {str(c.id): c for c in bid.lot.tender.criteria.all()}
     rows = [r for r in contents.get("parties") or [] if isinstance(r, dict)]
-    ids = [int(r["organisation_id"]) for r in rows if str(r.get("organisation_id")).isdigit()]
+    ids = [i for r in rows if (i := fields.whole_or(str(r.get("organisation_id")), 0))]
     names = organisation_names(ids)
     is_party = any(p.organisation_id == actor.organisation_id for p in bid.parties.all()) and (
         actor.role in selectors.PROVIDER_ROLES
@@ -607,7 +607,7 @@ def evaluation(request: HttpRequest, tender_id: int) -> HttpResponse:
                 for c in tender.criteria.filter(kind="quality"):
                     raw = state.values.get(f"score_{bid_id}_{c.id}", "")
                     scores[c.id] = (
-                        int(raw) if raw.isdigit() else -1,
+                        fields.whole_or(raw, -1),
                         state.values.get(f"reason_{bid_id}_{c.id}", ""),
                     )
                 svc.scores_submit(actor=actor, bid_id=bid_id, scores=scores)
@@ -662,16 +662,14 @@ def moderation(request: HttpRequest, tender_id: int) -> HttpResponse:
     if request.method == "POST":
         state = FormState.from_post(request.POST)
         raw = state.values.get("score", "")
-        bid_id = int(state.values.get("bid") or 0) if state.values.get("bid", "").isdigit() else 0
-        criterion_id = (
-            int(state.values["criterion"]) if state.values.get("criterion", "").isdigit() else 0
-        )
+        bid_id = fields.whole_or(state.values.get("bid", ""), 0)
+        criterion_id = fields.whole_or(state.values.get("criterion", ""), 0)
         try:
             svc.consensus_set(
                 actor=actor,
                 bid_id=bid_id,
                 criterion_id=criterion_id,
-                score=int(raw) if raw.isdigit() else -1,
+                score=fields.whole_or(raw, -1),
                 reason=state.values.get("reason", ""),
             )
         except FullvalueError as exc:
@@ -782,9 +780,9 @@ def _row_count(values: dict[str, Any], kind: str, default: int) -> int:
     sent = [
         int(key[len(first_field) :]) + 1
         for key in values
-        if key.startswith(first_field) and key[len(first_field) :].isdigit()
+        if key.startswith(first_field) and fields.whole_or(key[len(first_field) :], -1) >= 0
     ]
-    declared = int(raw) if raw.isdigit() else default
+    declared = fields.whole_or(raw, default)
     return max(1, min(MAX_ROWS, max([declared, *sent])))
 
 

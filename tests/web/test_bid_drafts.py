@@ -379,3 +379,38 @@ def test_partner_finder_pages_send_and_reply(signed_in, world, team, tender, mai
     client.logout()
     rival = signed_in(Membership.objects.get(id=world["prime"].membership_id))
     assert rival.get(url).status_code == 404
+
+
+def test_answers_and_commitments_have_stated_maximums_checked_when_a_draft_is_saved(
+    world, team, tender
+):
+    """A 10,001-character answer or a control character is refused with the question named,
+    on a draft as on a submission; nothing is cut and nothing is half saved."""
+    from fullvalue.web.tendering.services import MAX_ANSWER
+
+    lot = small_lot(tender)
+    criterion = tender.criteria.filter(kind="quality").first()
+    for answer, reason in (("x" * (MAX_ANSWER + 1), "at most 10,000"), ("a\x00b", "control")):
+        with pytest.raises(FullvalueError) as refused:
+            bid_draft_save(
+                actor=team["admin"],
+                lot_id=lot.id,
+                contents={"answers": {str(criterion.id): answer}},
+            )
+        [problem] = refused.value.problems
+        assert problem.column == f"answers.{criterion.id}" and reason in problem.reason
+    assert not Bid.objects.exists()
+    full = contents(tender, "290000", 3)
+    full["social_value"] = [{"measure": "m" * 201, "quantity": "1", "proxy_value": "10"}]
+    with pytest.raises(FullvalueError) as refused:
+        bid_submit(actor=team["admin"], lot_id=lot.id, contents=full)
+    assert any(
+        p.column == "social_value" and "at most 200" in p.reason for p in refused.value.problems
+    )
+    # Two lines in an answer are fine.
+    saved = bid_draft_save(
+        actor=team["admin"],
+        lot_id=lot.id,
+        contents={"answers": {str(criterion.id): "First line\nsecond line"}},
+    )
+    assert saved.status == Bid.Status.DRAFT

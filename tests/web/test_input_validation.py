@@ -340,3 +340,23 @@ def test_kpi_targets_and_values_refuse_more_places_than_are_stored(chain):
     assert [p.column for p in refused.value.problems] == ["value"]
     seen = kpi_observe(actor=chain["prime"], kpi_id=kpi.id, data=period | {"value": "80.25"})
     assert seen.value == Decimal("80.25")
+
+
+def test_programme_text_has_stated_maximums_and_is_refused_not_cut(world):
+    from fullvalue.errors import FullvalueError
+    from fullvalue.web.programmes.services import programme_create
+
+    c = world["commissioner"]
+    for field, value, reason in (
+        ("summary", "s" * 5001, "at most 5,000"),
+        ("current_provision", "p" * 5001, "at most 5,000"),
+        ("title", "Title\u0007", "control character"),
+        ("cohort", "c" * 2001, "at most 2,000"),
+    ):
+        with pytest.raises(FullvalueError) as refused:
+            programme_create(actor=c, data=programme_data() | {field: value})
+        assert [(p.column, reason in p.reason) for p in refused.value.problems] == [
+            (field, True)
+        ], field
+    made = programme_create(actor=c, data=programme_data() | {"what_must_change": "w" * 5000})
+    assert len(made.what_must_change) == 5000

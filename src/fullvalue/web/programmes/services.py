@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
@@ -14,6 +15,7 @@ from fullvalue.engine.payments import parse_spec, simulate
 from fullvalue.engine.payments.spec import validate_spec
 from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
+from fullvalue.web.kernel import fields
 from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.kernel.caching import cached
 from fullvalue.web.kernel.policy import require
@@ -168,22 +170,29 @@ def parse_figures(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     return out, problems
 
 
+#: A programme's own text: (field, label, stated maximum, may hold line breaks). Longer text
+#: is refused with the field named, never cut.
+TEXT_FIELDS = (
+    ("title", "Title", 200, False),
+    ("summary", "Summary", 5000, True),
+    ("cohort", "Cohort", 2000, True),
+    ("current_provision", "Current provision", 5000, True),
+    ("what_must_change", "What must change", 5000, True),
+)
+REQUIRED_TEXT = {"title", "summary", "cohort"}
+
+
 def parse_programme(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     problems: list[Problem] = []
     out: dict[str, Any] = {}
-    for name, label, limit in (
-        ("title", "Title", 200),
-        ("summary", "Summary", 5000),
-        ("cohort", "Cohort", 2000),
-    ):
-        value = str(data.get(name) or "").strip()
-        if not value:
+    read = fields.Fields(problems)
+    for name, label, limit, multiline in TEXT_FIELDS:
+        value = read(fields.text, data.get(name), name, max_length=limit, multiline=multiline)
+        if value is None:
+            value = ""
+        elif not value and name in REQUIRED_TEXT:
             problems.append(Problem(f"Enter the {label.lower()}", column=name))
-        elif len(value) > limit:
-            problems.append(Problem(f"{label} must be {limit} characters or fewer", column=name))
         out[name] = value
-    for name in ("current_provision", "what_must_change"):
-        out[name] = str(data.get(name) or "").strip()[:5000]
     figures, figure_problems = parse_figures(data)
     out.update(figures)
     problems += figure_problems
@@ -195,12 +204,22 @@ def parse_programme(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]
     found = list(OutcomeDefinition.objects.filter(code__in=codes, is_catalogue=True))
     custom = []
     for i, row in enumerate(data.get("custom_outcomes") or []):
-        name = str(row.get("name") or "").strip()
-        definition = str(row.get("definition") or "").strip()
-        evidence = str(row.get("evidence_rule") or "").strip()
+        where = f"custom_outcomes[{i}]"
+        found_before = len(problems)
+        texts = [
+            read(fields.text, row.get(key), column, max_length=limit, multiline=multiline) or ""
+            for key, column, limit, multiline in (
+                ("name", "custom_outcome_name", 200, False),
+                ("definition", "custom_outcome_definition", 2000, True),
+                ("evidence_rule", "custom_outcome_evidence", 2000, True),
+            )
+        ]
+        problems[found_before:] = [
+            dataclasses.replace(p, location=where) for p in problems[found_before:]
+        ]
+        name, definition, evidence = texts
         if not (name or definition or evidence):
             continue
-        where = f"custom_outcomes[{i}]"
         if not name:
             problems.append(
                 Problem("Name the custom outcome", location=where, column="custom_outcome_name")
@@ -221,7 +240,7 @@ def parse_programme(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]
                     column="custom_outcome_evidence",
                 )
             )
-        custom.append({"name": name[:200], "definition": definition, "evidence_rule": evidence})
+        custom.append({"name": name, "definition": definition, "evidence_rule": evidence})
     out["custom_outcomes"] = custom
     if not codes and not custom:
         problems.append(
@@ -506,16 +525,19 @@ def engagement_notice_create(
         except ValueError:
             problems.append(Problem("Enter a date like 2027-03-01", column="event_date"))
             event_date = None
-    if not title.strip():
+    read = fields.Fields(problems)
+    title = read(fields.text, title, "title", max_length=fields.MAX_TITLE) or ""
+    body = read(fields.text, body, "body", max_length=fields.MAX_TEXT, multiline=True) or ""
+    if not title and not any(p.column == "title" for p in problems):
         problems.append(Problem("Enter a title", column="title"))
-    if not body.strip():
+    if not body and not any(p.column == "body" for p in problems):
         problems.append(Problem("Say what the engagement is about", column="body"))
     if problems:
         raise FullvalueError.from_problems("The notice needs correcting.", problems)
     notice = EngagementNotice.objects.create(
         programme=programme,
-        title=title.strip()[:200],
-        body=body.strip(),
+        title=title,
+        body=body,
         event_date=event_date,
         published_at=timezone.now(),
     )

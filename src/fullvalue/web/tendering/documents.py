@@ -11,6 +11,7 @@ from django.db import transaction
 from fullvalue.errors import Conflict, FullvalueError, NotFound, Problem
 from fullvalue.rules import Breach, rule
 from fullvalue.web.audit.services import audit_record
+from fullvalue.web.kernel import fields
 from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.tendering.models import Tender, TenderDocument
 from fullvalue.web.tendering.selectors import tender_get
@@ -67,7 +68,8 @@ def document_add(
     if tender.status not in (Tender.Status.DRAFT, Tender.Status.OPEN):
         raise Conflict("Documents can be added while a tender is draft or open.")
     problems = rule_document_type_and_size(filename, content)
-    if not title.strip():
+    title = fields.Fields(problems)(fields.text, title, "title", max_length=fields.MAX_TITLE) or ""
+    if not title and not any(p.column == "title" for p in problems):
         problems.append(Problem("Give the document a title", column="title"))
     if document_type not in DOCUMENT_TYPES:
         problems.append(Problem("Choose a document type", column="document_type"))
@@ -77,7 +79,7 @@ def document_add(
     safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", filename)[-200:]
     document = TenderDocument.objects.create(
         tender=tender,
-        title=title.strip()[:200],
+        title=title,
         document_type=document_type,
         filename=safe_name,
         content_type=ALLOWED[extension][0],

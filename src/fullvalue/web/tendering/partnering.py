@@ -15,6 +15,7 @@ from django.utils import timezone
 from fullvalue.domain.roles import Role
 from fullvalue.errors import FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
+from fullvalue.web.kernel import fields
 from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.organisations.selectors import organisation_by_id
 from fullvalue.web.tendering.models import Lot, PartnerMessage
@@ -47,10 +48,11 @@ def partner_message_send(
     problems = []
     if recipient.id == org_id:
         problems.append(Problem("Choose another organisation than your own", column="recipient"))
-    if not body.strip():
+    text = fields.Fields(problems)(
+        fields.text, body, "body", max_length=MAX_MESSAGE, multiline=True
+    )
+    if text == "":
         problems.append(Problem("Write your message", column="body"))
-    elif len(body.strip()) > MAX_MESSAGE:
-        problems.append(Problem(f"Keep the message under {MAX_MESSAGE} characters", column="body"))
     if problems:
         raise FullvalueError.from_problems("Your message needs correcting.", problems)
     lot = Lot.objects.filter(id=lot_id).first() if lot_id else None
@@ -59,7 +61,7 @@ def partner_message_send(
         sent_by_id=user_id,
         recipient=recipient,
         lot=lot,
-        body=body.strip(),
+        body=text,
     )
     audit_record(
         actor=actor,
@@ -96,7 +98,10 @@ def partner_message_reply(
     )
     if message is None:
         raise NotFound("No such message.")
-    if not reply.strip() and not share_contact:
+    read = fields.Fields()
+    reply = read(fields.text, reply, "reply", max_length=MAX_MESSAGE, multiline=True) or ""
+    read.check("Your reply needs correcting.")
+    if not reply and not share_contact:
         raise FullvalueError.from_problems(
             "Your reply needs correcting.",
             [Problem("Write a reply or choose to share your contact details", column="reply")],
@@ -105,7 +110,7 @@ def partner_message_reply(
     if share_contact:
         phone = message.recipient.contact_phone
         contact = f"{actor.full_name}, {actor.email}" + (f", {phone}" if phone else "")
-    message.reply, message.contact_shared = reply.strip()[:MAX_MESSAGE], contact
+    message.reply, message.contact_shared = reply, contact
     message.replied_by_id, message.replied_at = user_id, timezone.now()
     message.save(update_fields=["reply", "contact_shared", "replied_by", "replied_at"])
     audit_record(

@@ -6,6 +6,7 @@ independent scores, moderation), award and standstill.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -615,6 +616,34 @@ def _parties(rows: list[dict[str, Any]], lead_id: int, problems: list[Problem]) 
     return parties
 
 
+#: The most a bid's answer to one quality question may hold (about 1,500 words).
+MAX_ANSWER = fields.MAX_TEXT
+
+
+def bid_texts(contents: dict[str, Any], problems: list[Problem]) -> dict[str, str]:
+    """A bid's answers by criterion, each within ``MAX_ANSWER`` and free of control characters.
+
+    Checked when a draft is saved as well as when a bid is submitted: text that is too long is
+    refused with the question named, never cut.
+    """
+    read = fields.Fields(problems)
+    raw = contents.get("answers") or {}
+    if not isinstance(raw, dict):
+        problems.append(Problem("Answers must be given question by question", column="answers"))
+        return {}
+    answers = {}
+    for key, value in raw.items():
+        text = read(
+            fields.text,
+            value if isinstance(value, str) else str(value),
+            f"answers.{key}",
+            max_length=MAX_ANSWER,
+            multiline=True,
+        )
+        answers[str(key)] = text or ""
+    return answers
+
+
 def _validated(
     lot: Lot, org_id: int, contents: dict[str, Any], problems: list[Problem]
 ) -> tuple[dict[str, Any], list[PartyShare]]:
@@ -624,7 +653,7 @@ def _validated(
     problems += rule_small_lot_income(lot.reserved_for_small, lead.annual_income)
     price = _money(contents.get("price"), "price", problems)
     criteria = {c.id: c for c in lot.tender.criteria.all()}
-    answers = {str(k): str(v) for k, v in (contents.get("answers") or {}).items()}
+    answers = bid_texts(contents, problems)
     for cid, criterion in criteria.items():
         if criterion.kind == "quality" and not answers.get(str(cid), "").strip():
             problems.append(Problem(f"Answer “{criterion.name}”", column=f"answers.{cid}"))
@@ -637,12 +666,19 @@ def _validated(
                 raise InvalidOperation
             commitments.append(
                 {
-                    "measure": str(row["measure"])[:200],
-                    "unit": str(row.get("unit") or "")[:50],
+                    "measure": fields.text(
+                        row["measure"], "social_value.measure", max_length=200, required=True
+                    ),
+                    "unit": fields.text(row.get("unit"), "social_value.unit", max_length=50),
                     "quantity": str(quantity),
                     "proxy_value": str(proxy),
                 }
             )
+        except fields.FieldInvalid as exc:
+            problems += [
+                dataclasses.replace(p, location=f"social_value[{i}]", column="social_value")
+                for p in exc.problems
+            ]
         except (KeyError, InvalidOperation, TypeError):
             problems.append(
                 Problem(
@@ -756,6 +792,10 @@ def bid_draft_save(
     org_id = _provider(actor)
     now = now or timezone.now()
     lot = _bid_lot(lot_id, now)
+    problems: list[Problem] = []
+    bid_texts(contents, problems)
+    if problems:
+        raise FullvalueError.from_problems("The bid needs correcting.", problems)
     bid = _working_bid(lot, org_id)
     if bid is None:
         bid = Bid(lot=lot, lead_id=org_id, status=Bid.Status.DRAFT, sealed=b"")

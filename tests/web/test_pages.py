@@ -4,6 +4,7 @@ import html
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -374,6 +375,7 @@ def test_provider_dashboard_reads_memberships_once_and_bids_lean(signed_in, make
     member = make_member(Role.PROVIDER_ADMIN)
     client = signed_in(member)
     client.get(reverse("dashboard"))  # the first view refreshes the session (once a minute)
+    cache.clear()  # the roles and the tendering panel are read afresh: the cold path
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(reverse("dashboard")).status_code == 200
     tables = [q["sql"] for q in ctx.captured_queries]
@@ -381,10 +383,16 @@ def test_provider_dashboard_reads_memberships_once_and_bids_lean(signed_in, make
     assert not any('FROM "organisations_organisation"' in q for q in tables)
     bids = [q for q in tables if 'FROM "tendering_bid"' in q]
     assert len(bids) == 1 and '"sealed"' not in bids[0]
-    # session, user, second factor, memberships, bids, bids awaiting the organisation's
-    # confirmation, partner messages not replied to
-    assert len(tables) == 7
+    # session, user, second factor, the audit chain's version, memberships, bids, bids awaiting
+    # the organisation's confirmation, partner messages not replied to
+    assert len(tables) == 8
     assert Bid._meta.get_field("sealed")  # the column the lean read leaves out
+    # Nothing written since: roles and panel come from the cache kept under the version.
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("dashboard")).status_code == 200
+    warm = [q["sql"] for q in ctx.captured_queries]
+    assert not any('FROM "accounts_membership"' in q or "tendering_" in q for q in warm)
+    assert len(warm) == 4  # session, user, second factor, version
 
 
 def _nav(body: str) -> list[tuple[str, bool]]:

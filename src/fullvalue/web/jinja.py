@@ -153,7 +153,15 @@ def query(request: Any, **changes: Any) -> str:
 
 
 #: Capabilities whose ``policy.py`` templates may ask (``policy.tendering.can_submit_bid(...)``).
-POLICIES = ("programmes", "tendering", "contracts", "delivery", "payruns", "investments")
+POLICIES = (
+    "programmes",
+    "tendering",
+    "contracts",
+    "delivery",
+    "payruns",
+    "investments",
+    "reporting",
+)
 
 
 def policies() -> SimpleNamespace:

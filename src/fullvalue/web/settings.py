@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "fullvalue.web.delivery",
     "fullvalue.web.payruns",
     "fullvalue.web.investments",
+    "fullvalue.web.reporting",
     "fullvalue.web.involvement",
     "fullvalue.web.demo",
 ]

@@ -16,7 +16,7 @@ from fullvalue.web.kernel.policy import refusal
 
 if TYPE_CHECKING:
     from fullvalue.web.contracts.models import Contract
-from fullvalue.web.delivery.models import Claim, Participant
+from fullvalue.web.delivery.models import Claim, OutcomeEvent, Participant
 from fullvalue.web.kernel.actor import Actor
 
 #: Counts below this are shown as "fewer than 5" so nobody can be singled out.
@@ -132,4 +132,44 @@ def accepted_outcomes(contract: Contract) -> list[tuple[str, dt.date]]:
         Claim.objects.filter(
             event__participant__contract=contract, status=Claim.Status.ACCEPTED
         ).values_list("event__outcome", "event__occurred_on")
+    )
+
+
+def participants_of_provider(organisation_id: int) -> list[dict[str, Any]]:
+    """Every participant a provider delivers to, on any contract, for its returns to funders.
+
+    ``participant`` is the participant's id as text (pseudonyms are unique per contract only);
+    ``start_date`` is the start of delivery, else the referral date.
+    """
+    rows = Participant.objects.filter(provider_id=organisation_id).values_list(
+        "id", "started_on", "referred_on", "left_on", "sex", "ethnicity", "age_band"
+    )
+    return [
+        {
+            "participant": str(pid),
+            "start_date": started or referred,
+            "end_date": left,
+            "sex": sex or "",
+            "ethnicity": ethnicity or "",
+            "age_band": age_band or "",
+        }
+        for pid, started, referred, left, sex, ethnicity, age_band in rows
+    ]
+
+
+def outcome_events_of_provider(organisation_id: int) -> list[tuple[int, str, dt.date]]:
+    """(participant id, the mechanism's outcome name, date) of a provider's outcome events."""
+    return list(
+        OutcomeEvent.objects.filter(participant__provider_id=organisation_id)
+        .order_by("occurred_on", "id")
+        .values_list("participant_id", "outcome", "occurred_on")
+    )
+
+
+def participant_ids_of_provider(organisation_id: int, ids: list[int]) -> set[int]:
+    """Which of ``ids`` are participants the provider delivers to."""
+    return set(
+        Participant.objects.filter(provider_id=organisation_id, id__in=ids).values_list(
+            "id", flat=True
+        )
     )

@@ -13,6 +13,7 @@ from fullvalue.web.kernel.pages import page, signin_required
 from fullvalue.web.kernel.selectors import task_results
 from fullvalue.web.organisations import panels as organisation_panels
 from fullvalue.web.organisations.selectors import organisation_count
+from fullvalue.web.reporting import panels as reporting_panels
 from fullvalue.web.tendering import panels as tendering_panels
 
 
@@ -36,6 +37,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         organisation_panels.market(request, actor),
         tendering_panels.dashboard(request, actor),
         investment_panels.dashboard(request, actor),
+        reporting_panels.dashboard(request, actor),
         organisation_panels.own_organisation(request, actor, organisation),
         audit_panels.dashboard(request, actor),
     ]

@@ -1,0 +1,265 @@
+"""Reads of report once: frameworks, a provider's records in the shared vocabulary, its returns.
+
+A provider's records are its outcome events (through its code mappings) and the records kept
+here; every return is produced from them by the engine (``fullvalue.engine.returns``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from django.db.models import Q, QuerySet
+
+from fullvalue.domain.roles import Role
+from fullvalue.engine.returns.compute import compute_returns
+from fullvalue.engine.returns.framework import Framework as Spec
+from fullvalue.engine.returns.framework import parse_framework, periods_within
+from fullvalue.engine.returns.io import MISSING_GROUP
+from fullvalue.engine.returns.vocabulary import load_vocabulary
+from fullvalue.errors import NotFound
+from fullvalue.web.delivery.selectors import (
+    outcome_events_of_provider,
+    participants_of_provider,
+)
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.reporting.models import (
+    CodeMapping,
+    Framework,
+    OutcomeRecord,
+    Submission,
+)
+
+#: How many past reporting periods a provider's returns page lists for each framework.
+PERIODS_SHOWN = 4
+
+MEASURE_WORDS = {
+    "participants": "people",
+    "records": "times recorded",
+    "sum": "total",
+    "share": "share of people on the caseload",
+    "mean_change": "average change on the scale",
+}
+PERIOD_WORDS = {
+    "month": "Monthly",
+    "quarter": "Quarterly",
+    "half-year": "Half-yearly",
+    "year": "Yearly",
+}
+
+
+def spec_of(framework: Framework) -> Spec:
+    """The engine's reading of a stored framework (checked when it was saved)."""
+    return parse_framework(framework.spec_toml, source=framework.slug)
+
+
+def framework_by_slug(slug: str) -> Framework:
+    framework = Framework.objects.select_related("owner").filter(slug=slug).first()
+    if framework is None:
+        raise NotFound("No such framework.")
+    return framework
+
+
+def frameworks_adopted(organisation_id: int) -> list[Framework]:
+    """The frameworks a provider reports to, by funder."""
+    return list(
+        Framework.objects.filter(adoptions__provider_id=organisation_id)
+        .select_related("owner")
+        .order_by("funder_name", "title")
+    )
+
+
+def frameworks_offered(organisation_id: int) -> list[Framework]:
+    """Published frameworks the provider does not report to yet."""
+    return list(
+        Framework.objects.filter(is_published=True)
+        .exclude(adoptions__provider_id=organisation_id)
+        .order_by("funder_name", "title")
+    )
+
+
+def frameworks_owned(organisation_id: int) -> list[Framework]:
+    """The frameworks a commissioner or funder publishes, with how many providers adopt each."""
+    return list(Framework.objects.filter(owner_id=organisation_id).order_by("title"))
+
+
+def mappings_of(organisation_id: int) -> dict[str, str]:
+    """A provider's own outcome names and the vocabulary code each is mapped to."""
+    return dict(
+        CodeMapping.objects.filter(provider_id=organisation_id).values_list(
+            "own_code", "vocabulary_code"
+        )
+    )
+
+
+def own_codes(organisation_id: int) -> list[str]:
+    """The outcome names the provider's events use (what it maps once)."""
+    return sorted({name for _, name, _ in outcome_events_of_provider(organisation_id)})
+
+
+def vocabulary_choices() -> list[tuple[str, str, str]]:
+    """(code, label, pathway) of every vocabulary code, in the vocabulary's order."""
+    vocabulary = load_vocabulary()
+    pathways = {p.id: p.label for p in vocabulary.pathways}
+    return [(c.code, c.label, pathways[c.pathway]) for c in vocabulary.codes.values()]
+
+
+@dataclass(frozen=True)
+class ProviderData:
+    participants: pl.DataFrame
+    records: pl.DataFrame
+
+
+def provider_data(organisation_id: int) -> ProviderData:
+    """The provider's participants and records, shaped as the engine reads them from files."""
+    people = participants_of_provider(organisation_id)
+    participants = pl.DataFrame(
+        {
+            "participant": [p["participant"] for p in people],
+            "start_date": [p["start_date"] for p in people],
+            "end_date": [p["end_date"] for p in people],
+            "sex": [p["sex"] or MISSING_GROUP for p in people],
+            "ethnicity": [p["ethnicity"] or MISSING_GROUP for p in people],
+            "age_band": [p["age_band"] or MISSING_GROUP for p in people],
+            "area": [MISSING_GROUP] * len(people),
+        },
+        schema={
+            "participant": pl.String,
+            "start_date": pl.Date,
+            "end_date": pl.Date,
+            "sex": pl.String,
+            "ethnicity": pl.String,
+            "age_band": pl.String,
+            "area": pl.String,
+        },
+    )
+    mapping = mappings_of(organisation_id)
+    rows: list[tuple[str, dt.date, str, float | None]] = [
+        (str(pid), day, mapping[name], None)
+        for pid, name, day in outcome_events_of_provider(organisation_id)
+        if name in mapping
+    ]
+    rows += [
+        (str(pid), day, code, float(value) if value is not None else None)
+        for pid, day, code, value in OutcomeRecord.objects.filter(provider_id=organisation_id)
+        .order_by("recorded_on", "id")
+        .values_list("participant_id", "recorded_on", "code", "value")
+    ]
+    records = pl.DataFrame(
+        rows,
+        schema={"participant": pl.String, "date": pl.Date, "code": pl.String, "value": pl.Float64},
+        orient="row",
+    ).with_row_index("row")
+    return ProviderData(participants, records)
+
+
+def periods_due(
+    spec: Spec, today: dt.date, count: int = PERIODS_SHOWN
+) -> list[tuple[dt.date, dt.date]]:
+    """The last ``count`` reporting periods that have ended by ``today``, newest first."""
+    ended = list(periods_within(spec, today - dt.timedelta(days=366 * 3), today))
+    return [(first, last) for _, first, last in ended[-count:]][::-1]
+
+
+def figures_for(
+    spec: Spec, data: ProviderData, start: dt.date, end: dt.date
+) -> list[dict[str, Any]]:
+    """The return's figures for one period: id, label, measure in words, value, records behind."""
+    [produced] = [
+        r
+        for r in compute_returns([spec], data.participants, data.records, start, end)
+        if r.period_start == start
+    ]
+    in_period = data.records.filter(pl.col("date").is_between(start, end))
+    out = []
+    for figure in produced.figures:
+        indicator = figure.indicator
+        behind = in_period.filter(pl.col("code").is_in(list(indicator.codes))).height
+        out.append(
+            {
+                "id": indicator.id,
+                "label": indicator.label,
+                "measure": MEASURE_WORDS[indicator.measure],
+                "value": figure.value,
+                "records": behind,
+            }
+        )
+    return out
+
+
+def submission_for(organisation_id: int, framework: Framework, start: dt.date) -> Submission | None:
+    return (
+        Submission.objects.select_related("submitted_by")
+        .filter(provider_id=organisation_id, framework=framework, period_start=start)
+        .first()
+    )
+
+
+def returns_overview(organisation_id: int, today: dt.date) -> list[dict[str, Any]]:
+    """For each framework the provider reports to: its periods, submitted or due."""
+    submitted = {
+        (s.framework_id, s.period_start): s
+        for s in Submission.objects.filter(provider_id=organisation_id)
+    }
+    out = []
+    for framework in frameworks_adopted(organisation_id):
+        spec = spec_of(framework)
+        out.append(
+            {
+                "framework": framework,
+                "how_often": PERIOD_WORDS[spec.period],
+                "indicators": len(spec.indicators),
+                "periods": [
+                    {
+                        "start": first,
+                        "end": last,
+                        "submission": submitted.get((framework.id, first)),
+                    }
+                    for first, last in periods_due(spec, today)
+                ],
+            }
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Burden:
+    funders: int
+    figures_asked: int
+    things_recorded: int
+
+
+def burden(organisation_id: int) -> Burden:
+    """What the provider's funders ask of it against what it actually records.
+
+    Figures asked: each indicator of each framework it reports to, in total and by each of the
+    framework's breakdowns, per period. Things recorded: the distinct vocabulary codes in its
+    records.
+    """
+    frameworks = frameworks_adopted(organisation_id)
+    specs = [spec_of(f) for f in frameworks]
+    asked = sum(len(s.indicators) * (1 + len(s.breakdowns)) for s in specs)
+    recorded = provider_data(organisation_id).records.get_column("code").n_unique()
+    return Burden(len({f.funder_name for f in frameworks}), asked, recorded)
+
+
+def received(actor: Actor) -> list[Submission]:
+    """Returns sent to the frameworks the commissioner's organisation publishes, newest first."""
+    return list(
+        Submission.objects.filter(framework__owner_id=actor.organisation_id)
+        .select_related("framework", "provider", "submitted_by")
+        .order_by("-submitted_at")
+    )
+
+
+def submissions_listed(actor: Actor) -> QuerySet[Submission]:
+    """Returns the actor may read: sent by its provider, received by its organisation, or all."""
+    qs = Submission.objects.select_related("framework", "provider", "submitted_by")
+    if actor.role in (Role.AUDITOR, Role.SYSTEM_ADMIN):
+        return qs.order_by("-submitted_at", "-id")
+    if actor.organisation_id is None:
+        return qs.none()
+    mine = Q(provider_id=actor.organisation_id) | Q(framework__owner_id=actor.organisation_id)
+    return qs.filter(mine).order_by("-submitted_at", "-id")

@@ -1,0 +1,181 @@
+"""Report once pages: a provider's returns, burden and code mappings; returns received."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from fullvalue.errors import FullvalueError, NotFound
+from fullvalue.web.kernel import fields
+from fullvalue.web.kernel.exports import table_response
+from fullvalue.web.kernel.forms import FormState
+from fullvalue.web.kernel.pages import page, signin_required
+from fullvalue.web.kernel.policy import refusal, require
+from fullvalue.web.reporting import policy, selectors, services
+
+
+@signin_required
+def reporting_home(request: HttpRequest) -> HttpResponse:
+    """Providers: what each funder asks, returns due and sent. Commissioners: returns received."""
+    actor = request.actor  # type: ignore[attr-defined]
+    require(policy.can_see_report_once, actor)
+    state = FormState()
+    if request.method == "POST":
+        state = FormState.from_post(request.POST)
+        try:
+            adoption = services.framework_adopt(
+                actor=actor, framework_id=fields.whole_or(state.values.get("framework", ""), 0)
+            )
+        except FullvalueError as exc:
+            state.absorb(exc)
+        else:
+            messages.success(request, f"You now report to “{adoption.framework.title}”.")
+            return redirect("reporting")
+    if policy.reports_for_organisation(actor):
+        org = actor.organisation_id
+        overview = selectors.returns_overview(org, timezone.localdate())
+        return page(
+            request,
+            "reporting/provider.html",
+            "Report once",
+            state=state,
+            overview=overview,
+            burden=selectors.burden(org),
+            offered=selectors.frameworks_offered(org),
+            unmapped=[c for c in selectors.own_codes(org) if c not in selectors.mappings_of(org)],
+            nav_active="dashboard",
+        )
+    rows = selectors.submissions_listed(actor)
+    headers = ["Framework", "Provider", "Period start", "Period end", "Submitted", "Figures"]
+    table = [
+        [
+            s.framework.title,
+            s.provider.name,
+            s.period_start,
+            s.period_end,
+            timezone.localtime(s.submitted_at).date(),
+            "; ".join(f"{f['label']}: {_shown(f['value'])}" for f in s.figures),
+        ]
+        for s in rows
+    ]
+    if fmt := request.GET.get("format"):
+        return table_response(fmt, "returns-received", headers, table)
+    owned = selectors.frameworks_owned(actor.organisation_id) if actor.organisation_id else []
+    return page(
+        request,
+        "reporting/received.html",
+        "Returns received",
+        rows=rows,
+        owned=owned,
+        nav_active="dashboard",
+    )
+
+
+def _shown(value: float | int | None) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.2f}"
+    return f"{value:,.0f}"
+
+
+def _period(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise NotFound("No such reporting period.") from exc
+
+
+@signin_required
+def return_detail(request: HttpRequest, slug: str, start: str) -> HttpResponse:
+    """One return for review: each figure with the records behind it; submit; locked once sent."""
+    actor = request.actor  # type: ignore[attr-defined]
+    require(policy.reports_for_organisation, actor)
+    org = actor.organisation_id
+    framework = selectors.framework_by_slug(slug)
+    if framework not in selectors.frameworks_adopted(org):
+        raise NotFound("Your organisation does not report to that framework.")
+    spec = selectors.spec_of(framework)
+    periods = dict(selectors.periods_due(spec, timezone.localdate(), count=1000))
+    period_start = _period(start)
+    if period_start not in periods:
+        raise NotFound("No such reporting period, or it has not ended yet.")
+    period_end = periods[period_start]
+    state = FormState()
+    if request.method == "POST":
+        state = FormState.from_post(request.POST)
+        try:
+            services.return_submit(
+                actor=actor, framework_id=framework.id, period_start=period_start
+            )
+        except FullvalueError as exc:
+            state.absorb(exc)
+        else:
+            messages.success(request, "Return submitted. It is locked and the funder can see it.")
+            return redirect("return-detail", slug=slug, start=start)
+    figures = selectors.figures_for(spec, selectors.provider_data(org), period_start, period_end)
+    submission = selectors.submission_for(org, framework, period_start)
+    changed = []
+    if submission is not None:
+        sent = {f["id"]: f["value"] for f in submission.figures}
+        changed = [f for f in figures if sent.get(f["id"]) != f["value"]]
+        for f in figures:
+            f["sent"] = sent.get(f["id"])
+    if fmt := request.GET.get("format"):
+        headers = ["Indicator", "Measure", "Value", "Records behind it"]
+        rows = [[f["label"], f["measure"], f["value"], f["records"]] for f in figures]
+        return table_response(fmt, f"{slug}-{period_start}", headers, rows)
+    return page(
+        request,
+        "reporting/return.html",
+        f"{framework.title}: {period_start:%-d %B %Y} to {period_end:%-d %B %Y}",
+        state=state,
+        framework=framework,
+        period_start=period_start,
+        period_end=period_end,
+        figures=figures,
+        submission=submission,
+        changed=changed,
+        shown=_shown,
+        submit_refusal=(
+            None if policy.can_submit_return(actor) else refusal(policy.can_submit_return)
+        ),
+        nav_active="dashboard",
+    )
+
+
+@signin_required
+def code_mappings(request: HttpRequest) -> HttpResponse:
+    """Map each of the provider's own outcome names to the shared vocabulary, once."""
+    actor = request.actor  # type: ignore[attr-defined]
+    require(policy.reports_for_organisation, actor)
+    org = actor.organisation_id
+    state = FormState()
+    if request.method == "POST":
+        state = FormState.from_post(request.POST)
+        try:
+            for own in selectors.own_codes(org):
+                key = f"map-{own}"
+                if key in state.values:
+                    services.mapping_set(
+                        actor=actor, own_code=own, vocabulary_code=state.values[key]
+                    )
+        except FullvalueError as exc:
+            state.absorb(exc)
+        else:
+            messages.success(request, "Your codes are mapped.")
+            return redirect("reporting")
+    return page(
+        request,
+        "reporting/codes.html",
+        "Map your outcome codes",
+        state=state,
+        own=selectors.own_codes(org),
+        mapped=selectors.mappings_of(org),
+        choices=selectors.vocabulary_choices(),
+        nav_active="dashboard",
+    )

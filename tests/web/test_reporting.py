@@ -1,0 +1,213 @@
+"""Report once in the web service: frameworks, mappings, records, returns submitted and locked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from fullvalue.domain.roles import Role
+from fullvalue.errors import Conflict, FullvalueError, PermissionDenied
+from fullvalue.web.accounts.models import Membership
+from fullvalue.web.delivery.models import OutcomeEvent, Participant
+from fullvalue.web.reporting import selectors, services
+from fullvalue.web.reporting.models import Submission
+
+PCC = (Path(__file__).parents[2] / "examples" / "frameworks" / "pcc.toml").read_text()
+TODAY = dt.date(2026, 12, 6)
+Q3 = dt.date(2026, 7, 1)  # the quarter 1 July to 30 September 2026 (financial-year quarters)
+
+
+@pytest.fixture
+def reporting(chain, clock):
+    """The chain's commissioner publishes the PCC framework; the prime reports to it."""
+    clock["now"] = dt.datetime(2026, 12, 6, 10, tzinfo=dt.UTC)
+    contract = chain["contract"]
+    framework = services.framework_save(actor=chain["c"], spec_toml=PCC)
+    services.framework_adopt(actor=chain["prime"], framework_id=framework.id)
+    people = [
+        Participant.objects.create(
+            contract=contract,
+            provider_id=contract.provider_id,
+            pseudonym=f"P{i}",
+            referred_on=dt.date(2026, 4, 1),
+            started_on=dt.date(2026, 4, 10),
+            sex="female",
+        )
+        for i in range(10)
+    ]
+    for person in people[:6]:  # six settled in the quarter, as the prime's own outcome name
+        OutcomeEvent.objects.create(
+            participant=person, outcome="housed", occurred_on=dt.date(2026, 8, 3)
+        )
+    OutcomeEvent.objects.create(  # outside the quarter: not counted
+        participant=people[6], outcome="housed", occurred_on=dt.date(2026, 10, 3)
+    )
+    return {"framework": framework, "people": people, **chain}
+
+
+def _figures(reporting, start=Q3, end=dt.date(2026, 9, 30)):
+    spec = selectors.spec_of(reporting["framework"])
+    org = reporting["prime"].organisation_id
+    return {
+        f["id"]: f["value"]
+        for f in selectors.figures_for(spec, selectors.provider_data(org), start, end)
+    }
+
+
+def test_events_count_for_funders_only_once_mapped_and_figures_follow_the_definition(reporting):
+    prime = reporting["prime"]
+    assert _figures(reporting)["settled_accommodation"] == 0  # not mapped: counts for no funder
+    services.mapping_set(actor=prime, own_code="housed", vocabulary_code="accommodation.settled")
+    figures = _figures(reporting)
+    assert figures["settled_accommodation"] == 6
+    assert figures["share_settled"] == pytest.approx(0.6)  # 6 of the 10 active in the quarter
+    # A record kept once in the vocabulary counts too (a job start for someone else).
+    services.record_add(
+        actor=prime,
+        data={
+            "participant": str(reporting["people"][7].id),
+            "recorded_on": "2026-09-01",
+            "code": "ete.job_start",
+        },
+    )
+    assert _figures(reporting)["into_work_or_training"] == 1
+
+
+def test_a_submitted_return_is_locked_audited_and_shows_what_changed_since(
+    reporting, signed_in, client
+):
+    prime = reporting["prime"]
+    services.mapping_set(actor=prime, own_code="housed", vocabulary_code="accommodation.settled")
+    framework = reporting["framework"]
+    with pytest.raises(Conflict, match="not ended"):
+        services.return_submit(
+            actor=prime, framework_id=framework.id, period_start=dt.date(2026, 10, 1), today=TODAY
+        )
+    sent = services.return_submit(
+        actor=prime, framework_id=framework.id, period_start=Q3, today=TODAY
+    )
+    assert {f["id"]: f["value"] for f in sent.figures}["settled_accommodation"] == 6
+    with pytest.raises(Conflict, match="locked"):
+        services.return_submit(actor=prime, framework_id=framework.id, period_start=Q3, today=TODAY)
+    from fullvalue.web.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="return.submit", object_id=str(sent.id)).exists()
+    # A late record changes today's figure; the page shows it beside what was sent.
+    OutcomeEvent.objects.create(
+        participant=reporting["people"][8], outcome="housed", occurred_on=dt.date(2026, 9, 2)
+    )
+    page = signed_in(Membership.objects.get(id=prime.membership_id))
+    url = reverse("return-detail", args=[framework.slug, Q3.isoformat()])
+    body = page.get(url).content.decode()
+    assert "is locked" in body and "changed 2 figures" in body  # count and share
+    csv = page.get(url + "?format=csv").content.decode()
+    assert "People moved into settled accommodation" in csv and ",7," in csv
+
+
+def test_staff_prepare_returns_administrators_submit_and_others_cannot_see_them(
+    reporting, make_member, actor_for, client, api_token
+):
+    prime_org = reporting["contract"].provider_id
+    staff = actor_for(make_member(Role.PROVIDER_STAFF, organisation=reporting["contract"].provider))
+    framework = reporting["framework"]
+    with pytest.raises(PermissionDenied, match="administrator"):
+        services.return_submit(actor=staff, framework_id=framework.id, period_start=Q3, today=TODAY)
+    services.return_submit(
+        actor=reporting["prime"], framework_id=framework.id, period_start=Q3, today=TODAY
+    )
+
+    # The framework's owner receives it through the API; another provider sees nothing.
+    def bearer(actor):
+        token = api_token(Membership.objects.get(id=actor.membership_id))
+        return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    owner, other = bearer(reporting["c"]), bearer(reporting["other"])
+    received = client.get("/api/v1/returns", **owner).json()
+    assert [(r["provider_id"], r["period_start"]) for r in received["items"]] == [
+        (prime_org, "2026-07-01")
+    ]
+    assert client.get("/api/v1/returns", **other).json()["items"] == []
+    assert Submission.objects.count() == 1
+
+
+def test_records_are_checked_field_by_field(reporting, make_member, actor_for):
+    prime = reporting["prime"]
+    person = reporting["people"][0]
+    for data, column in (
+        (
+            {"participant": str(person.id), "recorded_on": "2026-02-30", "code": "ete.job_start"},
+            "recorded_on",
+        ),
+        (
+            {"participant": str(person.id), "recorded_on": "2026-09-01", "code": "ete.job_strat"},
+            "code",
+        ),
+        (
+            {
+                "participant": str(person.id),
+                "recorded_on": "2026-09-01",
+                "code": "star.work",
+                "value": "11",
+            },
+            "value",
+        ),
+        (
+            {"participant": str(person.id), "recorded_on": "2099-01-01", "code": "ete.job_start"},
+            "recorded_on",
+        ),
+    ):
+        with pytest.raises(FullvalueError) as refused:
+            services.record_add(actor=prime, data=data)
+        assert column in [p.column for p in refused.value.problems], data
+    # Someone else's participant is refused; a reading within the scale is kept.
+    with pytest.raises(FullvalueError) as refused:
+        services.record_add(
+            actor=reporting["other"],
+            data={
+                "participant": str(person.id),
+                "recorded_on": "2026-09-01",
+                "code": "ete.job_start",
+            },
+        )
+    assert [p.column for p in refused.value.problems] == ["participant"]
+    kept = services.record_add(
+        actor=prime,
+        data={
+            "participant": str(person.id),
+            "recorded_on": "2026-09-01",
+            "code": "star.work",
+            "value": "7",
+        },
+    )
+    assert kept.value == Decimal(7)
+
+
+def test_a_framework_is_checked_by_the_engine_and_the_burden_counts_what_is_asked(reporting):
+    with pytest.raises(FullvalueError):
+        services.framework_save(
+            actor=reporting["c"], spec_toml=PCC.replace('"quarter"', '"fortnight"')
+        )
+    with pytest.raises(FullvalueError, match="needs correcting"):
+        services.framework_save(actor=reporting["c"], spec_toml=PCC)  # the same id again
+    burden = selectors.burden(reporting["prime"].organisation_id)
+    # 5 indicators, in total and by 4 breakdowns; nothing mapped or recorded yet
+    assert (burden.funders, burden.figures_asked, burden.things_recorded) == (1, 25, 0)
+
+
+def test_pages_for_the_provider_and_the_commissioner(reporting, signed_in):
+    prime = Membership.objects.get(id=reporting["prime"].membership_id)
+    page = signed_in(prime)
+    home = page.get(reverse("reporting")).content.decode()
+    assert "1 funder, 25 figures asked" in home and "not mapped yet" in home
+    codes = page.post(reverse("reporting-codes"), {"map-housed": "accommodation.settled"})
+    assert codes.status_code == 302
+    assert selectors.mappings_of(prime.organisation_id) == {"housed": "accommodation.settled"}
+    page.logout()
+    commissioner = signed_in(Membership.objects.get(id=reporting["c"].membership_id))
+    received = commissioner.get(reverse("reporting"))
+    assert received.status_code == 200 and "Returns received" in received.content.decode()
+    assert commissioner.get(reverse("reporting") + "?format=xlsx").status_code == 200

@@ -199,12 +199,15 @@ def submission_for(organisation_id: int, framework: Framework, start: dt.date) -
 
 def returns_overview(organisation_id: int, today: dt.date) -> list[dict[str, Any]]:
     """For each framework the provider reports to: its periods, submitted or due."""
+    frameworks = frameworks_adopted(organisation_id)
+    if not frameworks:
+        return []
     submitted = {
         (s.framework_id, s.period_start): s
         for s in Submission.objects.filter(provider_id=organisation_id)
     }
     out = []
-    for framework in frameworks_adopted(organisation_id):
+    for framework in frameworks:
         spec = spec_of(framework)
         out.append(
             {

@@ -30,12 +30,12 @@ def dashboard(request: HttpRequest, actor: Actor) -> Markup:
 
 def _dashboard(request: HttpRequest, actor: Actor) -> Markup:
     if policy.reports_for_organisation(actor):
-        overview = selectors.returns_overview(actor.organisation_id, timezone.localdate())
+        overview = selectors.returns_overview(actor.organisation_id or 0, timezone.localdate())
         due = sum(1 for item in overview for p in item["periods"] if p["submission"] is None)
         if not overview:
             return Markup("")
         return render_panel(request, "reporting/panels/dashboard.html", due=due, received=0)
-    if policy.receives_returns(actor) and selectors.frameworks_owned(actor.organisation_id):
+    if policy.receives_returns(actor) and selectors.frameworks_owned(actor.organisation_id or 0):
         received = len(selectors.received(actor))
         return render_panel(request, "reporting/panels/dashboard.html", due=None, received=received)
     return Markup("")

@@ -6,6 +6,7 @@ Every write is checked here, recorded in the audit trail, and done in one transa
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -142,10 +143,11 @@ def record_add(*, actor: Actor, data: dict[str, Any]) -> OutcomeRecord:
     day = read(fields.date, data.get("recorded_on"), "recorded_on")
     code = read(_vocabulary_code, data.get("code"), "code")
     raw = data.get("value")
-    value = None
+    value: Decimal | None = None
     kind = load_vocabulary().codes[code].value if code else "none"
     if kind == "reading":
-        value = read(fields.integer, raw, "value", minimum=1, maximum=10)
+        reading = read(fields.integer, raw, "value", minimum=1, maximum=10)
+        value = Decimal(reading) if reading is not None else None
     elif kind in ("amount", "count"):
         value = read(fields.quantity, raw, "value")
     elif raw not in (None, ""):
@@ -159,8 +161,9 @@ def record_add(*, actor: Actor, data: dict[str, Any]) -> OutcomeRecord:
     ):
         read.problems.append(Problem("Choose one of your participants", column="participant"))
     read.check("The record needs correcting.")
+    assert participant is not None and day is not None and code is not None  # checked above
     record = OutcomeRecord.objects.create(
-        provider_id=actor.organisation_id,
+        provider_id=actor.organisation_id or 0,
         participant_id=participant,
         recorded_on=day,
         code=code,
@@ -208,7 +211,7 @@ def return_submit(
                 period_start=period_start,
                 period_end=end,
                 figures=[{k: f[k] for k in ("id", "label", "value")} for f in figures],
-                submitted_by_id=actor.user_id,
+                submitted_by_id=actor.user_id or 0,
                 submitted_at=timezone.now(),
             )
     except IntegrityError as exc:  # submitted by someone else a moment ago

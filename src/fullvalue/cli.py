@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from fullvalue.errors import FullvalueError
 
 CBA = "fullvalue.engine.cba.cli"
+MARKET = "fullvalue.engine.market.cli"
 MEASURE = "fullvalue.engine.measure.cli"
 PAYMENTS = "fullvalue.engine.payments.cli"
 RETURNS = "fullvalue.engine.returns.cli"
@@ -51,6 +52,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "every funder's return for every period, from one set of outcome records",
     ),
     "cba": (CBA, "cost-benefit analysis of a community budget: who pays, who benefits, payback"),
+    "market": (
+        MARKET,
+        "VCSE and SME shares of awarded value and concentration, from OCDS packages",
+    ),
     "manage": (WEB, "run a Django management command (migrate, worker, load_demo ...)"),
     "verify-audit": (
         WEB,

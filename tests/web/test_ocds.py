@@ -837,3 +837,30 @@ def test_records_walk_every_process_once_like_the_record_of_each(client, cycle):
     for tender in public:
         _, record = get_record(client, tender)
         assert [r for r in seen if r["ocid"] == record["ocid"]] == [record]
+
+
+def test_the_market_summary_is_public_and_agrees_with_the_published_records(client, cycle):
+    """``/api/v1/market/summary`` (no token) measures exactly the awards the records publish."""
+    from decimal import Decimal
+
+    from fullvalue.engine.market.summary import summarise
+
+    records = client.get("/api/v1/ocds/records?limit=200").json()["records"]
+    compiled = [r["compiledRelease"] for r in records]
+    active = [a for c in compiled for a in c.get("awards", []) if a.get("status") == "active"]
+    assert active, "the cycle awards two lots"
+    response = client.get("/api/v1/market/summary")
+    assert response.status_code == 200
+    summary = response.json()
+    assert summary == summarise(compiled)
+    assert summary["total"]["awards"] == len(active)
+    assert Decimal(summary["total"]["value"]) == sum(
+        Decimal(str(a["value"]["amount"])) for a in active
+    )
+    assert 0 < summary["total"]["vcse_share"] <= 1  # the women's centre and mentors are VCSE
+    by_year = client.get("/api/v1/market/summary?by=year").json()
+    assert [y["year"] for y in by_year["years"]] == ["2027"]
+    page = client.get("/market/")
+    assert page.status_code == 200 and "Who wins the money" in page.content.decode()
+    csv = client.get("/market/?format=csv").content.decode()
+    assert csv.splitlines()[0].startswith("Buyer,Buyer id,Awards")

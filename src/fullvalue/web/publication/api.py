@@ -5,7 +5,7 @@ Built by :mod:`fullvalue.web.publication.ocds` from the capabilities' selectors.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,6 +16,7 @@ from fullvalue.errors import NotFound
 from fullvalue.web.api.pagination import paginate
 from fullvalue.web.api.problems import ERRORS
 from fullvalue.web.publication import ocds
+from fullvalue.web.publication.market import platform_summary
 
 ocds_router = Router(auth=None, tags=["open data (OCDS)"])
 
@@ -117,3 +118,52 @@ def record(request: HttpRequest, ocid: Ocid) -> Any:
         uri=request.build_absolute_uri(),
         published=timezone.now(),
     )
+
+
+market_router = Router(auth=None, tags=["open data (market)"])
+
+
+class MarketFigures(Schema):
+    """Awarded value in GBP and its shares; money as decimal strings, shares 0-1."""
+
+    awards: int
+    value: str
+    vcse_value: str
+    vcse_share: float | None
+    sme_value: str
+    sme_share: float | None
+    hhi: float | None = Field(description="Herfindahl-Hirschman index on supplier shares, 0-10,000")
+    top5_share: float | None
+    other_currencies: dict[str, str] = Field(description="awarded value in other currencies")
+
+
+class BuyerFigures(MarketFigures):
+    """One buyer's figures (the buyer's OCDS party id and name)."""
+
+    buyer: str
+    name: str
+
+
+class YearFigures(MarketFigures):
+    """One year's figures (by award date)."""
+
+    year: str
+
+
+class MarketSummaryOut(Schema):
+    """The market over the platform's published processes, in total and by buyer or year."""
+
+    total: MarketFigures
+    buyers: list[BuyerFigures] | None = None
+    years: list[YearFigures] | None = None
+
+
+@market_router.get(
+    "/summary",
+    response={200: MarketSummaryOut, **ERRORS},
+    exclude_none=True,
+    summary="Voluntary-sector and small-organisation shares of awarded value",
+)
+def summary(request: HttpRequest, by: Literal["buyer", "year"] = "buyer") -> Any:
+    """Active awards in GBP from every public process: VCSE and SME shares and concentration."""
+    return platform_summary(by)

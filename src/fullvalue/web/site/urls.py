@@ -13,6 +13,7 @@ from fullvalue.web.kernel import views as kernel
 from fullvalue.web.organisations import views as orgs
 from fullvalue.web.payruns import views as payruns
 from fullvalue.web.programmes import views as programmes
+from fullvalue.web.publication import views as publication
 from fullvalue.web.reporting import views as reporting
 from fullvalue.web.site import contract as site_contract
 from fullvalue.web.site import feedback as site_feedback
@@ -89,6 +90,7 @@ urlpatterns = [
     ),
     path("programmes/", programmes.programme_list, name="programme-list"),
     path("investments/", investments.investment_list, name="investment-list"),
+    path("market/", publication.market, name="market"),
     path("reporting/", reporting.reporting_home, name="reporting"),
     path("reporting/codes/", reporting.code_mappings, name="reporting-codes"),
     path("reporting/<slug:slug>/<str:start>/", reporting.return_detail, name="return-detail"),

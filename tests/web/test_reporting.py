@@ -211,3 +211,23 @@ def test_pages_for_the_provider_and_the_commissioner(reporting, signed_in):
     received = commissioner.get(reverse("reporting"))
     assert received.status_code == 200 and "Returns received" in received.content.decode()
     assert commissioner.get(reverse("reporting") + "?format=xlsx").status_code == 200
+
+
+def test_the_records_behind_a_figure_and_its_breakdowns_are_one_click_away(reporting, signed_in):
+    prime = reporting["prime"]
+    services.mapping_set(actor=prime, own_code="housed", vocabulary_code="accommodation.settled")
+    page = signed_in(Membership.objects.get(id=prime.membership_id))
+    slug = reporting["framework"].slug
+    body = page.get(reverse("return-detail", args=[slug, Q3.isoformat()])).content.decode()
+    url = reverse("return-records", args=[slug, Q3.isoformat(), "settled_accommodation"])
+    assert url in body
+    assert "By sex" in body and "Not recorded" in body  # ethnicity was not recorded
+    records = page.get(url).content.decode()
+    assert records.count("Moved into settled accommodation") == 6 and "P0" in records
+    csv = page.get(url + "?format=csv").content.decode().splitlines()
+    assert csv[0] == "Participant,Date,Recorded as,Value" and len(csv) == 7
+    assert page.get(url.replace("settled_accommodation", "nope")).status_code == 404
+    # Another provider cannot read them.
+    page.logout()
+    other = signed_in(Membership.objects.get(id=reporting["other"].membership_id))
+    assert other.get(url).status_code == 404

@@ -173,3 +173,8 @@ def participant_ids_of_provider(organisation_id: int, ids: list[int]) -> set[int
             "id", flat=True
         )
     )
+
+
+def pseudonyms_of(ids: list[int]) -> dict[int, str]:
+    """Participants' pseudonyms by id (what pages show instead of anyone's identity)."""
+    return dict(Participant.objects.filter(id__in=ids).values_list("id", "pseudonym"))

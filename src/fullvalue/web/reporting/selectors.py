@@ -23,6 +23,7 @@ from fullvalue.errors import NotFound
 from fullvalue.web.delivery.selectors import (
     outcome_events_of_provider,
     participants_of_provider,
+    pseudonyms_of,
 )
 from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.reporting.models import (
@@ -42,6 +43,8 @@ MEASURE_WORDS = {
     "share": "share of people on the caseload",
     "mean_change": "average change on the scale",
 }
+BREAKDOWN_WORDS = {"sex": "Sex", "ethnicity": "Ethnicity", "age_band": "Age band", "area": "Area"}
+GROUP_WORDS = {MISSING_GROUP: "Not recorded"}
 PERIOD_WORDS = {
     "month": "Monthly",
     "quarter": "Quarterly",
@@ -184,9 +187,48 @@ def figures_for(
                 "measure": MEASURE_WORDS[indicator.measure],
                 "value": figure.value,
                 "records": behind,
+                "breakdowns": [
+                    {
+                        "dimension": BREAKDOWN_WORDS.get(dimension, dimension),
+                        "cells": [
+                            {
+                                "group": GROUP_WORDS.get(c.group, c.group.replace("_", " ")),
+                                "value": c.value,
+                                "suppressed": c.suppressed,
+                            }
+                            for c in cells
+                        ],
+                    }
+                    for dimension, cells in figure.breakdowns.items()
+                ],
             }
         )
     return out
+
+
+def records_behind(
+    organisation_id: int, spec: Spec, indicator_id: str, start: dt.date, end: dt.date
+) -> list[dict[str, Any]]:
+    """The records one figure counts, in date order: who (by pseudonym), when, what, value."""
+    indicator = next((i for i in spec.indicators if i.id == indicator_id), None)
+    if indicator is None:
+        raise NotFound("No such indicator in this framework.")
+    data = provider_data(organisation_id)
+    rows = data.records.filter(
+        pl.col("date").is_between(start, end) & pl.col("code").is_in(list(indicator.codes))
+    ).sort(["date", "row"])
+    ids = [int(p) for p in rows.get_column("participant").to_list()]
+    names = pseudonyms_of(ids)
+    labels = {c.code: c.label for c in load_vocabulary().codes.values()}
+    return [
+        {
+            "pseudonym": names.get(int(r["participant"]), ""),
+            "date": r["date"],
+            "code": labels.get(r["code"], r["code"]),
+            "value": r["value"],
+        }
+        for r in rows.iter_rows(named=True)
+    ]
 
 
 def submission_for(organisation_id: int, framework: Framework, start: dt.date) -> Submission | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 from fullvalue.errors import FullvalueError, NotFound
@@ -90,21 +92,27 @@ def _period(raw: str) -> dt.date:
         raise NotFound("No such reporting period.") from exc
 
 
-@signin_required
-def return_detail(request: HttpRequest, slug: str, start: str) -> HttpResponse:
-    """One return for review: each figure with the records behind it; submit; locked once sent."""
+def _own_period(request: HttpRequest, slug: str, start: str) -> tuple[Any, Any, dt.date, dt.date]:
+    """The provider's framework and one of its ended periods, or 404 with the reason."""
     actor = request.actor  # type: ignore[attr-defined]
     require(policy.reports_for_organisation, actor)
-    org = actor.organisation_id
     framework = selectors.framework_by_slug(slug)
-    if framework not in selectors.frameworks_adopted(org):
+    if framework not in selectors.frameworks_adopted(actor.organisation_id):
         raise NotFound("Your organisation does not report to that framework.")
     spec = selectors.spec_of(framework)
     periods = dict(selectors.periods_due(spec, timezone.localdate(), count=1000))
     period_start = _period(start)
     if period_start not in periods:
         raise NotFound("No such reporting period, or it has not ended yet.")
-    period_end = periods[period_start]
+    return framework, spec, period_start, periods[period_start]
+
+
+@signin_required
+def return_detail(request: HttpRequest, slug: str, start: str) -> HttpResponse:
+    """One return for review: each figure with the records behind it; submit; locked once sent."""
+    actor = request.actor  # type: ignore[attr-defined]
+    framework, spec, period_start, period_end = _own_period(request, slug, start)
+    org = actor.organisation_id
     state = FormState()
     if request.method == "POST":
         state = FormState.from_post(request.POST)
@@ -177,5 +185,34 @@ def code_mappings(request: HttpRequest) -> HttpResponse:
         own=selectors.own_codes(org),
         mapped=selectors.mappings_of(org),
         choices=selectors.vocabulary_choices(),
+        nav_active="dashboard",
+    )
+
+
+@signin_required
+def return_records(request: HttpRequest, slug: str, start: str, indicator: str) -> HttpResponse:
+    """The records behind one figure of a return: who (by pseudonym), when, what, value."""
+    actor = request.actor  # type: ignore[attr-defined]
+    framework, spec, period_start, period_end = _own_period(request, slug, start)
+    rows = selectors.records_behind(
+        actor.organisation_id, spec, indicator, period_start, period_end
+    )
+    label = next(i.label for i in spec.indicators if i.id == indicator)
+    if fmt := request.GET.get("format"):
+        return table_response(
+            fmt,
+            f"{slug}-{period_start}-{indicator}",
+            ["Participant", "Date", "Recorded as", "Value"],
+            [[r["pseudonym"], r["date"], r["code"], r["value"]] for r in rows],
+        )
+    return page(
+        request,
+        "reporting/records.html",
+        label,
+        framework=framework,
+        period_start=period_start,
+        period_end=period_end,
+        rows=rows,
+        back=reverse("return-detail", args=[slug, start]),
         nav_active="dashboard",
     )

@@ -94,6 +94,11 @@ urlpatterns = [
     path("reporting/", reporting.reporting_home, name="reporting"),
     path("reporting/codes/", reporting.code_mappings, name="reporting-codes"),
     path("reporting/<slug:slug>/<str:start>/", reporting.return_detail, name="return-detail"),
+    path(
+        "reporting/<slug:slug>/<str:start>/<str:indicator>/",
+        reporting.return_records,
+        name="return-records",
+    ),
     path("programmes/new/", programmes.programme_create_view, name="programme-create"),
     path("programmes/payment-guide/", programmes.payment_guide, name="payment-guide"),
     path("programmes/<slug:slug>/", programmes.programme_detail, name="programme-detail"),

@@ -231,3 +231,46 @@ def test_the_records_behind_a_figure_and_its_breakdowns_are_one_click_away(repor
     page.logout()
     other = signed_in(Membership.objects.get(id=reporting["other"].membership_id))
     assert other.get(url).status_code == 404
+
+
+def test_a_commissioner_publishes_a_framework_from_a_plain_form(chain, signed_in):
+    """No TOML to write: the form's fields become the engine's framework; problems name fields."""
+    page = signed_in(Membership.objects.get(id=chain["c"].membership_id))
+    url = reverse("framework-new")
+    form = page.get(url).content.decode()
+    assert "Publish a monitoring framework" in form and "Outcome it counts" in form
+    more = page.post(url, {"action": "add-row", "rows": "3", "title": "Kept"})
+    assert more.content.decode().count("What the figure is called") == 4
+    base = {
+        "action": "save",
+        "rows": "2",
+        "title": "Housing return",
+        "funder": "Northshire PCC",
+        "period": "half-year",
+        "year_start_month": "4",
+        "breakdowns": ["sex"],
+        "indicator-0-label": "People housed",
+        "indicator-0-measure": "participants",
+        "indicator-0-code-1": "accommodation.settled",
+        "indicator-1-label": "Change at home",
+        "indicator-1-measure": "mean_change",
+        "indicator-1-code-1": "star.home",
+        "indicator-1-code-2": "star.work",  # a change is of one scale only
+    }
+    refused = page.post(url, base)
+    assert refused.status_code == 400
+    assert 'href="#indicator-1-code-1"' in refused.content.decode()
+    done = page.post(url, base | {"indicator-1-code-2": ""})
+    assert done.status_code == 302
+    spec = selectors.spec_of(selectors.framework_by_slug("housing-return"))
+    assert (spec.period, spec.year_start, spec.breakdowns) == ("half-year", (4, 1), ("sex",))
+    assert [(i.label, i.measure, i.codes) for i in spec.indicators] == [
+        ("People housed", "participants", ("accommodation.settled",)),
+        ("Change at home", "mean_change", ("star.home",)),
+    ]
+    toml = page.get(reverse("framework-file", args=["housing-return"]))
+    assert toml.content.decode().startswith('id = "housing-return"')
+    # Providers cannot publish frameworks.
+    page.logout()
+    prime = signed_in(Membership.objects.get(id=chain["prime"].membership_id))
+    assert prime.get(url).status_code == 403

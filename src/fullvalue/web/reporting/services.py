@@ -6,13 +6,15 @@ Every write is checked here, recorded in the audit trail, and done in one transa
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from fullvalue.engine.returns.framework import parse_framework
+from fullvalue.engine.returns.framework import MEASURES, parse_framework, validate_framework
 from fullvalue.engine.returns.vocabulary import load_vocabulary
 from fullvalue.errors import Conflict, FullvalueError, NotFound, Problem
 from fullvalue.web.audit.services import audit_record
@@ -31,6 +33,115 @@ from fullvalue.web.reporting.models import (
 
 #: The most a framework's specification may hold.
 MAX_FRAMEWORK = 100_000
+#: Codes an indicator may count, on the form (a file may list more).
+CODES_PER_INDICATOR = 3
+PERIODS = ("month", "quarter", "half-year", "year")
+BREAKDOWNS = ("sex", "ethnicity", "age_band", "area")
+_PROBLEM_AT = re.compile(r"^indicators\[(\d+)\]\.(\w+)$")
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def framework_toml(data: dict[str, Any]) -> str:
+    """TOML text of a framework mapping (the engine's fields), as analysts download it."""
+    lines = [
+        f"{key} = {_toml_string(data[key])}"
+        for key in ("id", "funder", "title", "period", "year_start")
+        if data.get(key)
+    ]
+    if data.get("breakdowns"):
+        lines.append(f"breakdowns = [{', '.join(map(_toml_string, data['breakdowns']))}]")
+    for indicator in data.get("indicators") or []:
+        lines += [
+            "",
+            "[[indicators]]",
+            f"id = {_toml_string(indicator['id'])}",
+            f"label = {_toml_string(indicator['label'])}",
+            f"measure = {_toml_string(indicator['measure'])}",
+            f"codes = [{', '.join(map(_toml_string, indicator['codes']))}]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _identifier(text: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "indicator"
+    if not base[0].isalnum():
+        base = f"i-{base}"
+    out, n = base, 2
+    while out in taken:
+        out, n = f"{base}-{n}", n + 1
+    taken.add(out)
+    return out
+
+
+def framework_from_form(values: dict[str, Any], rows: int) -> dict[str, Any]:
+    """A framework mapping from the form's plain fields; problems name the form's fields.
+
+    ``indicator-N-label``, ``indicator-N-measure`` and ``indicator-N-code-1`` ... for each row;
+    rows with no label are left out.
+    """
+    read = fields.Fields()
+    title = read(fields.text, values.get("title"), "title", max_length=200, required=True) or ""
+    funder = read(fields.text, values.get("funder"), "funder", max_length=200, required=True)
+    period = values.get("period", "")
+    if period not in PERIODS:
+        read.problems.append(Problem("Choose how often the return is made", column="period"))
+    month = fields.whole_or(values.get("year_start_month", ""), 0)
+    if not 1 <= month <= 12:
+        read.problems.append(Problem("Choose the month the year starts", column="year_start_month"))
+    taken: set[str] = set()
+    indicators = []
+    for i in range(rows):
+        label = read(
+            fields.text, values.get(f"indicator-{i}-label"), f"indicator-{i}-label", max_length=200
+        )
+        if not label:
+            continue
+        measure = values.get(f"indicator-{i}-measure", "")
+        if measure not in MEASURES:
+            read.problems.append(Problem("Choose what is counted", column=f"indicator-{i}-measure"))
+        codes = [
+            values[key]
+            for n in range(1, CODES_PER_INDICATOR + 1)
+            if (key := f"indicator-{i}-code-{n}") in values and values[key]
+        ]
+        if not codes:
+            read.problems.append(
+                Problem("Choose at least one outcome it counts", column=f"indicator-{i}-code-1")
+            )
+        indicators.append(
+            {"id": _identifier(label, taken), "label": label, "measure": measure,
+             "codes": list(dict.fromkeys(codes)), "row": i}
+        )  # fmt: skip
+    if not indicators and not read.problems:
+        read.problems.append(Problem("Add at least one indicator", column="indicator-0-label"))
+    read.check("The framework needs correcting.")
+    data = {
+        "id": _identifier(title, set(Framework.objects.values_list("slug", flat=True))),
+        "funder": funder,
+        "title": title,
+        "period": period,
+        "year_start": f"{month:02d}-01",
+        "breakdowns": [b for b in BREAKDOWNS if b in (values.get("breakdowns") or [])],
+        "indicators": indicators,
+    }
+    rows_of = [ind.pop("row") for ind in indicators]
+    try:
+        validate_framework(data)
+    except FullvalueError as exc:  # the engine's rules, put on the form's fields
+        problems = []
+        for p in exc.problems:
+            where = _PROBLEM_AT.match(p.location or "")
+            if where:
+                row, part = rows_of[int(where[1])], where[2]
+                column = f"indicator-{row}-" + ("code-1" if part == "codes" else part)
+            else:
+                column = p.location or "title"
+            problems.append(Problem(p.reason[:1].upper() + p.reason[1:], column=column))
+        raise FullvalueError.from_problems("The framework needs correcting.", problems) from exc
+    return data
 
 
 @transaction.atomic

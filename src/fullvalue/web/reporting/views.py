@@ -216,3 +216,93 @@ def return_records(request: HttpRequest, slug: str, start: str, indicator: str) 
         back=reverse("return-detail", args=[slug, start]),
         nav_active="dashboard",
     )
+
+
+#: What each measure counts, in the words the framework form uses.
+MEASURE_CHOICES = [
+    ("participants", "Number of people with the outcome"),
+    ("records", "Number of times it was recorded"),
+    ("sum", "Total of the values recorded (pounds, hours or a count)"),
+    ("share", "Share of the people on the caseload with the outcome"),
+    ("mean_change", "Average change on a distance-travelled scale (one scale only)"),
+]
+PERIOD_CHOICES = [
+    ("month", "Every month"),
+    ("quarter", "Every quarter"),
+    ("half-year", "Every half-year"),
+    ("year", "Every year"),
+]
+MONTHS = [(str(m), dt.date(2000, m, 1).strftime("%B")) for m in range(1, 13)]
+BREAKDOWN_CHOICES = [
+    ("sex", "Sex"),
+    ("ethnicity", "Ethnicity"),
+    ("age_band", "Age band"),
+    ("area", "Area"),
+]
+FORM_ROWS, MAX_ROWS = 3, 30
+
+
+@signin_required
+def framework_new(request: HttpRequest) -> HttpResponse:
+    """A commissioner or funder publishes its monitoring framework: plain form, or a TOML file."""
+    actor = request.actor  # type: ignore[attr-defined]
+    require(policy.can_publish_framework, actor)
+    state = FormState(
+        values={
+            "funder": actor.organisation_name or "",
+            "period": "quarter",
+            "year_start_month": "4",
+            "breakdowns": [],
+        }
+    )
+    rows = FORM_ROWS
+    if request.method == "POST":
+        state = FormState.from_post(request.POST, lists=["breakdowns"])
+        rows = max(1, min(MAX_ROWS, fields.whole_or(state.values.get("rows", ""), FORM_ROWS)))
+        action = state.values.get("action", "save")
+        try:
+            if action == "add-row":
+                rows = min(MAX_ROWS, rows + 1)
+            elif action == "upload":
+                upload = request.FILES.get("file")
+                if upload is None:
+                    state.add_error("file", "Choose a framework file (.toml)")
+                else:
+                    text = upload.read(services.MAX_FRAMEWORK + 1).decode("utf-8", "replace")
+                    framework = services.framework_save(actor=actor, spec_toml=text)
+                    messages.success(request, f"“{framework.title}” is published.")
+                    return redirect("reporting")
+            else:
+                data = services.framework_from_form(state.values, rows)
+                framework = services.framework_save(
+                    actor=actor, spec_toml=services.framework_toml(data)
+                )
+                messages.success(request, f"“{framework.title}” is published.")
+                return redirect("reporting")
+        except FullvalueError as exc:
+            state.absorb(exc)
+    return page(
+        request,
+        "reporting/framework_form.html",
+        "Publish a monitoring framework",
+        state=state,
+        rows=rows,
+        measures=MEASURE_CHOICES,
+        periods=PERIOD_CHOICES,
+        months=MONTHS,
+        breakdowns=BREAKDOWN_CHOICES,
+        codes=[(c, f"{pathway}: {label}") for c, label, pathway in selectors.vocabulary_choices()],
+        per_indicator=services.CODES_PER_INDICATOR,
+        nav_active="dashboard",
+    )
+
+
+@signin_required
+def framework_file(request: HttpRequest, slug: str) -> HttpResponse:
+    """A framework as its TOML file, for analysts."""
+    actor = request.actor  # type: ignore[attr-defined]
+    require(policy.can_see_report_once, actor)
+    framework = selectors.framework_by_slug(slug)
+    response = HttpResponse(framework.spec_toml, content_type="application/toml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{framework.slug}.toml"'
+    return response

@@ -1,0 +1,69 @@
+"""Report once, finished in the demo world in a real browser (issue 16).
+
+The demo provider checks its code mapping, reviews the HMPPS quarter that is due (with the
+records behind a figure one click away) and submits it; the demo commissioner sees it arrive and
+publishes a framework of its own from the plain form. axe-core and the duplicate-id check run on
+every page; screenshots at 1280 px and 390 px are kept under ``var/browser-artefacts/``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from fullvalue.web.reporting.models import Framework, Submission
+from tests.browser.test_demo_journeys import DOMAIN, demo, shots, sign_in, sign_out  # noqa: F401
+from tests.browser.test_journeys import go
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_a_provider_submits_a_return_and_the_commissioner_sees_it_arrive(page, axe, demo):  # noqa: F811
+    before = Submission.objects.count()
+    sign_in(page, axe, f"provider@{DOMAIN}")
+    go(page, page.get_by_role("link", name="Your returns"))
+    expect(page.get_by_role("heading", name="Report once", level=1)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"4 funders, [\d,]+ figures asked"))).to_be_visible()
+    axe.check()
+    shots(page, "report-once")
+    go(page, page.get_by_role("link", name="Your outcome codes and what they count as"))
+    axe.check()
+    expect(page.get_by_label("Your code “settled accommodation” counts as")).to_have_value(
+        "accommodation.settled"
+    )
+    go(page, page.get_by_role("button", name="Save the mappings"))
+    section = page.locator("table", has_text="Returns for Women's services: quarterly monitoring")
+    go(page, section.get_by_role("link", name=re.compile("Review and submit")).first)
+    axe.check()
+    shots(page, "return-review")
+    go(page, page.get_by_role("link", name=re.compile("records behind “Average change")))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Average change")
+    axe.check()
+    go(page, page.get_by_role("link", name="Back to the return"))
+    go(page, page.get_by_role("button", name="Submit this return"))
+    expect(page.get_by_text("Return submitted")).to_be_visible()
+    expect(page.locator(".govuk-inset-text")).to_contain_text("is locked")
+    axe.check()
+    assert Submission.objects.count() == before + 1
+    sign_out(page)
+
+    sign_in(page, axe, f"commissioner@{DOMAIN}")
+    go(page, page.get_by_role("link", name="Returns received"))
+    axe.check()
+    shots(page, "returns-received")
+    expect(page.locator("tbody tr")).to_have_count(before - 3 + 1)  # HMPPS's, not the PCC's
+    go(page, page.get_by_role("link", name="Publish a monitoring framework"))
+    axe.check()
+    page.get_by_label("Name of the return").fill("Resettlement outcomes")
+    page.get_by_label("Every year").check()
+    page.get_by_label("What the figure is called").first.fill("People into work")
+    page.get_by_label("What is counted").first.select_option("participants")
+    page.get_by_label("Outcome it counts").first.select_option("ete.job_start")
+    go(page, page.get_by_role("button", name="Publish the framework"))
+    expect(page.get_by_text("“Resettlement outcomes” is published")).to_be_visible()
+    assert Framework.objects.filter(slug="resettlement-outcomes", is_published=True).exists()

@@ -153,7 +153,7 @@ def test_designer_errors_link_to_fields_in_plain_words(signed_in, world):
     client = _commissioner(signed_in, world)
     response = client.post(
         reverse("programme-create"),
-        _form(action="save", outcomes=["accommodation-settled"], reoffending_price=""),
+        _form(action="publish", outcomes=["accommodation-settled"], reoffending_price=""),
     )
     page = response.content.decode()
     assert response.status_code == 400

@@ -191,4 +191,3 @@ def test_a_removed_role_stops_working_on_the_next_request_though_roles_are_cache
     # No role left: the dashboard no longer shows the organisation it was acting for.
     assert staff.organisation.name in first.content.decode()
     assert staff.organisation.name not in after.content.decode()
-

@@ -145,6 +145,9 @@ def test_editing_a_draft_programme_resumes_its_unfinished_changes(signed_in, wor
     edit = reverse("programme-edit", args=[programme.slug])
     client.post(edit, _form(action="save", budget=""))
     draft = ProgrammeDraft.objects.get(programme=programme)
+    detail = client.get(reverse("programme-detail", args=[programme.slug])).content.decode()
+    assert 'id="unfinished-changes"' in detail
+    assert f'href="{reverse("programme-draft", args=[draft.id])}"' in detail
     resumed = client.get(edit)
     assert resumed.status_code == 302
     assert resumed["Location"] == reverse("programme-draft", args=[draft.id])

@@ -178,6 +178,10 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
         preview=preview,
         charts=preview_charts(preview, "programme"),
         tenders=list(programme.tenders.exclude(status="draft")),
+        unfinished=unfinished_draft_of(programme)
+        if programme.status == Programme.Status.DRAFT
+        and policy.can_manage_programme(actor, programme)
+        else None,
         nav_active="programmes",
     )
 

@@ -2,8 +2,9 @@
 
 An evaluator signs in and lands on the panel, declares no conflict and saves scores; the
 commissioner creates the contract from an award whose standstill is over; a payment run prepared
-by one commissioner is approved by a second. axe-core and the duplicate-id check run on every page
-(``Axe.check``); screenshots of the key pages at 1280 px and 390 px are kept under
+by one commissioner is approved by a second; the investor finds the contracts they fund, with
+the expected return, its spread and the payments to date. axe-core and the duplicate-id check run
+on every page (``Axe.check``); screenshots of the key pages at 1280 px and 390 px are kept under
 ``var/browser-artefacts/`` (not committed).
 """
 
@@ -19,9 +20,12 @@ from playwright.sync_api import expect
 from fullvalue.web.contracts.models import Contract
 from fullvalue.web.demo.services import demo_totp_code
 from fullvalue.web.demo.world import DEMO_PASSWORD, build_demo_world
+from fullvalue.web.investments.selectors import investments_for
+from fullvalue.web.jinja import money
+from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.payruns.models import PaymentRun
 from fullvalue.web.tendering.models import Award, Score
-from tests.browser.test_every_page import ARTEFACTS, DESKTOP, PHONE
+from tests.browser.test_every_page import ARTEFACTS, DESKTOP, PHONE, _problems
 from tests.browser.test_journeys import go
 
 pytestmark = [
@@ -133,3 +137,44 @@ def test_two_commissioners_prepare_and_approve_a_payment_run(page, axe, demo):
     axe.check()
     run.refresh_from_db()
     assert run.status == "approved" and run.approved_by.email == f"finance@{DOMAIN}"
+
+
+def test_the_investor_sees_their_contracts_expected_return_and_payments(page, axe, demo):
+    rows = [
+        r
+        for r in investments_for(Actor.system("test"))
+        if r.investment.investor.name == "Bridgewater Social Investment"
+    ]
+    assert len(rows) == 1 and rows[0].expected is not None
+    row, expected = rows[0], rows[0].expected
+    assert expected.p5 < expected.p95  # a spread worth showing
+    sign_in(page, axe, f"investor@{DOMAIN}")
+    axe.check()
+    go(
+        page,
+        page.get_by_role("link", name="Contracts you fund, expected return and payments so far"),
+    )
+    expect(page).to_have_url(re.compile(r".*/investments/$"))
+    expect(page.get_by_role("heading", name="Your investments", level=1)).to_be_visible()
+    contract = row.investment.contract
+    expect(page.get_by_role("heading", name=contract.title, level=2)).to_be_visible()
+    expect(
+        page.get_by_text(f"{contract.commissioner.name} with {contract.provider.name}")
+    ).to_be_visible()
+
+    def value(key: str):
+        return page.locator(f".govuk-summary-list__row:has(dt:text-is('{key}')) dd")
+
+    expect(value("Committed")).to_have_text(f"{money(row.investment.committed)} on 20 March 2025")
+    expect(value("Repaid from")).to_have_text("80% of payments on results")
+    expect(value("Paid to you so far")).to_have_text(money(row.paid_to_date))
+    expect(value("Expected return")).to_have_text(
+        f"{money(expected.p50)} in a typical run; "
+        f"{money(expected.p5)} to {money(expected.p95)} in 9 of 10 runs"
+    )
+    expect(value("Chance of losing money")).to_have_text(f"{expected.probability_of_loss:.0%}")
+    axe.check()
+    shots(page, "investor-investments")
+    page.set_viewport_size(PHONE)
+    assert _problems(page) == []
+    page.set_viewport_size(DESKTOP)

@@ -1,5 +1,8 @@
 """A commissioner designs payment without TOML and compares three mechanisms, in a browser.
 
+The form is long: a draft is saved midway (with only the title and summary), found again on the
+programmes page and resumed; publishing still names what is missing.
+
 axe-core runs on every page visited; each key page is also checked at 390 px for sideways
 scrolling and duplicate ids, and saved as a screenshot at 1280 px and 390 px (test artefacts in
 ``var/screenshots/``, not committed).
@@ -7,12 +10,14 @@ scrolling and duplicate ids, and saved as a screenshot at 1280 px and 390 px (te
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from fullvalue.domain.roles import Role
+from fullvalue.web.programmes.models import Programme, ProgrammeDraft
 from tests.browser.test_commissioning_journey import sign_in_2fa
 from tests.browser.test_journeys import go
 from tests.web.factories import totp_for
@@ -63,6 +68,29 @@ def test_commissioner_designs_without_toml_and_compares_three(page, axe, make_me
     expect(guide).to_have_attribute("href", "/programmes/payment-guide/")
     page.fill("#title", "Anytown women's service")
     page.fill("#summary", "Holistic support for women in contact with the justice system.")
+
+    # A long form: save a draft midway, with the figures still to come, and resume it later.
+    go(page, page.get_by_role("button", name="Save as draft"))
+    expect(page).to_have_url(re.compile(r".*/programmes/drafts/\d+/$"))
+    draft_url = page.url
+    expect(page.get_by_text("has been saved as a draft")).to_be_visible()
+    to_finish = page.locator("#to-finish")
+    expect(
+        to_finish.get_by_role("link", name="Enter the budget in pounds, above 0")
+    ).to_have_attribute("href", "#budget")
+    expect(to_finish).to_contain_text("Enter the cohort")
+    expect(page.locator("#title")).to_have_value("Anytown women's service")
+    axe.check()
+    check_phone_and_shoot(page, axe, "programme-draft")
+    page.goto("/programmes/")
+    go(page, page.get_by_role("link", name="Continue Anytown women's service"))
+    assert page.url == draft_url
+    expect(page.locator("#summary")).to_have_value(
+        "Holistic support for women in contact with the justice system."
+    )
+    axe.check()
+    assert not Programme.objects.exists() and ProgrammeDraft.objects.count() == 1
+
     page.get_by_label("Proven reoffending (binary)").check()
     page.fill("#cohort", "Women on community orders")
     page.fill("#volume_low", "60")
@@ -94,9 +122,9 @@ def test_commissioner_designs_without_toml_and_compares_three(page, axe, make_me
     assert "£400,000 in reserves" in page.locator(".fv-risk-sentence").inner_text()
     assert income != page.locator("#risk-preview").inner_text()
 
-    # A mistake is explained in words and linked to its field.
+    # Publishing needs everything: a mistake is explained in words and linked to its field.
     page.get_by_label("Payment for each person fewer reoffending").fill("")
-    go(page, page.get_by_role("button", name="Save as draft"))
+    go(page, page.get_by_role("button", name="Save and publish"))
     summary = page.locator(".govuk-error-summary")
     expect(
         summary.get_by_role("link", name="Enter the payment for each person fewer")
@@ -106,6 +134,7 @@ def test_commissioner_designs_without_toml_and_compares_three(page, axe, make_me
     page.get_by_label("Payment for each person fewer reoffending").fill("7000")
     go(page, page.get_by_role("button", name="Save as draft"))
     page.wait_for_url("**/programmes/anytown-womens-service/")
+    assert Programme.objects.get().status == "draft" and not ProgrammeDraft.objects.exists()
     expect(page.locator("svg.fv-svg-chart")).to_have_count(2)
     expect(page.get_by_text("2027-28", exact=True).first).to_be_attached()
     axe.check()

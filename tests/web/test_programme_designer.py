@@ -153,7 +153,7 @@ def test_designer_errors_link_to_fields_in_plain_words(signed_in, world):
     client = _commissioner(signed_in, world)
     response = client.post(
         reverse("programme-create"),
-        _form(action="save", outcomes=["accommodation-settled"], reoffending_price=""),
+        _form(action="publish", outcomes=["accommodation-settled"], reoffending_price=""),
     )
     page = response.content.decode()
     assert response.status_code == 400
@@ -263,3 +263,63 @@ def test_chart_axis_puts_the_minus_sign_before_the_pound_and_marks_projection():
     assert "−£20k" in svg and "-£" not in svg
     assert "2027-28 Q1" in svg and 'stroke-dasharray="7 4"' in svg and "5-95%" in svg
     assert "Actual" in svg and "Projected (median)" in svg
+
+
+def _design_spec(values):
+    design, problems = designer.parse_design(values)
+    assert problems == []
+    return designer.to_toml(designer.build_spec(design, SMALL))
+
+
+def test_caps_in_plain_words_reach_the_specification_and_the_risk_preview(db):
+    figures = Figures(Decimal(600000), 3, dt.date(2027, 4, 1), 60, 80, 100)
+    provider = Provider(Decimal(50000))
+    jobs = designer.design_values(designer.starting_point("work-programme", SMALL))
+    uncapped = _design_spec(jobs)
+    capped = _design_spec({**jobs, "tariff_0_cap": "150,000"})
+    tariff = parse_spec(capped).component("employment-sustained")
+    assert tariff.cap == Decimal(150000) and parse_spec(uncapped).component(tariff.name).cap is None
+    free = risk_preview(uncapped, figures, provider, scale_to_budget=False, runs=500)
+    held = risk_preview(capped, figures, provider, scale_to_budget=False, runs=500)
+    attachment = jobs["attachment_fee"]
+    assert held.income_p95 < free.income_p95
+    assert held.income_p95 <= Decimal(150000) + Decimal(attachment) * 100 * 3
+
+    pbr = designer.design_values(designer.starting_point("pbr", SMALL))
+    reoffending = parse_spec(_design_spec({**pbr, "reoffending_cap_total": "100000"})).component(
+        "reoffending"
+    )
+    assert reoffending.cap_total == Decimal(100000)
+    open_ended = risk_preview(_design_spec(pbr), figures, provider, scale_to_budget=False)
+    limited = risk_preview(
+        _design_spec({**pbr, "reoffending_cap_total": "100000"}),
+        figures,
+        provider,
+        scale_to_budget=False,
+    )
+    assert limited.income_p95 <= Decimal(100000) < open_ended.income_p95
+
+
+def test_a_cap_that_is_not_an_amount_is_named_in_plain_words():
+    values = designer.design_values(designer.starting_point("work-programme", SMALL))
+    _, problems = designer.parse_design(
+        {**values, "tariff_0_cap": "lots", "reoffending_cap_total": "-5"}
+    )
+    by_field = {p.column: p.reason for p in problems}
+    assert by_field["tariff_0_cap"] == (
+        "Outcome payment 1: most paid over the contract: enter an amount in pounds, like 250"
+    )
+    assert by_field["reoffending_cap_total"] == (
+        "Most paid for reoffending over the whole contract must be 0 or more"
+    )
+
+
+def test_the_designer_page_offers_caps_and_keeps_them(signed_in, world):
+    client = _commissioner(signed_in, world)
+    page = client.get(reverse("programme-create")).content.decode()
+    assert 'name="tariff_0_cap"' in page and 'name="reoffending_cap_total"' in page
+    assert "most paid for it over the whole contract" in page
+    client.post(reverse("programme-create"), _form(action="save", reoffending_cap_total="90000"))
+    programme = Programme.objects.get()
+    assert programme.mechanism_design["reoffending_cap_total"] == "90000"
+    assert parse_spec(programme.mechanism_toml).component("reoffending").cap_total == 90000

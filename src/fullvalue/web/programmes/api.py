@@ -15,9 +15,9 @@ from fullvalue.web.api.pagination import Links, PageIn, page_out
 from fullvalue.web.api.problems import ERRORS, WRITE_ERRORS
 from fullvalue.web.api.schemas import Id, Money
 from fullvalue.web.programmes import services as programmes
-from fullvalue.web.programmes.models import Programme
+from fullvalue.web.programmes.models import Programme, ProgrammeDraft
 from fullvalue.web.programmes.risk import Provider
-from fullvalue.web.programmes.selectors import programme_list
+from fullvalue.web.programmes.selectors import programme_draft_get, programme_drafts, programme_list
 
 router = Router(tags=["commissioning"])
 
@@ -114,6 +114,59 @@ class RiskOut(Schema):
     periods: list[str]
 
 
+class ProgrammeDraftIn(Schema):
+    """A programme saved before it is complete: a title is enough, the rest can follow.
+
+    The same fields as a programme design, each optional, plus ``design``: the designer's form
+    values (e.g. ``{"starting_point": "blended", "guaranteed_percent": 60}``) when the
+    mechanism is designed rather than sent as ``mechanism_toml``.
+    """
+
+    title: str
+    summary: str | None = None
+    cohort: str | None = None
+    volume_low: Volume | None = None
+    volume_expected: Volume | None = None
+    volume_high: Volume | None = None
+    budget: Money | None = Field(None, description="GBP in total")
+    years: int | None = Field(None, ge=1, le=15)
+    starts_on: dt.date | None = None
+    outcomes: list[str] = Field(default_factory=list, description="outcome codes")
+    areas: list[str] = Field(default_factory=list)
+    delivery_setting: str | None = None
+    current_provision: str | None = None
+    what_must_change: str | None = None
+    mechanism_toml: str | None = Field(None, max_length=200_000)
+    design: dict[str, str | bool | int | float] | None = None
+
+
+class DraftProblemOut(Schema):
+    """One thing still to finish before the draft can be published."""
+
+    field: str | None
+    reason: str
+
+
+class ProgrammeDraftOut(Schema):
+    """An unfinished programme and what it still needs before it can be published."""
+
+    id: int
+    title: str
+    commissioner_id: int
+    programme_id: int | None = Field(description="the draft programme it changes, if any")
+    updated_at: dt.datetime
+    complete: bool = Field(description="everything required is filled in: it can be published")
+    to_finish: list[DraftProblemOut]
+
+
+class ProgrammeDraftPage(Schema):
+    """One page of unfinished drafts."""
+
+    items: list[ProgrammeDraftOut]
+    next_cursor: str | None
+    links: Links
+
+
 class NoticeIn(Schema):
     """A pre-market engagement notice."""
 
@@ -155,6 +208,72 @@ def list_programmes(request: HttpRequest, page: Query[PageIn]) -> Any:
 def create_programme(request: HttpRequest, payload: ProgrammeIn) -> Any:
     """Design a programme (commissioners)."""
     p = programmes.programme_create(actor=request_actor(request), data=payload.dict())
+    return Status(201, _programme_out(p))
+
+
+def _draft_data(payload: ProgrammeDraftIn) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        k: v for k, v in payload.dict(exclude={"design"}).items() if v is not None
+    }
+    data["mechanism_source"] = "upload" if payload.mechanism_toml else "designer"
+    if payload.design is not None:
+        data.update(programmes.design_form_values(payload.design, data))
+    return data
+
+
+def _draft_out(d: ProgrammeDraft) -> dict[str, Any]:
+    problems = programmes.draft_problems(d)
+    return {
+        "id": d.id,
+        "title": d.title,
+        "commissioner_id": d.commissioner_id,
+        "programme_id": d.programme_id,
+        "updated_at": d.updated_at,
+        "complete": not problems,
+        "to_finish": [{"field": p.column, "reason": p.reason} for p in problems],
+    }
+
+
+@router.get("/programme-drafts", response={200: ProgrammeDraftPage, **ERRORS})
+def list_programme_drafts(request: HttpRequest, page: Query[PageIn]) -> Any:
+    """Your organisation's unfinished programmes (commissioners)."""
+    items, rest = page_out(request, programme_drafts(request_actor(request)), page)
+    return {"items": [_draft_out(d) for d in items], **rest}
+
+
+@router.post("/programme-drafts", response={201: ProgrammeDraftOut, **WRITE_ERRORS})
+def create_programme_draft(request: HttpRequest, payload: ProgrammeDraftIn) -> Any:
+    """Save an unfinished programme (a title is enough) to finish and publish later."""
+    d = programmes.programme_draft_save(actor=request_actor(request), data=_draft_data(payload))
+    return Status(201, _draft_out(d))
+
+
+@router.get("/programme-drafts/{draft_id}", response={200: ProgrammeDraftOut, **ERRORS})
+def get_programme_draft(request: HttpRequest, draft_id: Id) -> Any:
+    """An unfinished programme and what it still needs."""
+    return _draft_out(programme_draft_get(request_actor(request), draft_id))
+
+
+@router.put("/programme-drafts/{draft_id}", response={200: ProgrammeDraftOut, **WRITE_ERRORS})
+def update_programme_draft(request: HttpRequest, draft_id: Id, payload: ProgrammeDraftIn) -> Any:
+    """Replace an unfinished programme's values."""
+    d = programmes.programme_draft_save(
+        actor=request_actor(request), data=_draft_data(payload), draft_id=draft_id
+    )
+    return _draft_out(d)
+
+
+@router.post("/programme-drafts/{draft_id}/complete", response={201: ProgrammeOut, **WRITE_ERRORS})
+def complete_programme_draft(request: HttpRequest, draft_id: Id) -> Any:
+    """Make the draft a (draft) programme: everything required must be filled in."""
+    p = programmes.programme_finish(actor=request_actor(request), draft_id=draft_id)
+    return Status(201, _programme_out(p))
+
+
+@router.post("/programme-drafts/{draft_id}/publish", response={201: ProgrammeOut, **WRITE_ERRORS})
+def publish_programme_draft(request: HttpRequest, draft_id: Id) -> Any:
+    """Publish the draft: everything required must be filled in, or each problem is named."""
+    p = programmes.programme_finish(actor=request_actor(request), draft_id=draft_id, publish=True)
     return Status(201, _programme_out(p))
 
 

@@ -37,11 +37,15 @@ FREQUENCY_PER_PERSON = Decimal("1.5")
 
 @dataclass(frozen=True)
 class Tariff:
-    """A price for each person achieving an outcome (``rate``: expected share of people, 0-100)."""
+    """A price for each person achieving an outcome (``rate``: expected share of people, 0-100).
+
+    ``cap`` (GBP, optional) is the most paid for this outcome over the whole contract.
+    """
 
     outcome: str
     price: Decimal
     rate: Decimal
+    cap: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class Design:
     reoffending_significance: bool = True
     reoffending_deduct: bool = False
     reoffending_cap_per_year: Decimal | None = None
+    reoffending_cap_total: Decimal | None = None
     foundation_per_year: Decimal = Decimal(0)
     foundation_recovery: Decimal = Decimal(50)
     small_cohort_size: int | None = None
@@ -307,14 +312,15 @@ def build_spec(design: Design, programme: Programme) -> dict[str, Any]:
             }
         )
     for tariff in design.tariffs:
-        components.append(
-            {
-                "type": "outcome",
-                "name": tariff.outcome,
-                "measure": tariff.outcome,
-                "price": _num(tariff.price),
-            }
-        )
+        outcome: dict[str, Any] = {
+            "type": "outcome",
+            "name": tariff.outcome,
+            "measure": tariff.outcome,
+            "price": _num(tariff.price),
+        }
+        if tariff.cap is not None:
+            outcome["cap"] = _num(tariff.cap)
+        components.append(outcome)
     if design.reoffending:
         reoffending: dict[str, Any] = {
             "type": "reoffending",
@@ -330,6 +336,8 @@ def build_spec(design: Design, programme: Programme) -> dict[str, Any]:
             reoffending["overall_hurdle"] = _num(design.reoffending_overall_hurdle / HUNDRED)
         if design.reoffending_cap_per_year is not None:
             reoffending["cap_per_cohort"] = _num(design.reoffending_cap_per_year)
+        if design.reoffending_cap_total is not None:
+            reoffending["cap_total"] = _num(design.reoffending_cap_total)
         if design.small_cohort_size:
             reoffending["minimum_cohort_size"] = design.small_cohort_size
             reoffending["grant_in_lieu"] = _num(design.small_cohort_grant)
@@ -426,6 +434,7 @@ FIELDS = {
     "reoffending_hurdle": "Smallest reduction that is paid",
     "reoffending_overall_hurdle": "Smallest reduction over all years",
     "reoffending_cap_per_year": "Most paid for reoffending in a year",
+    "reoffending_cap_total": "Most paid for reoffending over the whole contract",
     "foundation_per_year": "Foundation payment a year",
     "foundation_recovery": "Share of later results payments that recovers it",
     "small_cohort_size": "Smallest cohort paid on reoffending results",
@@ -466,6 +475,7 @@ def design_values(design: Design) -> dict[str, str]:
             "reoffending_significance",
             "reoffending_deduct",
             "reoffending_cap_per_year",
+            "reoffending_cap_total",
             "foundation_per_year",
             "foundation_recovery",
             "small_cohort_size",
@@ -482,6 +492,7 @@ def design_values(design: Design) -> dict[str, str]:
         values[f"tariff_{i}_outcome"] = tariff.outcome if tariff else ""
         values[f"tariff_{i}_price"] = text(tariff.price) if tariff else ""
         values[f"tariff_{i}_rate"] = text(tariff.rate) if tariff else ""
+        values[f"tariff_{i}_cap"] = text(tariff.cap) if tariff else ""
     return values
 
 
@@ -572,8 +583,9 @@ def parse_design(data: Mapping[str, Any]) -> tuple[Design, list[Problem]]:
             high=pct,
             unit="a percentage",
         )
+        cap = read.number(f"tariff_{i}_cap", None, label=f"{label}: most paid over the contract")
         if outcome and price is not None:
-            tariffs.append(Tariff(outcome, price, rate or Decimal(0)))
+            tariffs.append(Tariff(outcome, price, rate or Decimal(0), cap))
     defaults = Design()
     design = Design(
         starting_point=read.choice("starting_point", tuple(STARTING_POINTS), "blended"),
@@ -592,6 +604,7 @@ def parse_design(data: Mapping[str, Any]) -> tuple[Design, list[Problem]]:
         reoffending_significance=read.yes("reoffending_significance", False),
         reoffending_deduct=read.yes("reoffending_deduct", False),
         reoffending_cap_per_year=money("reoffending_cap_per_year", None),
+        reoffending_cap_total=money("reoffending_cap_total", None),
         foundation_per_year=money("foundation_per_year") or Decimal(0),
         foundation_recovery=percent("foundation_recovery", defaults.foundation_recovery)
         or Decimal(0),

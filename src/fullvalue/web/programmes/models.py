@@ -73,6 +73,36 @@ class Programme(models.Model):
         return self.title
 
 
+class ProgrammeDraft(models.Model):
+    """A programme saved before it is complete: the form as the commissioner left it.
+
+    A long form is saved at any point (a title is enough) and resumed later; it becomes a
+    :class:`Programme` when everything required is filled in (saved complete, or published).
+    ``programme`` is set when the draft holds unfinished changes to an existing draft programme.
+    """
+
+    commissioner = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="programme_drafts"
+    )
+    programme = models.OneToOneField(
+        Programme,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="unfinished_draft",
+    )
+    title = models.CharField(max_length=200)
+    form = models.JSONField(default=dict, help_text="the form's values as they were left")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class EngagementNotice(models.Model):
     """A pre-market engagement notice: the commissioner talks to the market before tendering."""
 

@@ -7,8 +7,12 @@ from django.db.models import Q, QuerySet
 
 from fullvalue.errors import NotFound
 from fullvalue.web.kernel.actor import Actor
-from fullvalue.web.programmes.models import Programme
-from fullvalue.web.programmes.policy import COMMISSIONING_SIDE, READS_EVERYTHING
+from fullvalue.web.programmes.models import Programme, ProgrammeDraft
+from fullvalue.web.programmes.policy import (
+    COMMISSIONING_SIDE,
+    READS_EVERYTHING,
+    can_manage_programme,
+)
 
 
 def programme_list(actor: Actor) -> QuerySet[Programme]:
@@ -32,6 +36,31 @@ def programme_get(actor: Actor, *, slug: str | None = None, pk: int | None = Non
     if programme is None:
         raise NotFound("No such programme.")
     return programme
+
+
+def programme_drafts(actor: Actor) -> QuerySet[ProgrammeDraft]:
+    """Unfinished drafts the actor may resume: their commissioning organisation's."""
+    if actor.organisation_id is None:
+        return ProgrammeDraft.objects.none()
+    qs = ProgrammeDraft.objects.filter(commissioner_id=actor.organisation_id)
+    return (
+        qs
+        if can_manage_programme(actor, qs.model(commissioner_id=actor.organisation_id))
+        else (ProgrammeDraft.objects.none())
+    )
+
+
+def programme_draft_get(actor: Actor, draft_id: int) -> ProgrammeDraft:
+    """One unfinished draft the actor may resume; otherwise "No such draft"."""
+    draft = programme_drafts(actor).filter(id=draft_id).select_related("programme").first()
+    if draft is None:
+        raise NotFound("No such draft.")
+    return draft
+
+
+def unfinished_draft_of(programme: Programme) -> ProgrammeDraft | None:
+    """The unfinished changes saved for a draft programme, if any."""
+    return ProgrammeDraft.objects.filter(programme=programme).first()
 
 
 def programme_by_id(programme_id: int) -> Programme | None:

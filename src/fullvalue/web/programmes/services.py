@@ -22,7 +22,12 @@ from fullvalue.web.kernel.policy import require
 from fullvalue.web.kernel.slugs import unique_slug
 from fullvalue.web.organisations.selectors import areas_by_codes
 from fullvalue.web.programmes import designer, policy, risk
-from fullvalue.web.programmes.models import EngagementNotice, OutcomeDefinition, Programme
+from fullvalue.web.programmes.models import (
+    EngagementNotice,
+    OutcomeDefinition,
+    Programme,
+    ProgrammeDraft,
+)
 from fullvalue.web.programmes.risk import Figures, Provider, RiskPreview
 
 #: Simulated runs behind a preview, and the seed (the same inputs always give the same preview).
@@ -509,6 +514,239 @@ def programme_publish(*, actor: Actor, programme_id: int) -> Programme:
         after={"status": "published"},
     )
     return programme
+
+
+# --- Drafts: a long form saved before it is complete ------------------------------------------
+
+#: The form's fields a draft keeps besides the programme's text (anything else sent is ignored).
+DRAFT_FIELDS = (
+    "volume_low",
+    "volume_expected",
+    "volume_high",
+    "budget",
+    "years",
+    "starts_on",
+    "delivery_setting",
+    "custom_outcome_name",
+    "custom_outcome_definition",
+    "custom_outcome_evidence",
+    "mechanism_source",
+    "provider_reserves",
+    "provider_share",
+)
+DRAFT_LISTS = ("outcomes", "areas")
+#: The longest value a draft keeps in a short field, and the longest uploaded specification.
+DRAFT_SHORT_MAX = 2000
+DRAFT_TOML_MAX = 200_000
+
+
+def with_custom_outcomes(values: dict[str, Any]) -> dict[str, Any]:
+    """The form's values with its one custom outcome row as ``custom_outcomes``."""
+    data = dict(values)
+    data.setdefault(
+        "custom_outcomes",
+        [
+            {
+                "name": data.get("custom_outcome_name", ""),
+                "definition": data.get("custom_outcome_definition", ""),
+                "evidence_rule": data.get("custom_outcome_evidence", ""),
+            }
+        ],
+    )
+    return data
+
+
+def draft_form(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """The values a draft keeps, and the problems that stop even a draft being saved.
+
+    A draft needs its title; text over its stated maximum is refused (never cut) as it would be
+    on publishing. Everything else may be missing or still wrong: :func:`draft_problems` says what.
+    """
+    problems: list[Problem] = []
+    read = fields.Fields(problems)
+    form: dict[str, Any] = {}
+    for name, _label, limit, multiline in TEXT_FIELDS:
+        form[name] = (
+            read(fields.text, data.get(name), name, max_length=limit, multiline=multiline) or ""
+        )
+    if not form["title"] and not any(p.column == "title" for p in problems):
+        problems.append(Problem("Enter a title to save a draft", column="title"))
+    design_keys = tuple(designer.design_values(designer.Design()))
+    for name in DRAFT_FIELDS + design_keys:
+        value = data.get(name)
+        if value is None:
+            continue
+        text = "yes" if value is True else "no" if value is False else str(value)
+        if len(text) > DRAFT_SHORT_MAX:
+            problems.append(
+                Problem(f"Write at most {DRAFT_SHORT_MAX:,} characters here", column=name)
+            )
+            continue
+        form[name] = text
+    toml = str(data.get("mechanism_toml") or "")
+    if len(toml) > DRAFT_TOML_MAX:
+        problems.append(
+            Problem(
+                f"The specification is longer than {DRAFT_TOML_MAX:,} characters",
+                column="mechanism_toml",
+            )
+        )
+    elif toml:
+        form["mechanism_toml"] = toml
+    for name in DRAFT_LISTS:
+        form[name] = [str(v)[:100] for v in (data.get(name) or [])][:100]
+    return form, problems
+
+
+def design_form_values(design: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
+    """The designer's form values for a design sent as its starting point and any changes.
+
+    The starting point's amounts are worked out from the programme's figures in ``data`` when
+    they are all given (otherwise the designer's defaults stand in until they are).
+    """
+    name = str(design.get("starting_point") or "blended")
+    figures = figures_from(parse_figures(data)[0])
+    if name in designer.STARTING_POINTS and figures is not None:
+        values = designer.design_values(
+            designer.starting_point(name, _designer_programme(data, figures))
+        )
+    else:
+        values = designer.design_values(designer.Design())
+    values.update(
+        {k: ("yes" if v else "no") if isinstance(v, bool) else str(v) for k, v in design.items()}
+    )
+    return values
+
+
+def draft_problems(draft: ProgrammeDraft) -> list[Problem]:
+    """What must still be done before the draft can be saved complete or published (in words)."""
+    _, problems = parse_programme(with_custom_outcomes(draft.form))
+    return problems
+
+
+def _own_draft(actor: Actor, draft_id: int) -> ProgrammeDraft:
+    draft = ProgrammeDraft.objects.filter(id=draft_id).first()
+    if draft is None:
+        raise NotFound("No such draft.")
+    require(policy.can_manage_programme, actor, draft)
+    return draft
+
+
+@transaction.atomic
+def programme_draft_save(
+    *,
+    actor: Actor,
+    data: dict[str, Any],
+    draft_id: int | None = None,
+    programme_id: int | None = None,
+) -> ProgrammeDraft:
+    """Save the form as it is, complete or not (a title is enough), to finish later.
+
+    ``draft_id`` resumes a saved draft; ``programme_id`` keeps unfinished changes to a draft
+    programme (the programme stays as it was until the changes are complete).
+    """
+    _require_commissioner(actor)
+    if actor.organisation_id is None:
+        raise PermissionDenied("Act for a commissioning organisation to design a programme.")
+    form, problems = draft_form(data)
+    if problems:
+        raise FullvalueError.from_problems("The draft cannot be saved yet.", problems)
+    if draft_id is not None:
+        draft = _own_draft(actor, draft_id)
+    elif programme_id is not None:
+        programme = _own_programme(actor, programme_id)
+        if programme.status != Programme.Status.DRAFT:
+            raise Conflict("Only a draft programme can be changed.")
+        draft = ProgrammeDraft.objects.filter(programme=programme).first() or ProgrammeDraft(
+            commissioner_id=programme.commissioner_id, programme=programme
+        )
+    else:
+        draft = ProgrammeDraft(commissioner_id=actor.organisation_id)
+    created = draft.pk is None
+    before = None if created else {"title": draft.title}
+    draft.title, draft.form = form["title"], form
+    draft.save()
+    audit_record(
+        actor=actor,
+        action="programme_draft.save",
+        object_type="programme_draft",
+        object_id=draft.id,
+        object_repr=draft.title,
+        before=before,
+        after={"title": draft.title, "programme": draft.programme_id},
+    )
+    return draft
+
+
+@transaction.atomic
+def programme_save(
+    *,
+    actor: Actor,
+    data: dict[str, Any],
+    draft_id: int | None = None,
+    programme_id: int | None = None,
+) -> Programme | ProgrammeDraft:
+    """Save as draft: complete, a draft programme; incomplete, an unfinished draft to resume.
+
+    An unfinished draft needs only its title; what it still lacks is listed when it is resumed.
+    """
+    _, problems = parse_programme(with_custom_outcomes(data))
+    if problems:
+        return programme_draft_save(
+            actor=actor, data=data, draft_id=draft_id, programme_id=programme_id
+        )
+    return programme_finish(
+        actor=actor, data=data, draft_id=draft_id, programme_id=programme_id, publish=False
+    )
+
+
+@transaction.atomic
+def programme_finish(
+    *,
+    actor: Actor,
+    data: dict[str, Any] | None = None,
+    draft_id: int | None = None,
+    programme_id: int | None = None,
+    publish: bool = False,
+) -> Programme:
+    """Make the programme from a complete form (or a saved draft's form), and publish it if asked.
+
+    Everything required must be filled in: otherwise every problem is named, in plain words.
+    The unfinished draft, if any, is removed once the programme holds its values.
+    """
+    _require_commissioner(actor)
+    draft = _own_draft(actor, draft_id) if draft_id is not None else None
+    if draft is not None:
+        programme_id = draft.programme_id
+        data = draft.form if data is None else data
+    elif programme_id is not None:
+        draft = ProgrammeDraft.objects.filter(programme_id=programme_id).first()
+    data = with_custom_outcomes(data or {})
+    if programme_id is None:
+        programme = programme_create(actor=actor, data=data)
+    else:
+        programme = programme_update(actor=actor, programme_id=programme_id, data=data)
+    if draft is not None:
+        draft.delete()
+    if publish:
+        programme = programme_publish(actor=actor, programme_id=programme.id)
+    return programme
+
+
+@transaction.atomic
+def programme_draft_delete(*, actor: Actor, draft_id: int) -> None:
+    """Discard an unfinished draft (a draft programme it changes stays as it was)."""
+    _require_commissioner(actor)
+    draft = _own_draft(actor, draft_id)
+    audit_record(
+        actor=actor,
+        action="programme_draft.delete",
+        object_type="programme_draft",
+        object_id=draft.id,
+        object_repr=draft.title,
+        before={"title": draft.title},
+    )
+    draft.delete()
 
 
 @transaction.atomic

@@ -20,21 +20,27 @@ from fullvalue.web.kernel.forms import FormState
 from fullvalue.web.kernel.pages import page, signin_required
 from fullvalue.web.kernel.policy import require
 from fullvalue.web.programmes import designer, policy
-from fullvalue.web.programmes.models import OutcomeDefinition, Programme
+from fullvalue.web.programmes.models import OutcomeDefinition, Programme, ProgrammeDraft
 from fullvalue.web.programmes.risk import Figures, Provider, RiskPreview
+from fullvalue.web.programmes.selectors import (
+    programme_draft_get,
+    programme_drafts,
+    unfinished_draft_of,
+)
 from fullvalue.web.programmes.selectors import programme_list as programme_list_for
 from fullvalue.web.programmes.services import (
     design_toml,
+    draft_problems,
     engagement_notice_create,
     figures_from,
     next_first_of_april,
     parse_figures,
     plain_problem,
-    programme_create,
+    programme_draft_delete,
     programme_figures,
-    programme_publish,
+    programme_finish,
     programme_risk,
-    programme_update,
+    programme_save,
     risk_preview,
     uses_designer,
 )
@@ -75,6 +81,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         "programmes/list.html",
         "Programmes",
         programmes=programmes,
+        drafts=list(programme_drafts(request.actor)),  # type: ignore[attr-defined]
         nav_active="programmes",
     )
 
@@ -171,6 +178,10 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
         preview=preview,
         charts=preview_charts(preview, "programme"),
         tenders=list(programme.tenders.exclude(status="draft")),
+        unfinished=unfinished_draft_of(programme)
+        if programme.status == Programme.Status.DRAFT
+        and policy.can_manage_programme(actor, programme)
+        else None,
         nav_active="programmes",
     )
 
@@ -316,17 +327,37 @@ def programme_create_view(request: HttpRequest) -> HttpResponse:
 
 @signin_required
 def programme_edit_view(request: HttpRequest, slug: str) -> HttpResponse:
-    """Resume a draft programme where it was left."""
+    """Change a draft programme (its unfinished changes, if saved, are resumed)."""
     programme = _get(request, slug)
-    return _designer_page(request, programme)
+    draft = unfinished_draft_of(programme)
+    if draft is not None and request.method != "POST":
+        return redirect("programme-draft", draft_id=draft.id)
+    return _designer_page(request, programme, draft)
 
 
-def _designer_page(request: HttpRequest, programme: Programme | None) -> HttpResponse:
+@signin_required
+def programme_draft_view(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Resume an unfinished draft where it was left; it can be finished and published later."""
+    actor = request.actor  # type: ignore[attr-defined]
+    draft = programme_draft_get(actor, draft_id)
+    if request.method == "POST" and request.POST.get("action") == "discard":
+        programme_draft_delete(actor=actor, draft_id=draft.id)
+        messages.success(request, f"The draft {draft.title} has been discarded.")
+        return redirect("programme-list")
+    return _designer_page(request, draft.programme, draft)
+
+
+def _designer_page(
+    request: HttpRequest, programme: Programme | None, draft: ProgrammeDraft | None = None
+) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     require(policy.can_design_programme, actor)
     if programme is not None and programme.status != Programme.Status.DRAFT:
         raise Conflict("Only a draft programme can be changed; this one is published.")
-    state = FormState(values=_initial_values(programme))
+    initial = _initial_values(programme)
+    if draft is not None:
+        initial = {**_initial_values(None), **draft.form}
+    state = FormState(values=initial)
     preview: RiskPreview | None = None
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if request.method == "POST":
@@ -382,25 +413,27 @@ def _designer_page(request: HttpRequest, programme: Programme | None) -> HttpRes
             items.pop(index)
             request.session[COMPARE_KEY] = items
     elif action in ("save", "publish"):
-        data = dict(state.values)
-        data["custom_outcomes"] = [
-            {
-                "name": data.get("custom_outcome_name", ""),
-                "definition": data.get("custom_outcome_definition", ""),
-                "evidence_rule": data.get("custom_outcome_evidence", ""),
-            }
-        ]
+        ids = {
+            "draft_id": draft.id if draft else None,
+            "programme_id": None if draft or programme is None else programme.id,
+        }
         try:
-            if programme is None:
-                saved = programme_create(actor=actor, data=data)
+            if action == "save":
+                saved = programme_save(actor=actor, data=dict(state.values), **ids)
             else:
-                saved = programme_update(actor=actor, programme_id=programme.id, data=data)
-            if action == "publish":
-                programme_publish(actor=actor, programme_id=saved.id)
+                saved = programme_finish(actor=actor, data=dict(state.values), publish=True, **ids)
         except FullvalueError as exc:
             state.absorb(exc)
         else:
             request.session.pop(COMPARE_KEY, None)
+            if isinstance(saved, ProgrammeDraft):
+                left = len(draft_problems(saved))
+                messages.success(
+                    request,
+                    f"{saved.title} has been saved as a draft. {left} thing"
+                    f"{'' if left == 1 else 's'} to finish before it can be published.",
+                )
+                return redirect("programme-draft", draft_id=saved.id)
             state_word = "published" if action == "publish" else "saved as a draft"
             messages.success(request, f"{saved.title} has been {state_word}.")
             return redirect("programme-detail", slug=saved.slug)
@@ -421,13 +454,15 @@ def _designer_page(request: HttpRequest, programme: Programme | None) -> HttpRes
             except FullvalueError:
                 continue
             comparison.append((item["label"], other))
-    context = {
+    context: dict[str, Any] = {
         "state": state,
         "preview": preview,
         "preview_error": preview_error,
         "charts": preview_charts(preview, "designer") if preview else None,
         "comparison": comparison,
         "programme": programme,
+        "draft": draft,
+        "to_finish": draft_problems(draft) if draft and request.method == "GET" else [],
     }
     if request.headers.get("X-Fullvalue-Partial") == "preview":
         return render(request, "programmes/_preview.html", {"title": "Risk preview", **context})
@@ -435,7 +470,11 @@ def _designer_page(request: HttpRequest, programme: Programme | None) -> HttpRes
     return page(
         request,
         "programmes/form.html",
-        f"Change {programme.title}" if programme else "Design a programme",
+        f"Continue {draft.title}"
+        if draft
+        else f"Change {programme.title}"
+        if programme
+        else "Design a programme",
         outcomes=[(o.code, o.name) for o in catalogue],
         tariff_outcomes=[(o.code, o.name) for o in catalogue if "reoffending" not in o.code],
         regions=sorted(REGIONS.items(), key=lambda kv: kv[1]),

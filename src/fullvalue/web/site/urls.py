@@ -103,6 +103,11 @@ urlpatterns = [
     ),
     path("programmes/new/", programmes.programme_create_view, name="programme-create"),
     path("programmes/payment-guide/", programmes.payment_guide, name="payment-guide"),
+    path(
+        "programmes/drafts/<int:draft_id>/",
+        programmes.programme_draft_view,
+        name="programme-draft",
+    ),
     path("programmes/<slug:slug>/", programmes.programme_detail, name="programme-detail"),
     path("programmes/<slug:slug>/edit/", programmes.programme_edit_view, name="programme-edit"),
     path("programmes/<slug:slug>/tender/", tendering.tender_create_view, name="tender-create"),

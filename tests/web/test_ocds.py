@@ -864,3 +864,16 @@ def test_the_market_summary_is_public_and_agrees_with_the_published_records(clie
     assert page.status_code == 200 and "Who wins the money" in page.content.decode()
     csv = client.get("/market/?format=csv").content.decode()
     assert csv.splitlines()[0].startswith("Buyer,Buyer id,Awards")
+
+
+def test_the_market_summary_with_nothing_awarded_says_so_with_nulls(client, db):
+    summary = client.get("/api/v1/market/summary").json()
+    assert summary == {
+        "total": {
+            "awards": 0, "value": "0.00", "vcse_value": "0.00", "vcse_share": None,
+            "sme_value": "0.00", "sme_share": None, "hhi": None, "top5_share": None,
+            "other_currencies": {},
+        },
+        "buyers": [],
+    }  # fmt: skip
+    assert "Nothing has been awarded on Fullvalue yet" in client.get("/market/").content.decode()

@@ -161,7 +161,7 @@ class MarketSummaryOut(Schema):
 @market_router.get(
     "/summary",
     response={200: MarketSummaryOut, **ERRORS},
-    exclude_none=True,
+    exclude_unset=True,
     summary="Voluntary-sector and small-organisation shares of awarded value",
 )
 def summary(request: HttpRequest, by: Literal["buyer", "year"] = "buyer") -> Any:

@@ -274,3 +274,29 @@ def test_a_commissioner_publishes_a_framework_from_a_plain_form(chain, signed_in
     page.logout()
     prime = signed_in(Membership.objects.get(id=chain["prime"].membership_id))
     assert prime.get(url).status_code == 403
+
+
+def test_an_off_platform_funders_return_downloads_in_its_own_layout(reporting, signed_in):
+    prime = reporting["prime"]
+    services.mapping_set(actor=prime, own_code="housed", vocabulary_code="accommodation.settled")
+    page = signed_in(Membership.objects.get(id=prime.membership_id))
+    slug = reporting["framework"].slug
+    url = reverse("return-detail", args=[slug, Q3.isoformat()])
+    standard = page.get(url + "?format=csv&layout=funder").content.decode().splitlines()
+    assert standard[0].startswith("Organisation,Period start,Period end,People moved into")
+    layout = reverse("return-layout", args=[slug])
+    form = page.get(layout).content.decode()
+    assert 'name="heading-3"' in form  # the first indicator's column
+    # The funder wants: its own heading for the housing count first, the period end, nothing else.
+    posted = {f"heading-{n}": "" for n in range(8)} | {
+        "heading-2": "Quarter ending",
+        "position-2": "2",
+        "heading-3": "Housed (number)",
+        "position-3": "1",
+    }
+    assert page.post(layout, posted).status_code == 302
+    rows = page.get(url + "?format=csv&layout=funder").content.decode().splitlines()
+    assert rows == ["Housed (number),Quarter ending", "6,2026-09-30"]
+    twice = posted | {"heading-2": "Housed (number)"}
+    refused = page.post(layout, twice)
+    assert refused.status_code == 400 and "different heading" in refused.content.decode()

@@ -116,3 +116,24 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"Return to {self.framework_id} for {self.period_start}"
+
+
+class ExportLayout(models.Model):
+    """A provider's saved layout of one funder's return: the funder's own column headings.
+
+    ``columns`` is a list of ``{"source": ..., "heading": ...}`` in the funder's order; a source
+    is ``organisation``, ``period_start``, ``period_end`` or ``indicator:<id>``.
+    """
+
+    provider = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="+")
+    columns = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "framework"], name="one_layout")]
+
+    def __str__(self) -> str:
+        return f"Layout of {self.framework_id} for {self.provider_id}"

@@ -28,6 +28,7 @@ from fullvalue.web.delivery.selectors import (
 from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.reporting.models import (
     CodeMapping,
+    ExportLayout,
     Framework,
     OutcomeRecord,
     Submission,
@@ -308,3 +309,39 @@ def submissions_listed(actor: Actor) -> QuerySet[Submission]:
         return qs.none()
     mine = Q(provider_id=actor.organisation_id) | Q(framework__owner_id=actor.organisation_id)
     return qs.filter(mine).order_by("-submitted_at", "-id")
+
+
+#: The columns a return's layout may use besides its indicators, with their usual headings.
+FIXED_SOURCES = {
+    "organisation": "Organisation",
+    "period_start": "Period start",
+    "period_end": "Period end",
+}
+
+
+def layout_of(organisation_id: int, framework: Framework) -> list[dict[str, str]]:
+    """The provider's saved column layout for a funder's return, else the standard one."""
+    saved = ExportLayout.objects.filter(provider_id=organisation_id, framework=framework).first()
+    if saved is not None:
+        return list(saved.columns)
+    spec = spec_of(framework)
+    return [{"source": k, "heading": v} for k, v in FIXED_SOURCES.items()] + [
+        {"source": f"indicator:{i.id}", "heading": i.label} for i in spec.indicators
+    ]
+
+
+def laid_out(
+    layout: list[dict[str, str]],
+    organisation: str,
+    start: dt.date,
+    end: dt.date,
+    figures: list[dict[str, Any]],
+) -> tuple[list[str], list[Any]]:
+    """The return as one row under the funder's own headings, in the funder's order."""
+    values: dict[str, Any] = {
+        "organisation": organisation,
+        "period_start": start,
+        "period_end": end,
+        **{f"indicator:{f['id']}": f["value"] for f in figures},
+    }
+    return [c["heading"] for c in layout], [values.get(c["source"]) for c in layout]

@@ -26,6 +26,7 @@ from fullvalue.web.reporting import policy, selectors
 from fullvalue.web.reporting.models import (
     Adoption,
     CodeMapping,
+    ExportLayout,
     Framework,
     OutcomeRecord,
     Submission,
@@ -337,3 +338,53 @@ def return_submit(
         organisation_id=org_id,
     )
     return submission
+
+
+@transaction.atomic
+def layout_save(*, actor: Actor, framework_id: int, columns: list[dict[str, Any]]) -> ExportLayout:
+    """Save a funder's own layout of its return: which columns, headed how, in which order.
+
+    ``columns``: ``{"source", "heading", "position"}``; a column with no heading is left out;
+    positions order the rest (ties keep the standard order).
+    """
+    actor.require_can_write()
+    require(policy.reports_for_organisation, actor)
+    org = actor.organisation_id or 0
+    framework = Framework.objects.filter(id=framework_id, adoptions__provider_id=org).first()
+    if framework is None:
+        raise NotFound("Your organisation does not report to that framework.")
+    known = {c["source"] for c in selectors.layout_of(0, framework)}
+    read = fields.Fields()
+    kept = []
+    for n, column in enumerate(columns):
+        source = str(column.get("source", ""))
+        if source not in known:
+            read.problems.append(Problem("Unknown column", column=f"heading-{n}"))
+            continue
+        heading = read(fields.text, column.get("heading"), f"heading-{n}", max_length=100)
+        position = read(
+            fields.integer, column.get("position") or str(n + 1), f"position-{n}",
+            minimum=1, maximum=100,
+        )  # fmt: skip
+        if heading:
+            kept.append((position or n + 1, n, {"source": source, "heading": heading}))
+    headings = [c["heading"] for _, _, c in kept]
+    if len(set(headings)) != len(headings):
+        read.problems.append(Problem("Give each column a different heading", column="heading-0"))
+    if not kept and not read.problems:
+        read.problems.append(Problem("Keep at least one column", column="heading-0"))
+    read.check("The layout needs correcting.")
+    ordered = [c for _, _, c in sorted(kept, key=lambda k: (k[0], k[1]))]
+    layout, _ = ExportLayout.objects.update_or_create(
+        provider_id=org, framework=framework, defaults={"columns": ordered}
+    )
+    audit_record(
+        actor=actor,
+        action="layout.update",
+        object_type="framework",
+        object_id=framework.id,
+        object_repr=framework.title,
+        after={"columns": [c["heading"] for c in ordered]},
+        organisation_id=org,
+    )
+    return layout

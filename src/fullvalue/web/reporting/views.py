@@ -133,7 +133,16 @@ def return_detail(request: HttpRequest, slug: str, start: str) -> HttpResponse:
         changed = [f for f in figures if sent.get(f["id"]) != f["value"]]
         for f in figures:
             f["sent"] = sent.get(f["id"])
-    if fmt := request.GET.get("format"):
+    if (fmt := request.GET.get("format")) and request.GET.get("layout") == "funder":
+        headings, row = selectors.laid_out(
+            selectors.layout_of(org, framework),
+            actor.organisation_name,
+            period_start,
+            period_end,
+            figures,
+        )
+        return table_response(fmt, f"{slug}-{period_start}-return", headings, [row])
+    if fmt:
         headers = ["Indicator", "Measure", "Value", "Records behind it"]
         rows = [[f["label"], f["measure"], f["value"], f["records"]] for f in figures]
         return table_response(fmt, f"{slug}-{period_start}", headers, rows)
@@ -306,3 +315,47 @@ def framework_file(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(framework.spec_toml, content_type="application/toml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{framework.slug}.toml"'
     return response
+
+
+@signin_required
+def layout_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Lay a funder's return out in its own template: column headings and their order."""
+    actor = request.actor  # type: ignore[attr-defined]
+    require(policy.reports_for_organisation, actor)
+    framework = selectors.framework_by_slug(slug)
+    if framework not in selectors.frameworks_adopted(actor.organisation_id):
+        raise NotFound("Your organisation does not report to that framework.")
+    standard = selectors.layout_of(0, framework)
+    saved = selectors.layout_of(actor.organisation_id, framework)
+    position = {c["source"]: (n + 1, c["heading"]) for n, c in enumerate(saved)}
+    values: dict[str, Any] = {}
+    for n, column in enumerate(standard):
+        at, heading = position.get(column["source"], ("", ""))
+        values[f"heading-{n}"], values[f"position-{n}"] = heading, str(at)
+    state = FormState(values=values)
+    if request.method == "POST":
+        state = FormState.from_post(request.POST)
+        columns = [
+            {
+                "source": column["source"],
+                "heading": state.values.get(f"heading-{n}", ""),
+                "position": state.values.get(f"position-{n}", ""),
+            }
+            for n, column in enumerate(standard)
+        ]
+        try:
+            services.layout_save(actor=actor, framework_id=framework.id, columns=columns)
+        except FullvalueError as exc:
+            state.absorb(exc)
+        else:
+            messages.success(request, f"The layout of “{framework.title}” is saved.")
+            return redirect("reporting")
+    return page(
+        request,
+        "reporting/layout.html",
+        f"Lay out the return for {framework.funder_name}",
+        state=state,
+        framework=framework,
+        standard=standard,
+        nav_active="dashboard",
+    )

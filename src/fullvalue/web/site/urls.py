@@ -95,6 +95,7 @@ urlpatterns = [
     path("reporting/codes/", reporting.code_mappings, name="reporting-codes"),
     path("reporting/frameworks/new/", reporting.framework_new, name="framework-new"),
     path("reporting/frameworks/<slug:slug>.toml", reporting.framework_file, name="framework-file"),
+    path("reporting/<slug:slug>/layout/", reporting.layout_edit, name="return-layout"),
     path("reporting/<slug:slug>/<str:start>/", reporting.return_detail, name="return-detail"),
     path(
         "reporting/<slug:slug>/<str:start>/<str:indicator>/",

@@ -233,7 +233,7 @@ def test_the_records_behind_a_figure_and_its_breakdowns_are_one_click_away(repor
     assert other.get(url).status_code == 404
 
 
-def test_a_commissioner_publishes_a_framework_from_a_plain_form(chain, signed_in):
+def test_a_commissioner_publishes_a_framework_from_a_plain_form(chain, signed_in, make_member):
     """No TOML to write: the form's fields become the engine's framework; problems name fields."""
     page = signed_in(Membership.objects.get(id=chain["c"].membership_id))
     url = reverse("framework-new")
@@ -270,10 +270,10 @@ def test_a_commissioner_publishes_a_framework_from_a_plain_form(chain, signed_in
     ]
     toml = page.get(reverse("framework-file", args=["housing-return"]))
     assert toml.content.decode().startswith('id = "housing-return"')
-    # Providers cannot publish frameworks.
+    # Provider staff cannot publish frameworks (a prime's administrator can, for its partners).
     page.logout()
-    prime = signed_in(Membership.objects.get(id=chain["prime"].membership_id))
-    assert prime.get(url).status_code == 403
+    staff = make_member(Role.PROVIDER_STAFF, organisation=chain["contract"].provider)
+    assert signed_in(staff).get(url).status_code == 403
 
 
 def test_an_off_platform_funders_return_downloads_in_its_own_layout(reporting, signed_in):
@@ -300,3 +300,28 @@ def test_an_off_platform_funders_return_downloads_in_its_own_layout(reporting, s
     twice = posted | {"heading-2": "Housed (number)"}
     refused = page.post(layout, twice)
     assert refused.status_code == 400 and "different heading" in refused.content.decode()
+
+
+def test_a_prime_asking_more_of_its_partners_than_its_funders_ask_of_it_is_flagged(
+    reporting, signed_in
+):
+    """The prime reports 25 figures a period to the PCC; asking its sub-contractor for more is
+    flagged to both (Merlin: proportionate monitoring)."""
+    prime, sub = reporting["prime"], reporting["sub"]
+    heavy = PCC.replace('"pcc-reducing-reoffending"', '"prime-monitoring"').replace(
+        '[[indicators]]\nid = "settled_accommodation"',
+        '[[indicators]]\nid = "extra"\nlabel = "Extra"\nmeasure = "records"\n'
+        'codes = ["ete.job_start"]\n\n[[indicators]]\nid = "settled_accommodation"',
+    )
+    mine = services.framework_save(actor=prime, spec_toml=heavy)
+    flag = selectors.proportion(mine)
+    assert (flag.asked_of_partners, flag.asked_of_prime, flag.excessive) == (30, 25, True)
+    assert selectors.proportion(reporting["framework"]) is None  # a commissioner's
+    page = signed_in(Membership.objects.get(id=sub.membership_id))
+    offered = page.get(reverse("reporting")).content.decode()
+    assert "asks more of its partners (30 figures a period)" in offered
+    services.framework_adopt(actor=sub, framework_id=mine.id)
+    light = PCC.replace('"pcc-reducing-reoffending"', '"prime-light"').replace(
+        'breakdowns = ["sex", "ethnicity", "age_band", "area"]', "breakdowns = []"
+    )
+    assert not selectors.proportion(services.framework_save(actor=prime, spec_toml=light)).excessive

@@ -131,6 +131,27 @@ def build_reporting_demo(orgs: dict[str, Organisation]) -> None:
                 )
             )  # fmt: skip
     OutcomeRecord.objects.bulk_create(records)
+    # The centre asks its sub-contractor for more than any of its own funders asks of it:
+    # flagged to both (Merlin: proportionate monitoring).
+    partner_text = (FRAMEWORKS / "pcc.toml").read_text(encoding="utf-8")
+    for key, value in (
+        ("id", "moss-side-partner-monitoring"),
+        ("funder", centre.name),
+        ("title", "Partner monitoring: quarterly"),
+    ):
+        partner_text = re.sub(
+            rf'(?m)^{key} = "[^"]*"', f'{key} = "{value}"', partner_text, count=1
+        )
+    partner_text += (
+        '\n[[indicators]]\nid = "sessions"\nlabel = "Mentoring sessions held"\n'
+        'measure = "records"\ncodes = ["attitudes.mentoring_session"]\n'
+    )
+    partner = services.framework_save(actor=actor, spec_toml=partner_text)
+    sahara = Membership.objects.filter(
+        organisation=orgs["Sahara Women's Project"], role=Role.PROVIDER_ADMIN.value
+    ).first()
+    if sahara is not None:
+        services.framework_adopt(actor=actor_for_membership(sahara), framework_id=partner.id)
     # Every ended period submitted to the two funders on the platform, except the latest.
     for framework_id in ids[:2]:
         framework = Framework.objects.get(id=framework_id)

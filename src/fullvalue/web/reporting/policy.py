@@ -28,8 +28,10 @@ def receives_returns(actor: Actor) -> bool:
 
 
 def can_publish_framework(actor: Actor) -> bool:
-    """Frameworks are published by commissioners and funders: act as a commissioner."""
-    return actor.role == Role.COMMISSIONER and actor.organisation_id is not None
+    """Frameworks are published by commissioners, funders and primes' administrators."""
+    return (
+        actor.role in (Role.COMMISSIONER, Role.PROVIDER_ADMIN) and actor.organisation_id is not None
+    )
 
 
 def can_see_report_once(actor: Actor) -> bool:

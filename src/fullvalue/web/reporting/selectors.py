@@ -76,10 +76,11 @@ def frameworks_adopted(organisation_id: int) -> list[Framework]:
 
 
 def frameworks_offered(organisation_id: int) -> list[Framework]:
-    """Published frameworks the provider does not report to yet."""
+    """Published frameworks the provider does not report to yet (and did not publish)."""
     return list(
         Framework.objects.filter(is_published=True)
         .exclude(adoptions__provider_id=organisation_id)
+        .exclude(owner_id=organisation_id)
         .order_by("funder_name", "title")
     )
 
@@ -255,6 +256,7 @@ def returns_overview(organisation_id: int, today: dt.date) -> list[dict[str, Any
         out.append(
             {
                 "framework": framework,
+                "proportion": proportion(framework),
                 "how_often": PERIOD_WORDS[spec.period],
                 "indicators": len(spec.indicators),
                 "periods": [
@@ -286,7 +288,7 @@ def burden(organisation_id: int) -> Burden:
     """
     frameworks = frameworks_adopted(organisation_id)
     specs = [spec_of(f) for f in frameworks]
-    asked = sum(len(s.indicators) * (1 + len(s.breakdowns)) for s in specs)
+    asked = sum(figures_asked(s) for s in specs)
     recorded = provider_data(organisation_id).records.get_column("code").n_unique()
     return Burden(len({f.funder_name for f in frameworks}), asked, recorded)
 
@@ -345,3 +347,39 @@ def laid_out(
         **{f"indicator:{f['id']}": f["value"] for f in figures},
     }
     return [c["heading"] for c in layout], [values.get(c["source"]) for c in layout]
+
+
+def figures_asked(spec: Spec) -> int:
+    """Figures a framework asks for each period: each indicator, in total and by each breakdown."""
+    return len(spec.indicators) * (1 + len(spec.breakdowns))
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """A prime's framework for its sub-contractors against what its own funders ask of it."""
+
+    asked_of_partners: int
+    asked_of_prime: int
+    funders: tuple[str, ...]
+
+    @property
+    def excessive(self) -> bool:
+        return self.asked_of_partners > self.asked_of_prime
+
+
+def proportion(framework: Framework) -> Proportion | None:
+    """A prime's framework against the most any of the prime's own funders asks of the prime.
+
+    A prime is an owner that itself reports to frameworks (Merlin: monitoring proportionate to
+    what the prime is asked). ``None`` for a commissioner's framework.
+    """
+    if framework.owner_id is None:
+        return None
+    own = [f for f in frameworks_adopted(framework.owner_id) if f.id != framework.id]
+    if not own:
+        return None
+    return Proportion(
+        asked_of_partners=figures_asked(spec_of(framework)),
+        asked_of_prime=max(figures_asked(spec_of(f)) for f in own),
+        funders=tuple(sorted({f.funder_name for f in own})),
+    )

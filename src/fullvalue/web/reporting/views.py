@@ -47,7 +47,9 @@ def reporting_home(request: HttpRequest) -> HttpResponse:
             state=state,
             overview=overview,
             burden=selectors.burden(org),
-            offered=selectors.frameworks_offered(org),
+            offered=[(f, selectors.proportion(f)) for f in selectors.frameworks_offered(org)],
+            owned=[(f, selectors.proportion(f)) for f in selectors.frameworks_owned(org)],
+            received=list(selectors.received(actor)),
             unmapped=[c for c in selectors.own_codes(org) if c not in selectors.mappings_of(org)],
             nav_active="dashboard",
         )

@@ -203,6 +203,7 @@ def test_pages_for_the_provider_and_the_commissioner(reporting, signed_in):
     page = signed_in(prime)
     home = page.get(reverse("reporting")).content.decode()
     assert "1 funder, 25 figures asked" in home and "not mapped yet" in home
+    assert "Figures each funder asks for every period" in home  # the chart's data table
     codes = page.post(reverse("reporting-codes"), {"map-housed": "accommodation.settled"})
     assert codes.status_code == 302
     assert selectors.mappings_of(prime.organisation_id) == {"housed": "accommodation.settled"}

@@ -139,9 +139,7 @@ def build_reporting_demo(orgs: dict[str, Organisation]) -> None:
         ("funder", centre.name),
         ("title", "Partner monitoring: quarterly"),
     ):
-        partner_text = re.sub(
-            rf'(?m)^{key} = "[^"]*"', f'{key} = "{value}"', partner_text, count=1
-        )
+        partner_text = re.sub(rf'(?m)^{key} = "[^"]*"', f'{key} = "{value}"', partner_text, count=1)
     partner_text += (
         '\n[[indicators]]\nid = "sessions"\nlabel = "Mentoring sessions held"\n'
         'measure = "records"\ncodes = ["attitudes.mentoring_session"]\n'

@@ -277,6 +277,7 @@ class Burden:
     funders: int
     figures_asked: int
     things_recorded: int
+    by_funder: tuple[tuple[str, int], ...] = ()
 
 
 def burden(organisation_id: int) -> Burden:
@@ -290,7 +291,14 @@ def burden(organisation_id: int) -> Burden:
     specs = [spec_of(f) for f in frameworks]
     asked = sum(figures_asked(s) for s in specs)
     recorded = provider_data(organisation_id).records.get_column("code").n_unique()
-    return Burden(len({f.funder_name for f in frameworks}), asked, recorded)
+    per_funder: dict[str, int] = {}
+    for framework, spec in zip(frameworks, specs, strict=True):
+        per_funder[framework.funder_name] = per_funder.get(framework.funder_name, 0) + (
+            figures_asked(spec)
+        )
+    return Burden(
+        len(per_funder), asked, recorded, tuple(sorted(per_funder.items(), key=lambda x: -x[1]))
+    )
 
 
 def received(actor: Actor) -> list[Submission]:

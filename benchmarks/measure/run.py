@@ -901,7 +901,9 @@ def main() -> None:
         for part in set(PARTS) - parts:
             if part in kept:
                 report[part] = kept[part]
-                report.setdefault("kept_from_earlier_run", {})[part] = kept.get("started")
+                # A part the last run had itself kept is from the run that measured it.
+                origin = kept.get("kept_from_earlier_run", {}).get(part, kept.get("started"))
+                report.setdefault("kept_from_earlier_run", {})[part] = origin
     (RESULTS / f"measure{suffix}.json").write_text(json.dumps(report, indent=2) + "\n")
     (RESULTS / f"measure{suffix}.md").write_text(markdown(report) + "\n")
     print(markdown(report))

@@ -161,6 +161,25 @@ def test_person_positions_follow_the_rule(people, offences):
     assert found.tolist() == expected
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(0, 120), unique=True, min_size=1, max_size=30),
+    st.lists(
+        st.tuples(
+            st.integers(0, 130),
+            st.sampled_from(["{}", " {}", "{} ", "0{}", "00{}", "{}.0", "+{}", "{}\t"]),
+        ),
+        max_size=40,
+    ),
+)
+def test_integer_people_against_look_alike_text_offences(people, offences):
+    """Integer ids (Parquet) meet text ids (CSV) by their decimal text, trimmed, zeros kept."""
+    texts = [form.format(n) for n, form in offences]
+    found = person_positions(pl.Series(people), pl.Series(texts, dtype=pl.String))
+    expected = [next((i for i, p in enumerate(people) if str(p) == t.strip()), -1) for t in texts]
+    assert found.tolist() == expected
+
+
 def test_many_people_through_every_table():
     """A million-scale shape in miniature: tables at several levels, ids only in one file."""
     rng = np.random.default_rng(3)

@@ -9,7 +9,8 @@ COVARIATES = ["age", "sex", "ogrs", "prior", "region"]
 
 
 def load():
-    frame = pd.read_parquet(sys.argv[1])
+    path = sys.argv[1]
+    frame = pd.read_csv(path) if path.endswith(".csv") else pd.read_parquet(path)
     x = pd.get_dummies(frame[COVARIATES], columns=["sex", "region"], drop_first=True, dtype=float)
     return frame, x
 

@@ -161,6 +161,56 @@ def test_person_positions_follow_the_rule(people, offences):
     assert found.tolist() == expected
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(0, 120), unique=True, min_size=1, max_size=30),
+    st.lists(
+        st.tuples(
+            st.integers(0, 130),
+            st.sampled_from(["{}", " {}", "{} ", "0{}", "00{}", "{}.0", "+{}", "{}\t"]),
+        ),
+        max_size=40,
+    ),
+)
+def test_integer_people_against_look_alike_text_offences(people, offences):
+    """Integer ids (Parquet) meet text ids (CSV) by their decimal text, trimmed, zeros kept."""
+    texts = [form.format(n) for n, form in offences]
+    found = person_positions(pl.Series(people), pl.Series(texts, dtype=pl.String))
+    expected = [next((i for i, p in enumerate(people) if str(p) == t.strip()), -1) for t in texts]
+    assert found.tolist() == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(0, 10**18 - 1) | st.integers(0, 60), unique=True, min_size=1, max_size=30),
+    st.lists(st.integers(0, 70), max_size=40),
+    st.sampled_from(["", "007", " 7", "7.0", "-1", "1" * 19, "A1"]),
+    st.booleans(),
+)
+def test_integer_ids_written_as_text(numbers, picks, odd_one, odd_in_people):
+    """CSV integer ids (text) are matched as numbers only when that gives the text rule's answer.
+
+    Plain decimal texts are matched as numbers; one look-alike anywhere (leading zeros, spaces,
+    a sign, a decimal point, 19 digits, a letter) and the ids are matched as text, as before.
+    """
+    people = [str(n) for n in numbers]
+    offences = [people[i % len(people)] if i < 50 else str(i) for i in picks]
+    if odd_one and odd_in_people and odd_one.strip() not in people:
+        people.append(odd_one)
+    elif odd_one:
+        offences.append(odd_one)
+    found = person_positions(pl.Series(people), pl.Series(offences, dtype=pl.String))
+    expected = [next((i for i, p in enumerate(people) if same_person(p, o)), -1) for o in offences]
+    assert found.tolist() == expected
+
+
+def test_plain_number_text_duplicates_are_named_as_text():
+    with pytest.raises(FullvalueError, match="person_id '7' appears more than once"):
+        person_positions(pl.Series(["7", "1", "7"]), pl.Series(["7"]))
+    with pytest.raises(FullvalueError, match="appears more than once"):
+        person_positions(pl.Series(["123456789012", "5", "123456789012"]), pl.Series(["5"]))
+
+
 def test_many_people_through_every_table():
     """A million-scale shape in miniature: tables at several levels, ids only in one file."""
     rng = np.random.default_rng(3)

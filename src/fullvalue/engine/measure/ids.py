@@ -113,6 +113,35 @@ def duplicate_positions(ids: pl.Series) -> list[int]:
     return mask.arg_true().to_list()
 
 
+#: Text that is a plain non-negative decimal number: no sign, spaces or leading zeros, at most 18
+#: digits (so it fits a 64-bit integer). Two such texts are equal exactly when their numbers are.
+_PLAIN_NUMBER = r"^(?:0|[1-9][0-9]{0,17})$"
+
+
+def _plain_numbers(ids: pl.Series) -> pl.Series | None:
+    """Text ids as 64-bit integers when every one is a plain decimal number, else ``None``.
+
+    Integer ids written to CSV arrive as text; as numbers they are matched by direct index
+    instead of by hashing text, with the same result (see :data:`_PLAIN_NUMBER`). The first
+    rows are tried first, so text ids such as ``'2019/0123456A'`` cost one short look.
+
+    Examples
+    --------
+    >>> _plain_numbers(pl.Series(["7", "0", "12"])).to_list()
+    [7, 0, 12]
+    >>> _plain_numbers(pl.Series(["7", "007"])) is None
+    True
+
+    """
+    if ids.dtype != pl.String or ids.len() == 0 or ids.null_count():
+        return None
+    if not ids.head(1_000).str.contains(_PLAIN_NUMBER).all():
+        return None
+    if not ids.str.contains(_PLAIN_NUMBER).all():
+        return None
+    return ids.cast(pl.Int64)
+
+
 def _dense_positions(people_ids: pl.Series, offence_ids: pl.Series) -> IntArray | None:
     """Each offence's row in the people table (-1 when absent), for small integer ids."""
     if not (people_ids.dtype.is_integer() and offence_ids.dtype.is_integer()):
@@ -336,6 +365,18 @@ def person_positions(people_ids: pl.Series, offence_ids: pl.Series) -> IntArray:
     people_ids, offence_ids = aligned_ids(normalise_ids(people_ids), offence_ids)
     if isinstance(offence_ids.dtype, pl.Categorical | pl.Enum):
         offence_ids = offence_ids.cast(pl.String)
+    if people_ids.dtype == pl.String and offence_ids.dtype == pl.String:
+        people_numbers = _plain_numbers(people_ids)
+        offence_numbers = _plain_numbers(offence_ids) if people_numbers is not None else None
+        if people_numbers is not None and offence_numbers is not None:
+            try:
+                dense = _dense_positions(people_numbers, offence_numbers)
+                if dense is not None:
+                    return dense
+                return hashed_positions(people_numbers, offence_numbers)
+            except FullvalueError:
+                _refuse_duplicates(people_ids)  # naming the id as the text it was given as
+                raise
     dense = _dense_positions(people_ids, offence_ids)
     if dense is not None:
         return dense

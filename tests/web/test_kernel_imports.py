@@ -97,7 +97,9 @@ def test_the_capabilitys_limits_apply():
 
 
 def test_a_capabilitys_own_row_reader_is_given_column_positions():
-    def reader(at):
+    def reader(at, header):
+        assert header == ["on", "ref"]
+
         def read(cells, row):
             ref = cells[at["ref"]].strip()
             if ref.startswith("X"):

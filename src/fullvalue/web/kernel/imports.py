@@ -81,8 +81,8 @@ class RowSchema:
     ``unique_header``: refuse a file that names a column twice. ``keys``: the keys of a valid
     row (say, its case reference) that must not repeat within the file; a repeat is a problem
     in ``key_column`` worded by ``repeated(key, first_row)``. ``row_reader``: given where each
-    column is (a column the file lacks points at a blank cell), returns the capability's own
-    reader of one row, used instead of the columns' readers.
+    column is (a column the file lacks points at a blank cell) and the file's header, returns
+    the capability's own reader of one row, used instead of the columns' readers.
     """
 
     columns: tuple[Column, ...]
@@ -94,7 +94,7 @@ class RowSchema:
     repeated: Callable[[Hashable, int], str] = lambda key, first: (
         f"{key} also appears in row {first}"
     )
-    row_reader: Callable[[Mapping[str, int]], RowReader] | None = None
+    row_reader: Callable[[Mapping[str, int], list[str]], RowReader] | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -224,7 +224,10 @@ def check(schema: RowSchema, table: Table) -> Preview:
     index = {h: i for i, h in enumerate(header) if h}
     at = {c.name: index.get(c.name, width) for c in schema.columns}
     needed = max([*at.values(), width - 1]) + 1
-    read = schema.row_reader(at) if schema.row_reader is not None else _columns_reader(schema, at)
+    if schema.row_reader is not None:
+        read = schema.row_reader(at, header)
+    else:
+        read = _columns_reader(schema, at)
     reshape_every_row = needed > width
     seen = Duplicates()
     for number, cells in enumerate(table.rows, start=2):
@@ -279,20 +282,29 @@ def _columns_reader(schema: RowSchema, at: Mapping[str, int]) -> RowReader:
 
 
 def differences(
-    row: Mapping[str, Any], stored: Mapping[str, Any], compared: Iterable[str]
+    row: Mapping[str, Any],
+    stored: Mapping[str, Any],
+    compared: Iterable[str],
+    *,
+    blank_is_missing: bool = True,
 ) -> list[tuple[str, Any, Any]]:
     """The fields on which a file's row and the stored record differ: ``(name, file, stored)``.
 
-    Blank and missing are the same (``""`` and ``None``).
+    Blank and missing are the same (``""`` and ``None``) unless ``blank_is_missing`` is false;
+    a field the stored record lacks differs from any value but ``None``.
 
     >>> file, stored = {"sex": "male", "cohort": ""}, {"sex": "female", "cohort": None}
     >>> differences(file, stored, ["sex", "cohort"])
     [('sex', 'male', 'female')]
     """
+    if blank_is_missing:
+        return [
+            (name, row[name], stored[name])
+            for name in compared
+            if (row[name] or None) != (stored[name] or None)
+        ]
     return [
-        (name, row[name], stored[name])
-        for name in compared
-        if (row[name] or None) != (stored[name] or None)
+        (name, row[name], stored.get(name)) for name in compared if row[name] != stored.get(name)
     ]
 
 

@@ -88,6 +88,7 @@ class RowSchema:
     columns: tuple[Column, ...]
     tolerated: frozenset[str] = frozenset()
     suggest: bool = False
+    refuse_unknown: bool = True
     unique_header: bool = False
     keys: Callable[[Mapping[str, Any]], Iterable[Hashable]] | None = None
     key_column: str = ""
@@ -173,7 +174,7 @@ def header_problems(schema: RowSchema, table: Table) -> list[Problem]:
         if c.required and c.name not in header
     ]
     for index, name in enumerate(header):
-        if name and name not in known and name not in schema.tolerated:
+        if schema.refuse_unknown and name and name not in known and name not in schema.tolerated:
             close = difflib.get_close_matches(name, schema.names, n=1) if schema.suggest else []
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(

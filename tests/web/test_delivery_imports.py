@@ -235,3 +235,26 @@ def test_templates_read_back_with_no_problems_and_outcomes_are_named_by_label_to
     assert [v["outcome"] for v in parsed.valid] == ["settled_accommodation", "employment_13_weeks"]
     (problem,) = parsed.problems
     assert problem.row == 4 and "settled accommodation (settled_accommodation)" in problem.reason
+
+
+def test_header_problems_are_located_and_an_events_file_may_carry_extra_columns():
+    parsed = imports.parse_file("p.csv", b"case_reference,referral,notes\nA1,x,y\n", set())
+    assert [(p.row, p.column, p.location) for p in parsed.problems] == [
+        (1, "referred_on", "p.csv row 1, column referred_on"),
+        (1, "referral", "p.csv row 1, column 2"),
+        (1, "notes", "p.csv row 1, column 3"),
+    ]
+    assert parsed.valid == [] and parsed.kind == "participants"
+    events = (
+        "case_reference,outcome,occurred_on,notes\n"
+        "AB1,housed,2025-06-01,first\n"
+        "ab1,housed,2025-06-01,again\n"
+        "AB1,housed,2025-06-01,and again\n"
+    )
+    parsed = imports.parse_file("e.csv", events.encode(), {"housed"})
+    assert parsed.kind == "events" and [r["row"] for r in parsed.valid] == [2]
+    assert [(p.row, p.column, p.reason) for p in parsed.problems] == [
+        (3, "occurred_on", "the same event is in row 2"),
+        (4, "occurred_on", "the same event is in row 2"),
+    ]
+    assert parsed.bad_rows == 2 and parsed.problems[0].location == "e.csv row 3, column occurred_on"

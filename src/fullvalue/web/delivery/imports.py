@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import json
 import re
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -27,8 +25,9 @@ from django.utils import timezone
 from fullvalue.errors import Problem
 from fullvalue.web.delivery.models import OutcomeEvent, Participant, ParticipantIdentity
 from fullvalue.web.delivery.pseudonyms import pseudonymiser
+from fullvalue.web.kernel import imports as pipeline
 from fullvalue.web.kernel.faults import checkpoint
-from fullvalue.web.kernel.tables import Limits, header_of, is_blank, read_rows
+from fullvalue.web.kernel.tables import Limits
 
 PARTICIPANT_COLUMNS = (
     "case_reference",
@@ -85,23 +84,16 @@ _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,59}$")
 
 
 @dataclass
-class ParsedFile:
-    """Rows split into valid values and problems."""
+class ParsedFile(pipeline.Preview):
+    """Rows split into valid values and problems (the shared pipeline's preview), and its kind."""
 
-    kind: str  # participants | events
-    total: int
-    valid: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def bad_rows(self) -> int:
-        """How many rows have at least one problem."""
-        return len({p.row for p in self.problems if p.row is not None and p.row > 1})
+    kind: str = "participants"  # participants | events
 
 
-def _rows(filename: str, content: bytes) -> tuple[list[str], list[list[str]]]:
-    rows = read_rows(filename, content, LIMITS)
-    return header_of(rows[0]), rows[1:]
+def _parsed(kind: str, preview: pipeline.Preview) -> ParsedFile:
+    return ParsedFile(
+        total=preview.total, valid=preview.valid, problems=preview.problems, kind=kind
+    )
 
 
 def _date(
@@ -134,30 +126,10 @@ def _date(
     return parsed
 
 
-def parse_participants(header: list[str], rows: list[list[str]], filename: str) -> ParsedFile:
-    """Check every participant row; collect problems by row and column."""
+def _participant_reader(at: Mapping[str, int], header: list[str]) -> pipeline.RowReader:
+    """The reader of one participant row: the loop every row of a large file goes through."""
     today = timezone.localdate()
-    parsed = ParsedFile("participants", len(rows))
-    missing = [c for c in ("case_reference", "referred_on") if c not in header]
-    unknown = [h for h in header if h and h not in PARTICIPANT_COLUMNS]
-    for c in missing:
-        parsed.problems.append(
-            Problem(f"required column {c!r} is missing", row=1, column=c, source=filename)
-        )
-    for c in unknown:
-        parsed.problems.append(
-            Problem(f"column {c!r} is not one we know", row=1, column=c, source=filename)
-        )
-    if missing or unknown:
-        return parsed
-    index = {h: i for i, h in enumerate(header)}
-    seen: dict[str, int] = {}
-    width = len(header)
-    # Column positions looked up once; a column the file lacks reads the blank cell that each
-    # row then gets at position ``width``.
-    at = {c: index.get(c, width) for c in PARTICIPANT_COLUMNS}
-    cells_needed = max(at.values()) + 1
-    reshape_every_row = cells_needed > width
+    seen = pipeline.Duplicates()
     i_ref, i_name, i_born = at["case_reference"], at["full_name"], at["date_of_birth"]
     i_referred, i_started, i_left = at["referred_on"], at["started_on"], at["left_on"]
     i_sex, i_ethnicity, i_band, i_cohort = at["sex"], at["ethnicity"], at["age_band"], at["cohort"]
@@ -165,15 +137,10 @@ def parse_participants(header: list[str], rows: list[list[str]], filename: str) 
     # through to reading (and reporting) when the text is not a known good date (dates are true).
     known = _KnownDates(today)
     good, read = known.good.get, known.read
-    for offset, cells in enumerate(rows):
-        row = offset + 2
-        if is_blank(cells):
-            continue
-        if reshape_every_row or len(cells) != width:  # cut to the header, pad with blanks
-            cells = cells[:width] + [""] * (cells_needed - min(len(cells), width))
+
+    def read_row(cells: list[str], row: int) -> tuple[dict[str, Any] | None, list[Problem]]:
         problems: list[Problem] = []
         ref = cells[i_ref].strip()
-        upper = ref.upper()
         if not _REF.match(ref):
             problems.append(
                 Problem(
@@ -182,16 +149,14 @@ def parse_participants(header: list[str], rows: list[list[str]], filename: str) 
                     column="case_reference",
                 )
             )
-        elif upper in seen:
+        elif (first := seen.first(ref.upper(), row)) is not None:
             problems.append(
                 Problem(
-                    f"case_reference {ref} also appears in row {seen[upper]}",
+                    f"case_reference {ref} also appears in row {first}",
                     row=row,
                     column="case_reference",
                 )
             )
-        else:
-            seen[upper] = row
         text = cells[i_referred]
         referred = good(text) or read(text, "referred_on", row, problems, required=True)
         text = cells[i_started]
@@ -232,30 +197,40 @@ def parse_participants(header: list[str], rows: list[list[str]], filename: str) 
         if (reason := _text_problem(cohort, 40)) is not None:
             problems.append(Problem(f"cohort {reason}", row=row, column="cohort"))
         if problems:
-            for p in problems:
-                p_location = f"{filename} row {row}, column {p.column}"
-                parsed.problems.append(
-                    Problem(
-                        p.reason, location=p_location, row=p.row, column=p.column, source=filename
-                    )
-                )
-            continue
-        parsed.valid.append(
-            {
-                "row": row,
-                "case_reference": ref,
-                "full_name": name,
-                "date_of_birth": born,
-                "referred_on": referred,
-                "started_on": started,
-                "left_on": left,
-                "sex": sex,
-                "ethnicity": ethnicity,
-                "age_band": band,
-                "cohort": cohort,
-            }
-        )
-    return parsed
+            return None, problems
+        return {
+            "row": row,
+            "case_reference": ref,
+            "full_name": name,
+            "date_of_birth": born,
+            "referred_on": referred,
+            "started_on": started,
+            "left_on": left,
+            "sex": sex,
+            "ethnicity": ethnicity,
+            "age_band": band,
+            "cohort": cohort,
+        }, []
+
+    return read_row
+
+
+#: The rows of a participants file. The checks are this module's own row reader, measured
+#: (``script/bench imports``); the pipeline reads the file, checks its columns and locates
+#: every problem.
+PARTICIPANTS = pipeline.RowSchema(
+    columns=tuple(
+        pipeline.Column(c, required=c in ("case_reference", "referred_on"))
+        for c in PARTICIPANT_COLUMNS
+    ),
+    row_reader=_participant_reader,
+)
+
+
+def parse_participants(header: list[str], rows: list[list[str]], filename: str) -> ParsedFile:
+    """Check every participant row; collect problems by row and column."""
+    table = pipeline.Table(filename, header, rows)
+    return _parsed("participants", pipeline.check(PARTICIPANTS, table))
 
 
 def _text_problem(value: str, max_length: int) -> str | None:
@@ -290,82 +265,76 @@ class _KnownDates:
         return day
 
 
-def parse_events(
-    header: list[str], rows: list[list[str]], filename: str, measures: set[str]
-) -> ParsedFile:
-    """Check every outcome-event row (the outcome must be a measure the mechanism pays for)."""
-    today = timezone.localdate()
-    parsed = ParsedFile("events", len(rows))
-    missing = [c for c in ("case_reference", "outcome", "occurred_on") if c not in header]
-    for c in missing:
-        parsed.problems.append(
-            Problem(f"required column {c!r} is missing", row=1, column=c, source=filename)
-        )
-    if missing:
-        return parsed
-    index = {h: i for i, h in enumerate(header)}
-    seen: dict[tuple[str, str, dt.date], int] = {}
-    for offset, cells in enumerate(rows):
-        row = offset + 2
-        if is_blank(cells):
-            continue
-        cells = cells + [""] * (len(header) - len(cells))
-        problems: list[Problem] = []
-        ref = cells[index["case_reference"]].strip()
-        outcome = cells[index["outcome"]].strip().lower()
-        if outcome not in measures:  # its label ("Settled accommodation") names it too
-            outcome = _MEASURE_SEPARATORS.sub("_", outcome)
-        if not _REF.match(ref):
-            problems.append(
-                Problem("case_reference is missing or malformed", row=row, column="case_reference")
-            )
-        if outcome not in measures:
-            problems.append(
-                Problem(
-                    "outcome must be one the contract pays for: "
-                    + (
-                        ", ".join(f"{m.replace('_', ' ')} ({m})" for m in sorted(measures))
-                        or "none"
-                    ),
-                    row=row,
-                    column="outcome",
-                )
-            )
-        when = _date(
-            cells[index["occurred_on"]], "occurred_on", row, problems, required=True, today=today
-        )
-        evidence = cells[index["evidence"]].strip() if "evidence" in index else ""
-        if (reason := _text_problem(evidence, 200)) is not None:
-            problems.append(Problem(f"evidence {reason}", row=row, column="evidence"))
-        if not problems and when is not None:
-            key = (ref.upper(), outcome, when)
-            if key in seen:
+def _event_reader(
+    measures: set[str],
+) -> Callable[[Mapping[str, int], list[str]], pipeline.RowReader]:
+    """The reader of one outcome-event row (its outcome must be a measure the contract pays for)."""
+
+    def reader(at: Mapping[str, int], header: list[str]) -> pipeline.RowReader:
+        today = timezone.localdate()
+        i_ref, i_outcome = at["case_reference"], at["outcome"]
+        i_when, i_evidence = at["occurred_on"], at["evidence"]
+
+        def read_row(cells: list[str], row: int) -> tuple[dict[str, Any] | None, list[Problem]]:
+            problems: list[Problem] = []
+            ref = cells[i_ref].strip()
+            outcome = cells[i_outcome].strip().lower()
+            if outcome not in measures:  # its label ("Settled accommodation") names it too
+                outcome = _MEASURE_SEPARATORS.sub("_", outcome)
+            if not _REF.match(ref):
                 problems.append(
-                    Problem(f"the same event is in row {seen[key]}", row=row, column="occurred_on")
+                    Problem(
+                        "case_reference is missing or malformed", row=row, column="case_reference"
+                    )
                 )
-            seen[key] = row
-        if problems:
-            parsed.problems += [
-                Problem(
-                    p.reason,
-                    location=f"{filename} row {row}, column {p.column}",
-                    row=row,
-                    column=p.column,
-                    source=filename,
+            if outcome not in measures:
+                problems.append(
+                    Problem(
+                        "outcome must be one the contract pays for: "
+                        + (
+                            ", ".join(f"{m.replace('_', ' ')} ({m})" for m in sorted(measures))
+                            or "none"
+                        ),
+                        row=row,
+                        column="outcome",
+                    )
                 )
-                for p in problems
-            ]
-            continue
-        parsed.valid.append(
-            {
+            when = _date(cells[i_when], "occurred_on", row, problems, required=True, today=today)
+            evidence = cells[i_evidence].strip()
+            if (reason := _text_problem(evidence, 200)) is not None:
+                problems.append(Problem(f"evidence {reason}", row=row, column="evidence"))
+            if problems or when is None:
+                return None, problems
+            return {
                 "row": row,
                 "case_reference": ref,
                 "outcome": outcome,
                 "occurred_on": when,
                 "evidence": evidence,
-            }
-        )
-    return parsed
+            }, []
+
+        return read_row
+
+    return reader
+
+
+def parse_events(
+    header: list[str], rows: list[list[str]], filename: str, measures: set[str]
+) -> ParsedFile:
+    """Check every outcome-event row (the outcome must be a measure the mechanism pays for).
+
+    The same event (case reference, outcome and date) twice in a file is refused on the later
+    row, naming the first.
+    """
+    schema = pipeline.RowSchema(
+        columns=tuple(pipeline.Column(c, required=c != "evidence") for c in EVENT_COLUMNS),
+        refuse_unknown=False,
+        keys=lambda r: [(r["case_reference"].upper(), r["outcome"], r["occurred_on"])],
+        key_column="occurred_on",
+        repeated=lambda key, first: f"the same event is in row {first}",
+        row_reader=_event_reader(measures),
+    )
+    return _parsed("events", pipeline.check(schema, pipeline.Table(filename, header, rows)))
 
 
 def template_rows(kind: str, measures: set[str]) -> tuple[list[str], list[list[str]]]:
@@ -396,7 +365,8 @@ def template_rows(kind: str, measures: set[str]) -> tuple[list[str], list[list[s
 def parse_file(filename: str, content: bytes, measures: set[str]) -> ParsedFile:
     """Read and check a participants file or an outcome-events file (told apart by header)."""
     with _cycle_collector_paused():
-        header, rows = _rows(filename, content)
+        table = pipeline.read_table(filename, content, LIMITS)
+        header, rows = table.header, table.rows
         checkpoint("import.check")  # crash tests: killed while the file is being checked
         if "outcome" in header:
             return parse_events(header, rows, filename, measures)
@@ -442,7 +412,7 @@ def write_participants(
     created = skipped = 0
     now = timezone.now()
     keyed = pseudonymiser(contract_id, provider_id)
-    report = _every(PROGRESS_SECONDS, progress)
+    report = pipeline.throttled(PROGRESS_SECONDS, progress)
     for start in range(0, len(parsed.valid), PARTICIPANT_BATCH):
         chunk = parsed.valid[start : start + PARTICIPANT_BATCH]
         with _cycle_collector_paused():  # the rows to insert, like parsing, are no cycles
@@ -459,23 +429,6 @@ def write_participants(
         checkpoint("import.batch")  # crash tests: a batch is committed, the rest is not
         report(start + len(chunk))
     return {"created": created, "already_there": skipped}
-
-
-def _every(seconds: float, progress: Callable[[int], None] | None) -> Callable[[int], None]:
-    """``progress``, passed on only when ``seconds`` have gone by since the last time.
-
-    The import page asks every 2 seconds, and each update is a write (on SQLite, of the whole job
-    row with the stored file), so telling it after every batch would only slow the import down.
-    """
-    last = time.monotonic()
-
-    def report(done: int) -> None:
-        nonlocal last
-        if progress is not None and time.monotonic() - last >= seconds:
-            progress(done)
-            last = time.monotonic()
-
-    return report
 
 
 def _existing_pseudonyms(contract_id: int, keys: list[str]) -> set[str]:
@@ -704,7 +657,7 @@ def write_events(
     created = skipped = unknown = 0
     problems: list[Problem] = []
     keyed = pseudonymiser(contract_id, provider_id)
-    report = _every(PROGRESS_SECONDS, progress)
+    report = pipeline.throttled(PROGRESS_SECONDS, progress)
     for start in range(0, len(parsed.valid), BATCH):
         chunk = parsed.valid[start : start + BATCH]
         keys = {r["row"]: keyed(r["case_reference"]) for r in chunk}
@@ -756,9 +709,8 @@ def write_events(
     }
 
 
-def content_hash(content: bytes) -> str:
-    """SHA-256 of a file, to recognise a re-upload."""
-    return hashlib.sha256(content).hexdigest()
+#: SHA-256 of a file, to recognise a re-upload.
+content_hash = pipeline.content_hash
 
 
 #: Participant fields a re-imported row must agree on with the participant already imported.
@@ -780,44 +732,24 @@ def refuse_changed_participants(
     if not Participant.objects.filter(contract_id=contract_id, provider_id=provider_id).exists():
         return  # nothing imported yet: the common first import pays for no lookups
     keyed = pseudonymiser(contract_id, provider_id)
-    by_key = {keyed(r["case_reference"]): r for r in parsed.valid}
-    stored: dict[str, dict[str, Any]] = {}
-    keys = list(by_key)
-    for start in range(0, len(keys), 5000):
-        for row in Participant.objects.filter(
-            contract_id=contract_id, pseudonym__in=keys[start : start + 5000]
-        ).values("pseudonym", *COMPARED_FIELDS):
-            stored[row.pop("pseudonym")] = row
-    refused: set[int] = set()
-    for key, row in by_key.items():
-        before = stored.get(key)
-        if before is None:
-            continue
-        differences = [
-            f"{name}: {_shown(row[name])} in the file, {_shown(before[name])} on Fullvalue"
-            for name in COMPARED_FIELDS
-            if (row[name] or None) != (before[name] or None)
-        ]
-        if differences:
-            refused.add(row["row"])
-            first = next(n for n in COMPARED_FIELDS if (row[n] or None) != (before[n] or None))
-            parsed.problems.append(
-                Problem(
-                    f"case_reference {row['case_reference']} is already imported with different "
-                    "data (" + "; ".join(differences) + "): correct the file, or ask the "
-                    "commissioner to correct the record",
-                    location=f"{filename} row {row['row']}, column {first}",
-                    row=row["row"],
-                    column=first,
-                    source=filename,
-                )
-            )
-    if refused:
-        parsed.valid = [r for r in parsed.valid if r["row"] not in refused]
-        parsed.problems.sort(key=lambda p: p.row or 0)
 
+    def stored(keys: list[Hashable]) -> dict[Hashable, dict[str, Any]]:
+        found: dict[Hashable, dict[str, Any]] = {}
+        for start in range(0, len(keys), 5000):
+            for row in Participant.objects.filter(
+                contract_id=contract_id, pseudonym__in=keys[start : start + 5000]
+            ).values("pseudonym", *COMPARED_FIELDS):
+                found[row.pop("pseudonym")] = row
+        return found
 
-def _shown(value: Any) -> str:
-    if value is None or value == "":
-        return "empty"
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
+    pipeline.refuse_changed(
+        parsed,
+        filename,
+        key=lambda row: keyed(row["case_reference"]),
+        stored=stored,
+        compared=COMPARED_FIELDS,
+        message=lambda row, said: (
+            f"case_reference {row['case_reference']} is already imported with different "
+            f"data ({said}): correct the file, or ask the commissioner to correct the record"
+        ),
+    )

@@ -19,6 +19,7 @@ from fullvalue.web.audit.services import audit_record
 from fullvalue.web.contracts.selectors import contract_by_id
 from fullvalue.web.delivery import policy
 from fullvalue.web.kernel import fields
+from fullvalue.web.kernel import imports as pipeline
 from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.kernel.policy import require
 
@@ -110,11 +111,13 @@ def import_start(*, actor: Actor, job_id: int, valid_rows_only: bool) -> ImportJ
         raise NotFound("No such import.")
     if job.status != ImportJob.Status.PREVIEWED:
         raise Conflict("This import has already been started.")
-    if job.result.get("bad_rows") and not valid_rows_only:
-        raise FullvalueError(
-            f"{job.filename} has {job.result['bad_rows']} rows with errors, so nothing was "
-            "imported. Fix them, or choose to import only the valid rows.",
-        )
+    bad_rows = job.result.get("bad_rows") or 0
+    pipeline.require_choice(
+        bad_rows,
+        valid_rows_only,
+        f"{job.filename} has {bad_rows} rows with errors, so nothing was imported. Fix them, "
+        "or choose to import only the valid rows.",
+    )
     job.status, job.valid_rows_only = ImportJob.Status.QUEUED, valid_rows_only
     job.save(update_fields=["status", "valid_rows_only"])
     audit_record(

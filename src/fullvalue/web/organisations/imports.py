@@ -6,12 +6,16 @@ spreadsheet shows it: the header is row 1), the column and the reason. Re-import
 changes nothing: a row whose identifier (or, from a Fullvalue export, whose ``slug``) is already
 registered updates that organisation; unchanged rows are reported as unchanged; a row with
 neither whose name matches an existing organisation is refused rather than duplicated.
+
+The file is read, its columns checked and its rows located through the shared import pipeline
+(:mod:`fullvalue.web.kernel.imports`): :data:`SCHEMA` describes the columns, and the row reader
+here adds what only the directory knows (identifiers and slugs already registered).
 """
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
@@ -19,8 +23,9 @@ from django.db import transaction
 from fullvalue.domain.roles import Role
 from fullvalue.errors import Conflict, FullvalueError, NotFound, Problem
 from fullvalue.web.audit.services import audit_record
+from fullvalue.web.kernel import imports as pipeline
 from fullvalue.web.kernel.actor import Actor
-from fullvalue.web.kernel.tables import Limits, header_of, is_blank, read_rows
+from fullvalue.web.kernel.tables import Limits
 from fullvalue.web.organisations.models import Identifier, ImportBatch, Organisation
 from fullvalue.web.organisations.rules import LED_BY_FIELDS, OrganisationInput, parse_organisation
 from fullvalue.web.organisations.selectors import (
@@ -112,137 +117,113 @@ def template_rows() -> tuple[list[str], list[list[str]]]:
     return columns, [[example.get(c, "") for c in columns]]
 
 
+#: The rows of an organisations file, for the shared import pipeline.
+SCHEMA = pipeline.RowSchema(
+    columns=tuple(pipeline.Column(c, required=c in REQUIRED) for c in COLUMNS),
+    tolerated=frozenset(IGNORED),
+    suggest=True,
+    unique_header=True,
+)
+
+
+def _table(filename: str, content: bytes) -> pipeline.Table:
+    """The file read within :data:`LIMITS`, refused when its columns are wrong."""
+    table = pipeline.read_table(filename, content, LIMITS)
+    problems = pipeline.header_problems(SCHEMA, table)
+    if problems:
+        raise FullvalueError.from_problems(f"{filename} has the wrong columns.", problems)
+    return table
+
+
 def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
     """Read a CSV or XLSX file into rows keyed by normalised column name.
 
     Raises :class:`FullvalueError` naming the file and the problem when it cannot be read, is
     empty, is too large, or lacks required columns (suggesting the nearest known name).
     """
-    raw_rows = read_rows(filename, content, LIMITS)
-    header = header_of(raw_rows[0])
-    problems: list[Problem] = []
-    for name in REQUIRED:
-        if name not in header:
-            problems.append(
-                Problem(
-                    f"required column {name!r} is missing",
-                    row=1,
-                    column=name,
-                    source=filename,
-                    location=f"{filename} row 1",
-                )
-            )
-    for index, name in enumerate(header):
-        if name and name not in COLUMNS and name not in IGNORED:
-            close = difflib.get_close_matches(name, COLUMNS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(
-                Problem(
-                    f"column {name!r} is not one we know{hint}",
-                    row=1,
-                    column=name,
-                    source=filename,
-                    location=f"{filename} row 1, column {index + 1}",
-                )
-            )
-    if len(header) != len({h for h in header if h}):
-        problems.append(
-            Problem(
-                "a column name appears twice", row=1, source=filename, location=f"{filename} row 1"
-            )
-        )
-    if problems:
-        raise FullvalueError.from_problems(f"{filename} has the wrong columns.", problems)
     rows = []
-    for number, cells in enumerate(raw_rows[1:], start=2):
-        if is_blank(cells):
-            continue
-        row = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
+    for number, row in _table(filename, content).records():
         row[ROW_KEY] = str(number)
         rows.append(row)
     return rows
 
 
-def _outcomes(actor: Actor, filename: str, rows: list[dict[str, str]]) -> Preview:
-    outcomes: list[RowOutcome] = []
-    seen: dict[str, int] = {}
-    all_ids = {
-        i.value: i.organisation_id for i in Identifier.objects.only("value", "organisation_id")
-    }
-    slugs = dict(Organisation.objects.values_list("slug", "id"))
-    names = {n.lower() for n in Organisation.objects.values_list("name", flat=True)}
-    for offset, raw in enumerate(rows):
-        row_no = int(raw.get(ROW_KEY, offset + 2))
-        data = {k: v for k, v in raw.items() if k not in IGNORED and k != ROW_KEY}
-        parsed, problems = parse_organisation(data)
-        problems = [
-            Problem(
-                p.reason,
-                row=row_no,
-                column=p.column,
-                source=filename,
-                location=f"{filename} row {row_no}, column {p.column}",
+def _row_reader(actor: Actor) -> Callable[[Mapping[str, int], list[str]], pipeline.RowReader]:
+    """What importing one row would do, given the directory as it is now (read once)."""
+
+    def reader(at: Mapping[str, int], header: list[str]) -> pipeline.RowReader:
+        present = [(c, at[c]) for c in COLUMNS if c in header and c not in IGNORED]
+        i_slug = at["slug"]
+        seen = pipeline.Duplicates()
+        all_ids = {
+            i.value: i.organisation_id for i in Identifier.objects.only("value", "organisation_id")
+        }
+        slugs = dict(Organisation.objects.values_list("slug", "id"))
+        names = {n.lower() for n in Organisation.objects.values_list("name", flat=True)}
+
+        def read(cells: list[str], row_no: int) -> tuple[RowOutcome, list[Problem]]:
+            data = {c: cells[i] for c, i in present}
+            parsed, problems = parse_organisation(data)
+            outcome = RowOutcome(
+                row=row_no, name=(data.get("name") or "").strip()[:200], action="error"
             )
-            for p in problems
-        ]
-        outcome = RowOutcome(row=row_no, name=(raw.get("name") or "").strip()[:200], action="error")
-        if parsed is not None:
-            owners = {all_ids[v] for v in parsed.identifiers if v in all_ids}
-            slug = (raw.get("slug") or "").strip()
-            if slug in slugs:
-                owners.add(slugs[slug])
-            elif not owners and not parsed.identifiers and parsed.name.lower() in names:
-                problems.append(
-                    Problem(
-                        "an organisation with this name already exists: add its identifier or "
-                        "slug to update it",
-                        row=row_no,
-                        column="name",
-                        source=filename,
-                        location=f"{filename} row {row_no}, column name",
-                    )
-                )
-            for value in parsed.identifiers:
-                if value in seen:
+            if parsed is not None:
+                owners = {all_ids[v] for v in parsed.identifiers if v in all_ids}
+                slug = cells[i_slug].strip()
+                if slug in slugs:
+                    owners.add(slugs[slug])
+                elif not owners and not parsed.identifiers and parsed.name.lower() in names:
                     problems.append(
                         Problem(
-                            f"{value} also appears in row {seen[value]}",
-                            row=row_no,
-                            column="identifiers",
-                            source=filename,
-                            location=f"{filename} row {row_no}, column identifiers",
+                            "an organisation with this name already exists: add its identifier "
+                            "or slug to update it",
+                            column="name",
                         )
                     )
-                else:
-                    seen[value] = row_no
-            if len(owners) > 1:
-                problems.append(
-                    Problem(
-                        "its identifiers and slug belong to different organisations",
-                        row=row_no,
-                        column="identifiers",
-                        source=filename,
-                        location=f"{filename} row {row_no}, column identifiers",
+                for value in parsed.identifiers:
+                    first = seen.first(value, row_no)
+                    if first is not None:
+                        problems.append(
+                            Problem(f"{value} also appears in row {first}", column="identifiers")
+                        )
+                if len(owners) > 1:
+                    problems.append(
+                        Problem(
+                            "its identifiers and slug belong to different organisations",
+                            column="identifiers",
+                        )
                     )
-                )
-            elif owners:
-                outcome.organisation_id = owners.pop()
-        outcome.problems = problems
-        if not problems and parsed is not None:
-            outcome.parsed = parsed
-            outcome.action = "update" if outcome.organisation_id else "create"
-        outcomes.append(outcome)
+                elif owners:
+                    outcome.organisation_id = owners.pop()
+            if not problems and parsed is not None:
+                outcome.parsed = parsed
+                outcome.action = "update" if outcome.organisation_id else "create"
+            return outcome, problems
+
+        return read
+
+    return reader
+
+
+def _outcomes(actor: Actor, table: pipeline.Table) -> Preview:
+    schema = replace(SCHEMA, row_reader=_row_reader(actor))
+    checked = pipeline.check(schema, table)
+    by_row: dict[int, list[Problem]] = {}
+    for p in checked.problems:
+        by_row.setdefault(p.row or 0, []).append(p)
+    outcomes = sorted([*checked.valid, *checked.rejected], key=lambda o: o.row)
+    for o in outcomes:
+        o.problems = by_row.get(o.row, [])
     _mark_unchanged(outcomes)
     for o in outcomes:
         if o.action == "update" and o.organisation_id and not can_edit(actor, o.organisation_id):
             o.action, o.parsed = "error", None
             o.problems.append(
-                Problem(
+                pipeline.located(
                     "it would change an organisation you cannot edit",
-                    row=o.row,
-                    column="identifiers",
-                    source=filename,
-                    location=f"{filename} row {o.row}, column identifiers",
+                    table.filename,
+                    o.row,
+                    "identifiers",
                 )
             )
     return Preview(rows=outcomes)
@@ -250,7 +231,7 @@ def _outcomes(actor: Actor, filename: str, rows: list[dict[str, str]]) -> Previe
 
 def _mark_unchanged(outcomes: list[RowOutcome]) -> None:
     ids = [o.organisation_id for o in outcomes if o.action == "update"]
-    current = {
+    current: dict[int | None, dict[str, Any]] = {
         org.id: organisation_values(org, private=True)
         for org in Organisation.objects.filter(id__in=ids).prefetch_related("identifiers", "areas")
     }
@@ -259,7 +240,7 @@ def _mark_unchanged(outcomes: list[RowOutcome]) -> None:
             continue
         now = current[o.organisation_id]
         wanted = _merged_values(now, o.parsed)
-        if all(now.get(k) == v for k, v in wanted.items()):
+        if not pipeline.differences(wanted, now, wanted, blank_is_missing=False):
             o.action = "unchanged"
 
 
@@ -288,8 +269,7 @@ def organisation_import_preview(
 ) -> tuple[ImportBatch, Preview]:
     """Store an uploaded file and say what importing each row would do; write no organisation."""
     _require(actor)
-    rows = read_table(filename, content)
-    preview = _outcomes(actor, filename, rows)
+    preview = _outcomes(actor, _table(filename, content))
     batch = ImportBatch.objects.create(
         uploaded_by_id=actor.user_id,
         organisation_id=actor.organisation_id,
@@ -311,7 +291,7 @@ def import_batch_get(actor: Actor, batch_id: int) -> ImportBatch:
 
 def import_batch_preview(actor: Actor, batch: ImportBatch) -> Preview:
     """Recompute a stored batch's preview against the directory as it is now."""
-    return _outcomes(actor, batch.filename, read_table(batch.filename, bytes(batch.content)))
+    return _outcomes(actor, _table(batch.filename, bytes(batch.content)))
 
 
 @transaction.atomic
@@ -327,10 +307,12 @@ def organisation_import_commit(
     if batch.status == ImportBatch.Status.IMPORTED:
         raise Conflict("This file has already been imported.")
     preview = import_batch_preview(actor, batch)
-    if preview.problems and not valid_rows_only:
-        raise FullvalueError.from_problems(
-            f"{batch.filename} has rows with errors, so nothing was imported.", preview.problems
-        )
+    pipeline.require_choice(
+        len(preview.problems),
+        valid_rows_only,
+        f"{batch.filename} has rows with errors, so nothing was imported.",
+        preview.problems,
+    )
     for outcome in preview.rows:
         if outcome.parsed is None or outcome.action in {"error", "unchanged"}:
             continue

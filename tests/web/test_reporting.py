@@ -326,3 +326,53 @@ def test_a_prime_asking_more_of_its_partners_than_its_funders_ask_of_it_is_flagg
         'breakdowns = ["sex", "ethnicity", "age_band", "area"]', "breakdowns = []"
     )
     assert not selectors.proportion(services.framework_save(actor=prime, spec_toml=light)).excessive
+
+
+def test_records_import_names_each_bad_row_and_keeps_each_record_once(reporting, signed_in):
+    """On the kernel's import pipeline: row and column named; valid-only choice; idempotent."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fullvalue.web.reporting.imports import records_import
+
+    prime = reporting["prime"]
+    services.mapping_set(actor=prime, own_code="housed", vocabulary_code="accommodation.settled")
+    csv = (
+        "participant,date,code,value\n"
+        "P1,2026-09-01,ete.job_start,\n"
+        "P2,01/09/2026,Started paid work,\n"  # the code's words, a UK date
+        "P3,2026-09-02,housed,\n"  # the provider's own mapped code
+        "P4,2026-09-03,star.work,7\n"
+        "P5,2026-09-03,star.work,11\n"  # a reading is 1-10
+        "NOBODY,2026-09-03,ete.job_start,\n"
+        "P6,2026-02-30,ete.job_start,\n"
+        "P7,2026-09-03,ete.job_strat,\n"
+        "P1,2026-09-01,ete.job_start,\n"  # the same record again
+    ).encode()
+    first = records_import(actor=prime, filename="r.csv", content=csv)
+    assert not first.written and first.added == 4 and first.bad_rows == 5
+    where = {(p.row, p.column) for p in first.problems}
+    assert where == {(6, "value"), (7, "participant"), (8, "date"), (9, "code"), (10, "code")}
+    assert "row 2" in next(p.reason for p in first.problems if p.row == 10)
+    assert (
+        not selectors.provider_data(prime.organisation_id)
+        .records.filter(selectors.pl.col("code") == "ete.job_start")
+        .height
+    )  # nothing written
+    done = records_import(actor=prime, filename="r.csv", content=csv, valid_rows_only=True)
+    assert done.written and done.added == 4
+    again = records_import(actor=prime, filename="r.csv", content=csv, valid_rows_only=True)
+    assert not again.written and again.added == 0 and again.unchanged == 4
+    changed = records_import(
+        actor=prime,
+        filename="r.csv",
+        content=b"participant,date,code,value\nP4,2026-09-03,star.work,8\n",
+    )
+    [problem] = changed.problems
+    assert "value: 8 in the file, 7" in problem.reason and problem.column == "value"
+    assert _figures(reporting)["into_work_or_training"] == 2
+    # The page: problems listed, then the valid rows imported on request.
+    page = signed_in(Membership.objects.get(id=prime.membership_id))
+    url = reverse("records-upload")
+    bad = page.post(url, {"file": SimpleUploadedFile("r.csv", csv)})
+    assert bad.status_code == 200 and "row 8, column date" in bad.content.decode()
+    assert page.get(url + "?format=csv").content.decode().startswith("participant,date,code,value")

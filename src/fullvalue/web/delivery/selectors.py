@@ -178,3 +178,13 @@ def participant_ids_of_provider(organisation_id: int, ids: list[int]) -> set[int
 def pseudonyms_of(ids: list[int]) -> dict[int, str]:
     """Participants' pseudonyms by id (what pages show instead of anyone's identity)."""
     return dict(Participant.objects.filter(id__in=ids).values_list("id", "pseudonym"))
+
+
+def participants_by_pseudonym(organisation_id: int) -> dict[str, list[int]]:
+    """A provider's participants' ids by pseudonym (one pseudonym may be on several contracts)."""
+    out: dict[str, list[int]] = {}
+    for pid, pseudonym in Participant.objects.filter(provider_id=organisation_id).values_list(
+        "id", "pseudonym"
+    ):
+        out.setdefault(pseudonym, []).append(pid)
+    return out

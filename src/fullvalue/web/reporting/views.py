@@ -361,3 +361,54 @@ def layout_edit(request: HttpRequest, slug: str) -> HttpResponse:
         standard=standard,
         nav_active="dashboard",
     )
+
+
+@signin_required
+def records_upload(request: HttpRequest) -> HttpResponse:
+    """Import records of participants' progress from a spreadsheet, checked row by row."""
+    from fullvalue.web.reporting import imports
+
+    actor = request.actor  # type: ignore[attr-defined]
+    require(policy.reports_for_organisation, actor)
+    if fmt := request.GET.get("format"):
+        headers, rows = imports.template()
+        return table_response(fmt, "records-template", headers, rows)
+    state = FormState()
+    result = None
+    if request.method == "POST":
+        state = FormState.from_post(request.POST)
+        upload = request.FILES.get("file")
+        if upload is None:
+            state.add_error("file", "Choose a CSV or Excel file of records")
+        else:
+            try:
+                result = imports.records_import(
+                    actor=actor,
+                    filename=upload.name or "records.csv",
+                    content=upload.read(imports.LIMITS.max_bytes + 1),
+                    valid_rows_only=state.values.get("valid_rows_only") == "yes",
+                )
+            except FullvalueError as exc:
+                state.absorb(exc)
+            else:
+                if result.written:
+                    messages.success(
+                        request,
+                        f"{result.added} record{'' if result.added == 1 else 's'} added"
+                        + (f", {result.unchanged} already kept" if result.unchanged else "")
+                        + (
+                            f"; {result.bad_rows} rows with problems left out"
+                            if result.problems
+                            else ""
+                        )
+                        + ".",
+                    )
+                    return redirect("reporting")
+    return page(
+        request,
+        "reporting/records_upload.html",
+        "Import records",
+        state=state,
+        result=result,
+        nav_active="dashboard",
+    )

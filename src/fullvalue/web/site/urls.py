@@ -93,6 +93,7 @@ urlpatterns = [
     path("market/", publication.market, name="market"),
     path("reporting/", reporting.reporting_home, name="reporting"),
     path("reporting/codes/", reporting.code_mappings, name="reporting-codes"),
+    path("reporting/records/", reporting.records_upload, name="records-upload"),
     path("reporting/frameworks/new/", reporting.framework_new, name="framework-new"),
     path("reporting/frameworks/<slug:slug>.toml", reporting.framework_file, name="framework-file"),
     path("reporting/<slug:slug>/layout/", reporting.layout_edit, name="return-layout"),

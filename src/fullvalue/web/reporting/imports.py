@@ -1,0 +1,234 @@
+"""Records imported from a spreadsheet, on the kernel's one import pipeline.
+
+A file of ``participant, date, code, value`` rows: the participant by its pseudonym, the date
+(ISO or UK form, not in the future), the code as the shared vocabulary's code, its label
+("Started paid work") or one of the provider's own codes it has mapped; the value as the code
+needs (blank for an event, an amount or count, a scale reading 1-10). Every problem is named by
+row and column; a record already kept with the same value is skipped, with another value it is
+refused naming the difference; with any bad row nothing is written unless the provider chose to
+import the valid rows only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from fullvalue.engine.returns.vocabulary import load_vocabulary
+from fullvalue.errors import Problem
+from fullvalue.web.audit.services import audit_record
+from fullvalue.web.delivery.selectors import participants_by_pseudonym
+from fullvalue.web.kernel import fields
+from fullvalue.web.kernel import imports as pipeline
+from fullvalue.web.kernel.actor import Actor
+from fullvalue.web.kernel.policy import require
+from fullvalue.web.kernel.tables import Limits
+from fullvalue.web.reporting import policy, selectors
+from fullvalue.web.reporting.models import OutcomeRecord
+
+LIMITS = Limits(max_bytes=10 * 1024 * 1024, max_unpacked_bytes=200 * 1024 * 1024, max_rows=100_000)
+COLUMNS = ("participant", "date", "code", "value")
+TEMPLATE = [
+    ["participant", "date", "code", "value"],
+    ["PSEUDONYM-FROM-YOUR-PARTICIPANTS", "2026-09-01", "ete.job_start", ""],
+    [
+        "PSEUDONYM-FROM-YOUR-PARTICIPANTS",
+        "2026-09-14",
+        "Hours of volunteering or work placement",
+        "6",
+    ],
+    ["PSEUDONYM-FROM-YOUR-PARTICIPANTS", "2026-09-30", "star.work", "5"],
+]
+
+
+@dataclass
+class ImportResult:
+    """What an import did, or would do: rows read, added, already kept, and every problem."""
+
+    total: int
+    added: int
+    unchanged: int
+    problems: list[Problem]
+    written: bool
+
+    @property
+    def bad_rows(self) -> int:
+        return len({p.row for p in self.problems if p.row is not None})
+
+
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def _day(text: str) -> dt.date:
+    """A date as 2026-03-31 or, as UK spreadsheets write it, 31/03/2026."""
+    found = _UK_DATE.match(text)
+    if found:
+        day, month, year = (int(x) for x in found.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError as exc:
+            raise fields.FieldInvalid("date", f"{text!r} is not a real date") from exc
+    return fields.date(text, "date")
+
+
+def _schema(organisation_id: int) -> pipeline.RowSchema:
+    vocabulary = load_vocabulary().codes
+    by_label = {c.label.lower(): c.code for c in vocabulary.values()}
+    own = {k.lower(): v for k, v in selectors.mappings_of(organisation_id).items()}
+    people = participants_by_pseudonym(organisation_id)
+    today = timezone.localdate()
+
+    def row_reader(at: Mapping[str, int], header: list[str]) -> pipeline.RowReader:
+        def read(cells: list[str], row: int) -> tuple[dict[str, Any] | None, list[Problem]]:
+            problems: list[Problem] = []
+            text = {name: cells[at[name]].strip() for name in COLUMNS}
+            ids = people.get(text["participant"], [])
+            if not text["participant"]:
+                problems.append(Problem("participant is required", column="participant"))
+            elif not ids:
+                problems.append(
+                    Problem(
+                        f"{text['participant'][:40]!r} is not one of your participants",
+                        column="participant",
+                    )
+                )
+            elif len(ids) > 1:
+                problems.append(
+                    Problem(
+                        "this pseudonym is on more than one of your contracts: "
+                        "give the one Fullvalue shows for the contract",
+                        column="participant",
+                    )
+                )
+            day = None
+            try:
+                day = _day(text["date"])
+                if day > today:
+                    problems.append(Problem("the date is in the future", column="date"))
+            except fields.FieldInvalid as exc:
+                problems += [Problem(p.reason, column="date") for p in exc.problems]
+            raw = text["code"]
+            code = raw if raw in vocabulary else by_label.get(raw.lower()) or own.get(raw.lower())
+            if not raw:
+                problems.append(Problem("code is required", column="code"))
+            elif code is None:
+                problems.append(
+                    Problem(
+                        f"{raw[:60]!r} is not a code of the shared vocabulary, one of its "
+                        "labels, or one of your mapped codes",
+                        column="code",
+                    )
+                )
+            value: Decimal | None = None
+            kind = vocabulary[code].value if code else "none"
+            try:
+                if kind == "reading":
+                    value = Decimal(fields.integer(text["value"], "value", minimum=1, maximum=10))
+                elif kind in ("amount", "count"):
+                    value = fields.quantity(text["value"], "value")
+                elif text["value"]:
+                    problems.append(
+                        Problem(
+                            "this code records the event only: leave value blank", column="value"
+                        )
+                    )
+            except fields.FieldInvalid as exc:
+                problems += [Problem(p.reason, column="value") for p in exc.problems]
+            if problems:
+                return None, problems
+            return {
+                pipeline.ROW: row,
+                "participant": ids[0],
+                "pseudonym": text["participant"],
+                "date": day,
+                "code": code,
+                "value": value,
+            }, []
+
+        return read
+
+    return pipeline.RowSchema(
+        columns=tuple(pipeline.Column(n, required=n != "value") for n in COLUMNS),
+        suggest=True,
+        keys=lambda r: [(r["participant"], r["date"], r["code"])],
+        key_column="code",
+        repeated=lambda key, first: f"the same record is in row {first}",
+        row_reader=row_reader,
+    )
+
+
+def _stored(organisation_id: int, keys: list[Any]) -> dict[Any, dict[str, Any]]:
+    if not keys:
+        return {}
+    ids = {k[0] for k in keys}
+    wanted = set(keys)
+    return {
+        (pid, day, code): {"value": value}
+        for pid, day, code, value in OutcomeRecord.objects.filter(
+            provider_id=organisation_id, participant_id__in=ids
+        ).values_list("participant_id", "recorded_on", "code", "value")
+        if (pid, day, code) in wanted
+    }
+
+
+def records_import(
+    *, actor: Actor, filename: str, content: bytes, valid_rows_only: bool = False
+) -> ImportResult:
+    """Check a records file and, when it may be written, keep its new records once."""
+    actor.require_can_write()
+    require(policy.reports_for_organisation, actor)
+    org = actor.organisation_id or 0
+    table = pipeline.read_table(filename, content, LIMITS)
+    preview = pipeline.check(_schema(org), table)
+    pipeline.refuse_changed(
+        preview,
+        filename,
+        key=lambda r: (r["participant"], r["date"], r["code"]),
+        stored=lambda keys: _stored(org, keys),
+        compared=["value"],
+        message=lambda r, said: f"{r['pseudonym']} already has {r['code']} on {r['date']}: {said}",
+    )
+    stored = _stored(org, [(r["participant"], r["date"], r["code"]) for r in preview.valid])
+    new = [r for r in preview.valid if (r["participant"], r["date"], r["code"]) not in stored]
+    result = ImportResult(
+        total=preview.total,
+        added=len(new),
+        unchanged=len(preview.valid) - len(new),
+        problems=preview.problems,
+        written=False,
+    )
+    if preview.header_refused or (preview.problems and not valid_rows_only) or not new:
+        return result
+    with transaction.atomic():
+        OutcomeRecord.objects.bulk_create(
+            OutcomeRecord(
+                provider_id=org,
+                participant_id=r["participant"],
+                recorded_on=r["date"],
+                code=r["code"],
+                value=r["value"],
+            )
+            for r in new
+        )
+        audit_record(
+            actor=actor,
+            action="record.import",
+            object_type="outcome_record",
+            object_repr=filename[:200],
+            after={"added": len(new), "unchanged": result.unchanged, "bad_rows": result.bad_rows},
+            organisation_id=org,
+        )
+    result.written = True
+    return result
+
+
+def template() -> tuple[list[str], list[list[str]]]:
+    """The records file's columns and example rows, to download and fill in."""
+    return TEMPLATE[0], TEMPLATE[1:]

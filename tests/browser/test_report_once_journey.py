@@ -9,10 +9,12 @@ every page; screenshots at 1280 px and 390 px are kept under ``var/browser-artef
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from fullvalue.web.delivery.models import Participant
 from fullvalue.web.reporting.models import Framework, Submission
 from tests.browser.test_demo_journeys import DOMAIN, demo, shots, sign_in, sign_out  # noqa: F401
 from tests.browser.test_journeys import go
@@ -23,7 +25,7 @@ pytestmark = [
 ]
 
 
-def test_a_provider_submits_a_return_and_the_commissioner_sees_it_arrive(page, axe, demo):  # noqa: F811
+def test_a_provider_submits_a_return_and_the_commissioner_sees_it_arrive(page, axe, demo, tmp_path):  # noqa: F811
     before = Submission.objects.count()
     sign_in(page, axe, f"provider@{DOMAIN}")
     go(page, page.get_by_role("link", name="Your returns"))
@@ -37,6 +39,34 @@ def test_a_provider_submits_a_return_and_the_commissioner_sees_it_arrive(page, a
         "accommodation.settled"
     )
     go(page, page.get_by_role("button", name="Save the mappings"))
+    # Records from a spreadsheet: one bad row is named, then the right rows are imported.
+    go(page, page.get_by_role("link", name="Import records from a spreadsheet"))
+    axe.check()
+    pseudonym = (
+        Participant.objects.filter(provider__name="Moss Side Women's Centre").first().pseudonym
+    )
+    sheet = tmp_path / "records.csv"
+    sheet.write_text(
+        "participant,date,code,value\n"
+        f"{pseudonym},2026-10-05,Started paid work,\n"
+        f"{pseudonym},2026-10-06,star.work,12\n"
+    )
+    page.get_by_label("Records file (CSV or Excel)").set_input_files(str(sheet))
+    go(page, page.get_by_role("button", name="Import the records"))
+    expect(page.locator(".govuk-error-summary")).to_contain_text("row 3, column value")
+    axe.check()
+    page.get_by_label("Records file (CSV or Excel)").set_input_files(str(sheet))
+    page.get_by_label("If some rows have problems, import the rows that are right").check()
+    go(page, page.get_by_role("button", name="Import the records"))
+    expect(page.get_by_text("1 record added")).to_be_visible()
+    # An off-platform funder's return, downloaded in its own layout.
+    lottery = page.locator("table", has_text="Returns for Stronger families")
+    go(page, lottery.get_by_role("link", name=re.compile("Review and submit")).first)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").nth(1).click()
+    laid_out = Path(download.value.path()).read_text()
+    assert laid_out.splitlines()[0].startswith('Organisation,Period start,Period end,"People with')
+    go(page, page.get_by_role("link", name="Back to your returns"))
     section = page.locator("table", has_text="Returns for Women's services: quarterly monitoring")
     go(page, section.get_by_role("link", name=re.compile("Review and submit")).first)
     axe.check()

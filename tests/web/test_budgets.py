@@ -179,6 +179,7 @@ def test_the_page_shows_the_engines_figures_and_exports_each_table(pool, signed_
     assert agencies["Anytown Council"].payback_years == 4
     assert agencies["Anytown Police and Crime Commissioner"].payback_years is None
     assert "Year 4" in body and "Not within 5 years" in body
+    assert "discounted by 3.5% a year" in body and "Pays nothing in" in body  # the DWP
     csv = page.get(url + "?format=csv&table=agencies").content.decode()
     first = expected.by_agency[0]
     assert f"{first.agency},{first.pv_costs:.2f},{first.pv_fiscal_benefits:.2f}" in csv

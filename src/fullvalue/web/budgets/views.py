@@ -126,7 +126,7 @@ def _tables(result: CbaResult, years: int, ledger: selectors.Ledger) -> dict[str
                     _money(a.pv_costs),
                     _money(a.pv_fiscal_benefits),
                     _money(a.pv_cashable_benefits),
-                    _payback(a.payback_years, years),
+                    "Pays nothing in" if a.pv_costs == 0 else _payback(a.payback_years, years),
                 ]
                 for a in result.by_agency
             ],

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from fullvalue.domain.roles import Role
-from fullvalue.engine.cba import cost_benefit, parse_case
+from fullvalue.engine.cba import cost_benefit, parse_case, sensitivity
 from fullvalue.errors import Conflict, FullvalueError, PermissionDenied
 from fullvalue.web.accounts.models import Membership
 from fullvalue.web.budgets import selectors, services
@@ -186,6 +186,11 @@ def test_the_page_shows_the_engines_figures_and_exports_each_table(pool, signed_
     assert "Does not pay back within 5 years" in csv
     figures = page.get(url + "?format=csv&table=figures").content.decode()
     assert f"{expected.pv_costs:.2f}" in figures
+    moved = page.get(url + "?format=csv&table=sensitivity").content.decode().splitlines()
+    [outcomes] = [row for row in moved if row.startswith("outcomes -25%")]
+    cut = next(s for s in sensitivity(parse_case(CASE)) if s.assumption == "outcomes -25%")
+    assert f"{cut.result.public_value_npv:.2f}" in outcomes
+    assert 'id="budget-sensitivity-t"' in body  # the tornado chart
     xlsx = page.get(url + "?format=xlsx&table=ledger")
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd")
     # The partner reads it but is not offered the lead's forms.

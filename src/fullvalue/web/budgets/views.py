@@ -9,11 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from markupsafe import Markup
 
-from fullvalue.engine.cba import CbaResult
 from fullvalue.errors import FullvalueError
 from fullvalue.web.budgets import policy, selectors, services
 from fullvalue.web.kernel import fields
-from fullvalue.web.kernel.charts import paired_bars
+from fullvalue.web.kernel.charts import paired_bars, short_pounds, tornado
 from fullvalue.web.kernel.exports import table_response
 from fullvalue.web.kernel.forms import FormState
 from fullvalue.web.kernel.pages import page, signin_required
@@ -93,8 +92,9 @@ def _money(amount: Any) -> str:
     return f"{amount:.2f}"
 
 
-def _tables(result: CbaResult, years: int, ledger: selectors.Ledger) -> dict[str, Any]:
+def _tables(analysis: selectors.Analysis, ledger: selectors.Ledger) -> dict[str, Any]:
     """Each table of the page, as (filename, headers, rows) for CSV and XLSX."""
+    result, years = analysis.result, analysis.case.years
     return {
         "figures": (
             "business-case",
@@ -129,6 +129,31 @@ def _tables(result: CbaResult, years: int, ledger: selectors.Ledger) -> dict[str
                     "Pays nothing in" if a.pv_costs == 0 else _payback(a.payback_years, years),
                 ]
                 for a in result.by_agency
+            ],
+        ),
+        "sensitivity": (
+            "sensitivity",
+            [
+                "Assumption",
+                "Fiscal return on investment",
+                "Public-value return on investment",
+                "Fiscal net present value (GBP)",
+                "Public-value net present value (GBP)",
+                "Payback",
+            ],
+            [
+                [
+                    name,
+                    r.fiscal_roi,
+                    r.public_value_roi,
+                    _money(r.fiscal_npv),
+                    _money(r.public_value_npv),
+                    _payback(r.payback_years, years),
+                ]
+                for name, r in [
+                    ("as in the case", result),
+                    *((s.assumption, s.result) for s in analysis.scenarios),
+                ]
             ],
         ),
         "ledger": (
@@ -184,9 +209,8 @@ def budget_detail(request: HttpRequest, budget_id: int) -> HttpResponse:
     result, years = analysis.result, analysis.case.years
     ledger = selectors.ledger_of(budget)
     if fmt := request.GET.get("format"):
-        name, headers, rows = _tables(result, years, ledger).get(
-            request.GET.get("table", ""), _tables(result, years, ledger)["figures"]
-        )
+        tables = _tables(analysis, ledger)
+        name, headers, rows = tables.get(request.GET.get("table", ""), tables["figures"])
         return table_response(fmt, f"budget-{budget.id}-{name}", headers, rows)
     agencies = selectors.agency_rows(budget, result)
     chart = paired_bars(
@@ -200,6 +224,27 @@ def budget_detail(request: HttpRequest, budget_id: int) -> HttpResponse:
         second=[a["pv_fiscal_benefits"] for a in agencies],
         legend=("Costs paid", "Fiscal benefits"),
         chart_id="budget-agencies",
+    )
+    moved = {s.assumption: s.result.public_value_npv for s in analysis.scenarios}
+    base = result.public_value_npv
+    sensitivity_chart = tornado(
+        title="How far the public-value net present value moves with each assumption",
+        description=(
+            "For each assumption moved on its own, the public-value net present value at either "
+            "end, against the figure as the case stands."
+        ),
+        base=base,
+        base_label=f"As the case stands {short_pounds(float(base))}",
+        rows=[
+            (
+                "Deadweight 10 points lower or higher",
+                moved.get("deadweight -0.1", base),
+                moved.get("deadweight +0.1", base),
+            ),
+            ("A quarter fewer outcomes", base, moved.get("outcomes -25%", base)),
+            ("Optimism bias 10 points higher", base, moved.get("optimism bias +0.1", base)),
+        ],
+        chart_id="budget-sensitivity",
     )
     manage = policy.can_manage_budget(actor, budget)
     partners = selectors.partners_of(budget)
@@ -215,6 +260,7 @@ def budget_detail(request: HttpRequest, budget_id: int) -> HttpResponse:
         payback=_payback,
         agencies=agencies,
         chart=Markup(chart),
+        sensitivity_chart=Markup(sensitivity_chart),
         ledger=ledger,
         partners=partners,
         can_manage=manage,

@@ -242,3 +242,65 @@ def paired_bars(
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def tornado(
+    *,
+    title: str,
+    description: str,
+    base: Decimal | float,
+    base_label: str,
+    rows: Sequence[tuple[str, Decimal | float, Decimal | float]],
+    chart_id: str | None = None,
+) -> str:
+    """An SVG tornado chart: how far one figure moves when each assumption is moved on its own.
+
+    Each row is (what is moved, the figure at one end, the figure at the other); its bar runs
+    between the two, across a vertical line at ``base`` (the figure as the case stands). Rows
+    are drawn widest first. The markup is escaped; the caller marks it safe.
+    """
+    ident = chart_id or _id(title)
+    ordered = sorted(rows, key=lambda r: -abs(float(r[2]) - float(r[1])))
+    values = [float(base)] + [float(v) for _, a, b in ordered for v in (a, b)]
+    ticks = _ticks(min([0.0, *values]), max([0.0, *values]))
+    low, high = ticks[0], ticks[-1]
+    left, right, bar, label_h, top_h, axis_h = 28, 30, 16, 20, 26, 22
+    group = label_h + bar + 12
+    height = top_h + group * len(ordered) + axis_h
+    plot_w = WIDTH - left - right
+
+    def x(v: float) -> float:
+        return left + plot_w * (v - low) / ((high - low) or 1)
+
+    bottom = top_h + group * len(ordered)
+    parts = [
+        f'<svg class="fv-svg-chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-labelledby="{ident}-t {ident}-d" font-size="{FONT}" '
+        'font-family="GDS Transport, arial, sans-serif">',
+        f'<title id="{ident}-t">{escape(title)}</title>',
+        f'<desc id="{ident}-d">{escape(description)}</desc>',
+    ]
+    for tick in ticks:
+        parts.append(
+            f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top_h}" y2="{bottom}" '
+            f'stroke="{"#b1b4b6" if tick else GREY}" stroke-width="{1 if tick else 1.5}"/>'
+            f'<text x="{x(tick):.1f}" y="{bottom + 16}" text-anchor="middle" fill="{BLACK}">'
+            f"{escape(short_pounds(tick))}</text>"
+        )
+    for i, (label, one, other) in enumerate(ordered):
+        top = top_h + group * i
+        x0, x1 = sorted((x(float(one)), x(float(other))))
+        parts.append(
+            f'<text x="4" y="{top + 15}" fill="{BLACK}">{escape(label)}</text>'
+            f'<rect x="{x0:.1f}" y="{top + label_h}" width="{max(x1 - x0, 0.5):.1f}" '
+            f'height="{bar}" fill="{BLUE}"/>'
+        )
+    bx = x(float(base))
+    parts.append(
+        f'<line x1="{bx:.1f}" x2="{bx:.1f}" y1="{top_h - 6}" y2="{bottom}" stroke="{RED}" '
+        f'stroke-width="2" stroke-dasharray="2 3"/>'
+        f'<text x="{min(max(bx, 60), WIDTH - 60):.1f}" y="{top_h - 10}" text-anchor="middle" '
+        f'fill="{RED}">{escape(base_label)}</text>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)

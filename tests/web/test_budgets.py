@@ -262,6 +262,7 @@ def test_the_api_lists_budgets_and_gives_the_engines_json(pool, client, api_toke
         "pending": "0.00",
         "commissioned_out": "0.00",
         "balance": "60000.00",
+        "commitments": [],
     }
     assert (one["years"], one["discount_rate"]) == (5, "0.035")
     missing = client.get("/api/v1/community-budgets/999999", **headers)
@@ -306,4 +307,47 @@ def test_the_demo_budget_pays_back_for_the_council_but_never_for_the_pcc(db, mon
     assert by_agency["Lancashire Police and Crime Commissioner"].payback_years is None
     ledger = selectors.ledger_of(budget)
     assert ledger.pooled_in == Decimal("350000.00") and ledger.pending == Decimal("40000.00")
+    assert ledger.balance == Decimal("50000.00")  # £300,000 committed to the council's programme
+    assert "community budget" in ledger.commitments[0].programme.title
     assert len(selectors.awaiting_agreement(actor)) == 1
+
+
+def test_only_agreed_pooled_money_is_committed_to_the_leads_own_programmes(
+    pool, make_member, actor_for
+):
+    from fullvalue.web.programmes.services import programme_create
+    from tests.web.cycle import programme_data
+
+    own = programme_create(actor=pool["council"], data=programme_data())
+    theirs = programme_create(actor=pool["pcc"], data=programme_data())
+    aligned = _record(pool, partner="health", amount="50000", kind="aligned")
+    services.contribution_agree(actor=pool["health"], contribution_id=aligned.id)
+    pending = _record(pool, amount="60000")
+
+    def commit(programme, amount, who="council"):
+        return services.commitment_add(
+            actor=pool[who], budget_id=pool["budget"].id, programme_id=str(programme.id),
+            amount=amount,
+        )  # fmt: skip
+
+    with pytest.raises(FullvalueError) as refused:  # aligned and pending money is not in the pool
+        commit(own, "1")
+    assert "holds £0.00" in refused.value.problems[0].reason
+    services.contribution_agree(actor=pool["pcc"], contribution_id=pending.id)
+    with pytest.raises(FullvalueError) as refused:
+        commit(theirs, "100")
+    assert [p.column for p in refused.value.problems] == ["programme"]
+    with pytest.raises(PermissionDenied):
+        commit(theirs, "100", who="pcc")
+    with pytest.raises(FullvalueError) as refused:
+        commit(own, "60000.01")
+    assert [p.column for p in refused.value.problems] == ["amount"]
+    commit(own, "45000")
+    ledger = selectors.ledger_of(pool["budget"])
+    assert (ledger.commissioned_out, ledger.balance) == (Decimal("45000.00"), Decimal("15000.00"))
+    with pytest.raises(Conflict):
+        commit(own, "1")
+    from fullvalue.web.audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="budget.commit")
+    assert event.object_id == str(pool["budget"].id)

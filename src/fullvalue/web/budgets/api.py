@@ -72,14 +72,24 @@ class CbaOut(Schema):
     by_agency: list[AgencyOut]
 
 
+class CommitmentOut(Schema):
+    """Money committed from the pool to a programme (GBP as a decimal string)."""
+
+    programme: str
+    programme_title: str
+    amount: str
+    committed_at: dt.datetime
+
+
 class LedgerOut(Schema):
-    """The pool's totals from agreed contributions (GBP as decimal strings)."""
+    """The pool's totals from agreed contributions and commitments (GBP as decimal strings)."""
 
     pooled_in: str
     aligned: str
     pending: str
     commissioned_out: str
     balance: str
+    commitments: list[CommitmentOut]
 
 
 class BudgetDetailOut(BudgetOut):
@@ -139,5 +149,14 @@ def get_community_budget(request: HttpRequest, budget_id: int) -> Any:
             "pending": f"{ledger.pending:.2f}",
             "commissioned_out": f"{ledger.commissioned_out:.2f}",
             "balance": f"{ledger.balance:.2f}",
+            "commitments": [
+                {
+                    "programme": c.programme.slug,
+                    "programme_title": c.programme.title,
+                    "amount": f"{c.amount:.2f}",
+                    "committed_at": c.committed_at,
+                }
+                for c in ledger.commitments
+            ],
         },
     }

@@ -83,3 +83,28 @@ class Contribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} £{self.amount} in year {self.year}"
+
+
+class Commitment(models.Model):
+    """Money committed from the pool to a programme of the lead organisation (tagged to the pool).
+
+    The programme is then commissioned by the platform's usual route (a tender, then a contract).
+    """
+
+    budget = models.ForeignKey(
+        CommunityBudget, on_delete=models.CASCADE, related_name="commitments"
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    committed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    committed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "programme"], name="one_commitment_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"£{self.amount} to {self.programme_id}"

@@ -16,7 +16,7 @@ from fullvalue.domain.roles import Role
 from fullvalue.engine.cba import Case, CbaResult, Scenario, cost_benefit, parse_case, sensitivity
 from fullvalue.errors import NotFound, PermissionDenied
 from fullvalue.web.budgets import policy
-from fullvalue.web.budgets.models import CommunityBudget, Contribution, Partner
+from fullvalue.web.budgets.models import Commitment, CommunityBudget, Contribution, Partner
 from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.kernel.policy import refusal
 
@@ -80,6 +80,7 @@ def analysis_of(budget: CommunityBudget) -> Analysis:
 @dataclass(frozen=True)
 class Ledger:
     rows: list[Contribution]
+    commitments: list[Commitment]
     pooled_in: Decimal
     aligned: Decimal
     pending: Decimal
@@ -95,8 +96,8 @@ def ledger_of(budget: CommunityBudget) -> Ledger:
     """Every contribution, by year and partner, with the pool's totals.
 
     Only agreed contributions count: pooled money is in the pool, aligned money stays in the
-    partner's own budget and is shown beside it. Commissioning from the pool is not built yet,
-    so nothing has gone out.
+    partner's own budget and is shown beside it. What goes out is what the lead has committed
+    from the pool to its programmes.
     """
     rows = list(
         Contribution.objects.filter(budget=budget)
@@ -104,13 +105,19 @@ def ledger_of(budget: CommunityBudget) -> Ledger:
         .order_by("year", "partner__organisation__name", "kind")
     )
     agreed = [c for c in rows if c.agreed_at is not None]
+    commitments = list(
+        Commitment.objects.filter(budget=budget)
+        .select_related("programme", "committed_by")
+        .order_by("committed_at", "id")
+    )
     zero = Decimal("0.00")
     return Ledger(
         rows=rows,
+        commitments=commitments,
         pooled_in=sum((c.amount for c in agreed if c.kind == Contribution.Kind.POOLED), zero),
         aligned=sum((c.amount for c in agreed if c.kind == Contribution.Kind.ALIGNED), zero),
         pending=sum((c.amount for c in rows if c.agreed_at is None), zero),
-        commissioned_out=zero,
+        commissioned_out=sum((c.amount for c in commitments), zero),
     )
 
 

@@ -15,11 +15,12 @@ from fullvalue.engine.cba import parse_case
 from fullvalue.errors import Conflict, FullvalueError, NotFound, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.budgets import policy, selectors
-from fullvalue.web.budgets.models import CommunityBudget, Contribution, Partner
+from fullvalue.web.budgets.models import Commitment, CommunityBudget, Contribution, Partner
 from fullvalue.web.kernel import fields
 from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.kernel.policy import require
 from fullvalue.web.organisations.selectors import existing_organisation_ids
+from fullvalue.web.programmes.selectors import programme_by_id
 
 #: The most a business case's TOML may hold (characters).
 MAX_CASE = 100_000
@@ -175,3 +176,54 @@ def contribution_agree(*, actor: Actor, contribution_id: int) -> Contribution:
         organisation_id=contribution.partner.organisation_id,
     )
     return contribution
+
+
+@transaction.atomic
+def commitment_add(*, actor: Actor, budget_id: int, programme_id: Any, amount: Any) -> Commitment:
+    """Commit money from the pool to one of the lead organisation's programmes.
+
+    The programme is tagged to the pool and commissioned by the usual route (a tender, then a
+    contract). Only agreed pooled money can be committed: the amount is at most the balance.
+    """
+    actor.require_can_write()
+    budget = selectors.budget_get(actor, budget_id)
+    require(policy.can_manage_budget, actor, budget)
+    CommunityBudget.objects.select_for_update().filter(id=budget.id).first()  # one at a time
+    read = fields.Fields()
+    programme = programme_by_id(fields.whole_or(str(programme_id or ""), 0))
+    if programme is None or programme.commissioner_id != budget.lead_id:
+        read.problems.append(
+            Problem("Choose one of your organisation's programmes", column="programme")
+        )
+    value = read(fields.money, amount, "amount", above_minimum=True)
+    balance = selectors.ledger_of(budget).balance
+    if value is not None and value > balance:
+        read.problems.append(
+            Problem(
+                f"The pool holds £{balance:,.2f} of agreed pooled money: commit at most that",
+                column="amount",
+            )
+        )
+    read.check("The commitment needs correcting.")
+    assert programme is not None and value is not None  # checked above
+    try:
+        with transaction.atomic():
+            commitment = Commitment.objects.create(
+                budget=budget,
+                programme=programme,
+                amount=value,
+                committed_by_id=actor.user_id or 0,
+                committed_at=timezone.now(),
+            )
+    except IntegrityError as exc:
+        raise Conflict("Money from this pool is already committed to that programme.") from exc
+    audit_record(
+        actor=actor,
+        action="budget.commit",
+        object_type="community_budget",
+        object_id=budget.id,
+        object_repr=budget.name,
+        after={"programme": programme.slug, "amount": value, "balance_before": balance},
+        organisation_id=budget.lead_id,
+    )
+    return commitment

@@ -18,6 +18,7 @@ from fullvalue.web.kernel.forms import FormState
 from fullvalue.web.kernel.pages import page, signin_required
 from fullvalue.web.kernel.policy import refusal, require
 from fullvalue.web.organisations.selectors import public_bodies
+from fullvalue.web.programmes.selectors import programmes_of
 
 #: The largest business case file taken (bytes).
 MAX_CASE_FILE = 200 * 1024
@@ -157,8 +158,8 @@ def _tables(analysis: selectors.Analysis, ledger: selectors.Ledger) -> dict[str,
             ],
         ),
         "ledger": (
-            "contributions",
-            ["Year", "Partner", "Kind", "Amount (GBP)", "Status", "Agreed on"],
+            "ledger",
+            ["Year", "Partner or programme", "Kind", "Amount (GBP)", "Status", "On"],
             [
                 [
                     c.year,
@@ -169,6 +170,17 @@ def _tables(analysis: selectors.Analysis, ledger: selectors.Ledger) -> dict[str,
                     c.agreed_at.date() if c.agreed_at else "",
                 ]
                 for c in ledger.rows
+            ]
+            + [
+                [
+                    "",
+                    c.programme.title,
+                    "Commissioned from the pool",
+                    _money(-c.amount),
+                    "Committed",
+                    c.committed_at.date(),
+                ]
+                for c in ledger.commitments
             ],
         ),
     }
@@ -190,6 +202,14 @@ def budget_detail(request: HttpRequest, budget_id: int) -> HttpResponse:
                     contribution_id=fields.whole_or(state.values.get("contribution", ""), 0),
                 )
                 done = "Contribution agreed: it now counts in the ledger."
+            elif action == "commit":
+                services.commitment_add(
+                    actor=actor,
+                    budget_id=budget.id,
+                    programme_id=state.values.get("programme", ""),
+                    amount=state.values.get("commit_amount", ""),
+                )
+                done = "Committed from the pool: commission the programme by its usual route."
             elif action == "case":
                 text = _uploaded_case(request, state)
                 if text is None:
@@ -201,7 +221,10 @@ def budget_detail(request: HttpRequest, budget_id: int) -> HttpResponse:
                 done = "Contribution recorded. It counts once the partner agrees it."
         except FullvalueError as exc:
             if not state.errors:
-                _absorb(state, exc, {"case_toml": "case_file"})
+                rename = {"case_toml": "case_file"}
+                if action == "commit":
+                    rename["amount"] = "commit_amount"
+                _absorb(state, exc, rename)
         else:
             messages.success(request, done)
             return redirect("budget-detail", budget_id=budget.id)
@@ -268,6 +291,9 @@ def budget_detail(request: HttpRequest, budget_id: int) -> HttpResponse:
         can_agree={c.id for c in ledger.rows if policy.can_agree_contribution(actor, c)},
         partner_choices=[(str(p.organisation_id), p.organisation.name) for p in partners],
         year_choices=[(str(t), f"Year {t}") for t in range(1, years + 1)],
+        programme_choices=(
+            [(str(i), title) for i, title, _ in programmes_of(budget.lead_id)] if manage else []
+        ),
         nav_active="dashboard",
     )
 

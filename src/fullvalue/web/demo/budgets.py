@@ -5,7 +5,8 @@ Lancashire Police and Crime Commissioner, probation (HMPPS, the demo commissione
 organisation) and the integrated care board are partners. The business case is the project's
 example (``examples/community-budget/case.toml``) with the agencies named after them: it pays
 back in year 4 for the council but never for the PCC. Year 1's contributions are agreed; HMPPS's
-year 2 contribution waits for the demo commissioner to agree it.
+year 2 contribution waits for the demo commissioner to agree it. £300,000 of the pool is
+committed to the council's family resettlement programme (in standstill in the demo world).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fullvalue.web.accounts.services import actor_for_membership
 from fullvalue.web.budgets import services
 from fullvalue.web.demo.commissioning import demo_member
 from fullvalue.web.organisations.models import Organisation
+from fullvalue.web.programmes.selectors import programmes_of
 
 CASE = Path(settings.BASE_DIR) / "examples" / "community-budget" / "case.toml"
 DOMAIN = "demo.fullvalue.test"
@@ -97,3 +99,11 @@ def build_budgets_demo(orgs: dict[str, Organisation], password: str) -> None:
         )
         if agreed:
             services.contribution_agree(actor=approvers[partner], contribution_id=contribution.id)
+    services.commitment_add(
+        actor=lead,
+        budget_id=budget.id,
+        programme_id=next(
+            i for i, title, _ in programmes_of(orgs[COUNCIL].id) if "community budget" in title
+        ),
+        amount="300000",
+    )

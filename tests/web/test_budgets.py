@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from markupsafe import escape
 
 from fullvalue.domain.roles import Role
 from fullvalue.engine.cba import cost_benefit, parse_case, sensitivity
@@ -222,6 +223,23 @@ def test_pages_record_and_agree_a_contribution(pool, signed_in, client):
         partner.post(url, {"action": "agree", "contribution": str(waiting.id)}).status_code == 302
     )
     assert selectors.ledger_of(pool["budget"]).balance == Decimal("60000.00")
+    client.logout()
+    from fullvalue.web.programmes.services import programme_create
+    from tests.web.cycle import programme_data
+
+    own = programme_create(actor=pool["council"], data=programme_data())
+    lead = signed_in(pool["members"]["council"])
+    offered = lead.get(url).content.decode()  # in "Commission from the pool"
+    assert str(escape(own.title)) in offered
+    over = lead.post(url, {"action": "commit", "programme": str(own.id), "commit_amount": "60001"})
+    assert over.status_code == 400 and "holds £60,000.00" in over.content.decode()
+    lead.post(url, {"action": "commit", "programme": str(own.id), "commit_amount": "20000"})
+    body = lead.get(url).content.decode()
+    assert (
+        "Commissioned from the pool" in body
+        and reverse("programme-detail", args=[own.slug]) in body
+    )
+    assert selectors.ledger_of(pool["budget"]).balance == Decimal("40000.00")
 
 
 def test_pages_and_the_api_refuse_those_outside_the_budget(pool, signed_in, client, api_token):

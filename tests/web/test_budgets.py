@@ -327,6 +327,13 @@ def test_the_demo_budget_pays_back_for_the_council_but_never_for_the_pcc(db, mon
     assert ledger.pooled_in == Decimal("350000.00") and ledger.pending == Decimal("40000.00")
     assert ledger.balance == Decimal("50000.00")  # £300,000 committed to the council's programme
     assert "community budget" in ledger.commitments[0].programme.title
+    against = {
+        r["partner"]: (r["expected"], r["agreed"])
+        for r in selectors.against_the_case(budget, selectors.case_of(budget), ledger)
+    }
+    # The case's undiscounted costs over five years; HMPPS's year 2 is not agreed yet.
+    assert against["Lancashire County Council"] == (Decimal(900000), Decimal("250000.00"))
+    assert against["Ministry of Justice (HMPPS)"] == (Decimal(200000), Decimal("40000.00"))
     assert len(selectors.awaiting_agreement(actor)) == 1
 
 

@@ -161,3 +161,28 @@ def agency_rows(budget: CommunityBudget, result: CbaResult) -> list[dict[str, An
         }
         for a in result.by_agency
     ]
+
+
+def against_the_case(budget: CommunityBudget, case: Case, ledger: Ledger) -> list[dict[str, Any]]:
+    """Per partner: what the case says it pays over its years, and what it has agreed so far.
+
+    A partner is matched to the case's costs by its organisation's name; a partner the case does
+    not name is shown with nothing expected (the case's agency names are the analysts' own).
+    """
+    expected: dict[str, Decimal] = {}
+    for cost in case.costs:
+        expected[cost.agency] = expected.get(cost.agency, Decimal(0)) + sum(
+            cost.amounts, Decimal(0)
+        )
+    out = []
+    for partner in partners_of(budget):
+        name = partner.organisation.name
+        agreed = [c for c in ledger.rows if c.partner_id == partner.id and c.agreed_at]
+        out.append(
+            {
+                "partner": name,
+                "expected": expected.get(name),
+                "agreed": sum((c.amount for c in agreed), Decimal("0.00")),
+            }
+        )
+    return out

@@ -286,6 +286,7 @@ def budget_detail(request: HttpRequest, budget_id: int) -> HttpResponse:
         sensitivity_chart=Markup(sensitivity_chart),
         ledger=ledger,
         partners=partners,
+        against=selectors.against_the_case(budget, analysis.case, ledger),
         can_manage=manage,
         manage_refusal=None if manage else refusal(policy.can_manage_budget),
         can_agree={c.id for c in ledger.rows if policy.can_agree_contribution(actor, c)},

@@ -26,7 +26,7 @@ def test_demo_world_has_every_role_and_the_market_it_describes():
     assert voluntary.filter(led_by_women=True).exists()
     assert voluntary.filter(led_by_black_minoritised=True).exists()
     assert voluntary.filter(led_by_lived_experience=True).exists()
-    assert Organisation.objects.filter(legal_form="pcc").count() == 2
+    assert Organisation.objects.filter(legal_form="pcc").count() == 3
     assert Organisation.objects.filter(sector="private").count() >= 2
     for login in LOGINS:
         has_device = TOTPDevice.objects.filter(user__email=login.email, confirmed=True).exists()

@@ -249,3 +249,38 @@ def test_no_template_compares_role_strings():
         if comparison.search(line)
     ]
     assert offenders == []
+
+
+BUDGET = SimpleNamespace(lead_id=COMMISSIONER_ORG)
+PARTNERS = {COMMISSIONER_ORG, SUB_ORG}
+PARTNER_COMMISSIONER = actor(Role.COMMISSIONER, SUB_ORG, user=101)
+FROM_PARTNER = SimpleNamespace(partner=SimpleNamespace(organisation_id=SUB_ORG, approver_id=None))
+FROM_APPROVER = SimpleNamespace(partner=SimpleNamespace(organisation_id=SUB_ORG, approver_id=102))
+
+
+@pytest.mark.parametrize(
+    ("who", "see", "create", "read", "manage", "agree"),
+    [
+        (COMMISSIONER, True, True, True, True, False),
+        (PARTNER_COMMISSIONER, True, True, True, False, True),
+        (actor(Role.COMMISSIONER, SUB_ORG, user=102), True, True, True, False, True),
+        (OTHER_COMMISSIONER, True, True, False, False, False),
+        (EVALUATOR, False, False, False, False, False),
+        (SUB_ADMIN, False, False, False, False, False),
+        (AUDITOR, True, False, True, False, False),
+        (ADMIN, True, False, True, False, False),
+        (COMMUNITY, False, False, False, False, False),
+    ],
+)
+def test_budget_policy(who, see, create, read, manage, agree):
+    from fullvalue.web.budgets import policy as budgets
+
+    assert budgets.can_see_budgets(who) is see
+    assert budgets.can_create_budget(who) is create
+    assert budgets.can_read_budget(who, BUDGET, PARTNERS) is read
+    assert budgets.can_manage_budget(who, BUDGET) is manage
+    assert budgets.can_agree_contribution(who, FROM_PARTNER) is agree
+    # With a named approver only that membership agrees for the partner.
+    assert budgets.can_agree_contribution(who, FROM_APPROVER) is (
+        agree and who.membership_id == 102
+    )

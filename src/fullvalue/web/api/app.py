@@ -20,6 +20,7 @@ from fullvalue.web.api.auth import SessionActorAuth, TokenAuth
 from fullvalue.web.api.problems import ProblemOut
 from fullvalue.web.api.throttling import AnonLimit, TokenLimit
 from fullvalue.web.audit.api import router as audit_router
+from fullvalue.web.budgets.api import router as budgets_router
 from fullvalue.web.contracts.api import router as contracts_router
 from fullvalue.web.delivery.api import router as delivery_router
 from fullvalue.web.organisations.api import router as organisations_router
@@ -69,6 +70,7 @@ api.add_router("/ocds", ocds_router)
 api.add_router("/market", market_router)
 api.add_router("", audit_router)
 api.add_router("", reporting_router)
+api.add_router("", budgets_router)
 
 
 @api.get("/problems/{code}", auth=None, include_in_schema=False)

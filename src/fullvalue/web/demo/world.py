@@ -14,6 +14,7 @@ from django.db import transaction
 
 from fullvalue.domain.roles import SECOND_FACTOR_ROLES, Role
 from fullvalue.web.accounts.models import Membership, User
+from fullvalue.web.demo.budgets import build_budgets_demo
 from fullvalue.web.demo.commissioning import build_commissioning_demo, demo_member
 from fullvalue.web.demo.delivery import build_delivery_demo
 from fullvalue.web.demo.devices import enrol_demo_device
@@ -96,6 +97,25 @@ ORGANISATIONS: list[dict] = [
         police_force_areas=["lancashire"],
         town="Preston",
         description="Pools budgets for families with complex needs with probation and health partners.",
+    ),
+    dict(
+        name="Lancashire Police and Crime Commissioner",
+        legal_form="pcc",
+        sector="public",
+        identifiers=["GB-PCC-LANCS"],
+        regions=[NW],
+        police_force_areas=["lancashire"],
+        town="Preston",
+        description="Pools money with the county council, probation and health for families with complex needs.",
+    ),
+    dict(
+        name="Lancashire and South Cumbria Integrated Care Board",
+        legal_form="public_body",
+        sector="public",
+        identifiers=["GB-GOR-QE1"],
+        regions=[NW],
+        town="Preston",
+        description="Plans and pays for NHS services; a partner in the county's community budget.",
     ),
     dict(
         name="Second Chance Trust",
@@ -472,5 +492,6 @@ def build_demo_world() -> list[DemoLogin]:
     build_delivery_demo(by_name, DEMO_PASSWORD)
     build_investments_demo(by_name)
     build_reporting_demo(by_name)
+    build_budgets_demo(by_name, DEMO_PASSWORD)
     DemoMarker.objects.create()
     return LOGINS

@@ -177,3 +177,130 @@ def _legend(actual_and_projected: bool, band: bool) -> str:
 
 def _id(title: str) -> str:
     return "chart-" + "".join(c if c.isalnum() else "-" for c in title.lower())[:40]
+
+
+def paired_bars(
+    *,
+    title: str,
+    description: str,
+    labels: Sequence[str],
+    first: Sequence[Decimal | float],
+    second: Sequence[Decimal | float],
+    legend: tuple[str, str],
+    chart_id: str | None = None,
+) -> str:
+    """An SVG chart of two amounts side by side for each label (what each agency puts in and gets).
+
+    Bars are horizontal, each group under its label written in full, so long names fit a phone.
+    The first series is blue, the second black; both start from £0 (a negative amount is drawn
+    to the left of the zero line). The markup is escaped; the caller marks it safe.
+    """
+    ident = chart_id or _id(title)
+    values = [float(v) for v in first] + [float(v) for v in second]
+    ticks = _ticks(min([0.0, *values]), max([0.0, *values]))
+    low, high = ticks[0], ticks[-1]
+    left, right, bar, gap, label_h, legend_h, axis_h = 28, 30, 14, 3, 20, 26, 22
+    group = label_h + 2 * bar + gap + 12
+    height = legend_h + group * len(labels) + axis_h
+    plot_w = WIDTH - left - right
+
+    def x(v: float) -> float:
+        return left + plot_w * (v - low) / ((high - low) or 1)
+
+    parts = [
+        f'<svg class="fv-svg-chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-labelledby="{ident}-t {ident}-d" font-size="{FONT}" '
+        'font-family="GDS Transport, arial, sans-serif">',
+        f'<title id="{ident}-t">{escape(title)}</title>',
+        f'<desc id="{ident}-d">{escape(description)}</desc>',
+    ]
+    xpos = 4
+    for name, colour in zip(legend, (BLUE, BLACK), strict=True):
+        parts.append(
+            f'<rect x="{xpos}" y="4" width="14" height="14" fill="{colour}"/>'
+            f'<text x="{xpos + 20}" y="16" fill="{BLACK}">{escape(name)}</text>'
+        )
+        xpos += 40 + len(name) * 7
+    bottom = legend_h + group * len(labels)
+    for tick in ticks:
+        parts.append(
+            f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{legend_h}" y2="{bottom}" '
+            f'stroke="{"#b1b4b6" if tick else GREY}" stroke-width="{1 if tick else 1.5}"/>'
+            f'<text x="{x(tick):.1f}" y="{bottom + 16}" text-anchor="middle" fill="{BLACK}">'
+            f"{escape(short_pounds(tick))}</text>"
+        )
+    for i, label in enumerate(labels):
+        top = legend_h + group * i
+        parts.append(f'<text x="4" y="{top + 15}" fill="{BLACK}">{escape(label)}</text>')
+        for k, (series, colour) in enumerate(((first, BLUE), (second, BLACK))):
+            value = float(series[i])
+            x0, x1 = sorted((x(0.0), x(value)))
+            y0 = top + label_h + k * (bar + gap)
+            parts.append(
+                f'<rect x="{x0:.1f}" y="{y0}" width="{max(x1 - x0, 0.5):.1f}" height="{bar}" '
+                f'fill="{colour}"/>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def tornado(
+    *,
+    title: str,
+    description: str,
+    base: Decimal | float,
+    base_label: str,
+    rows: Sequence[tuple[str, Decimal | float, Decimal | float]],
+    chart_id: str | None = None,
+) -> str:
+    """An SVG tornado chart: how far one figure moves when each assumption is moved on its own.
+
+    Each row is (what is moved, the figure at one end, the figure at the other); its bar runs
+    between the two, across a vertical line at ``base`` (the figure as the case stands). Rows
+    are drawn widest first. The markup is escaped; the caller marks it safe.
+    """
+    ident = chart_id or _id(title)
+    ordered = sorted(rows, key=lambda r: -abs(float(r[2]) - float(r[1])))
+    values = [float(base)] + [float(v) for _, a, b in ordered for v in (a, b)]
+    ticks = _ticks(min([0.0, *values]), max([0.0, *values]))
+    low, high = ticks[0], ticks[-1]
+    left, right, bar, label_h, top_h, axis_h = 28, 30, 16, 20, 26, 22
+    group = label_h + bar + 12
+    height = top_h + group * len(ordered) + axis_h
+    plot_w = WIDTH - left - right
+
+    def x(v: float) -> float:
+        return left + plot_w * (v - low) / ((high - low) or 1)
+
+    bottom = top_h + group * len(ordered)
+    parts = [
+        f'<svg class="fv-svg-chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-labelledby="{ident}-t {ident}-d" font-size="{FONT}" '
+        'font-family="GDS Transport, arial, sans-serif">',
+        f'<title id="{ident}-t">{escape(title)}</title>',
+        f'<desc id="{ident}-d">{escape(description)}</desc>',
+    ]
+    for tick in ticks:
+        parts.append(
+            f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top_h}" y2="{bottom}" '
+            f'stroke="{"#b1b4b6" if tick else GREY}" stroke-width="{1 if tick else 1.5}"/>'
+            f'<text x="{x(tick):.1f}" y="{bottom + 16}" text-anchor="middle" fill="{BLACK}">'
+            f"{escape(short_pounds(tick))}</text>"
+        )
+    for i, (label, one, other) in enumerate(ordered):
+        top = top_h + group * i
+        x0, x1 = sorted((x(float(one)), x(float(other))))
+        parts.append(
+            f'<text x="4" y="{top + 15}" fill="{BLACK}">{escape(label)}</text>'
+            f'<rect x="{x0:.1f}" y="{top + label_h}" width="{max(x1 - x0, 0.5):.1f}" '
+            f'height="{bar}" fill="{BLUE}"/>'
+        )
+    bx = x(float(base))
+    parts.append(
+        f'<line x1="{bx:.1f}" x2="{bx:.1f}" y1="{top_h - 6}" y2="{bottom}" stroke="{RED}" '
+        f'stroke-width="2" stroke-dasharray="2 3"/>'
+        f'<text x="{min(max(bx, 60), WIDTH - 60):.1f}" y="{top_h - 10}" text-anchor="middle" '
+        f'fill="{RED}">{escape(base_label)}</text>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -293,3 +293,10 @@ def voluntary_organisations(excluding: int | None = None) -> list[tuple[int, str
 def areas_served_by(organisation_id: int) -> list[Area]:
     """The regions and police force areas an organisation serves, by name."""
     return list(Area.objects.filter(organisations=organisation_id).order_by("name"))
+
+
+def public_bodies() -> list[tuple[int, str]]:
+    """(id, name) of public bodies (the agencies that can pool a community budget), by name."""
+    return list(
+        Organisation.objects.filter(sector=Sector.PUBLIC).order_by("name").values_list("id", "name")
+    )

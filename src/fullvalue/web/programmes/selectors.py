@@ -92,3 +92,10 @@ def published_in_areas(area_ids: list[int]) -> list[Programme]:
         .distinct()
         .order_by("title")
     )
+
+
+def programmes_of(organisation_id: int) -> list[tuple[int, str, str]]:
+    """(id, title, slug) of an organisation's own programmes, drafts included, newest first."""
+    return list(
+        Programme.objects.filter(commissioner_id=organisation_id).values_list("id", "title", "slug")
+    )

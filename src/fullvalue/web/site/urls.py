@@ -5,6 +5,7 @@ from django.urls import path
 from fullvalue.web.accounts import views as accounts
 from fullvalue.web.api.app import api
 from fullvalue.web.audit import views as audit
+from fullvalue.web.budgets import views as budgets
 from fullvalue.web.contracts import views as contracts
 from fullvalue.web.delivery import views as delivery
 from fullvalue.web.investments import views as investments
@@ -103,6 +104,9 @@ urlpatterns = [
         reporting.return_records,
         name="return-records",
     ),
+    path("community-budgets/", budgets.budget_list, name="budget-list"),
+    path("community-budgets/<int:budget_id>/", budgets.budget_detail, name="budget-detail"),
+    path("community-budgets/<int:budget_id>/case.toml", budgets.budget_case, name="budget-case"),
     path("programmes/new/", programmes.programme_create_view, name="programme-create"),
     path("programmes/payment-guide/", programmes.payment_guide, name="payment-guide"),
     path(

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from fullvalue.domain.roles import Role
 from fullvalue.web.accounts.middleware import own_memberships
 from fullvalue.web.audit import panels as audit_panels
+from fullvalue.web.budgets import panels as budget_panels
 from fullvalue.web.investments import panels as investment_panels
 from fullvalue.web.kernel.pages import page, signin_required
 from fullvalue.web.kernel.selectors import task_results
@@ -38,6 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         tendering_panels.dashboard(request, actor),
         investment_panels.dashboard(request, actor),
         reporting_panels.dashboard(request, actor),
+        budget_panels.dashboard(request, actor),
         organisation_panels.own_organisation(request, actor, organisation),
         audit_panels.dashboard(request, actor),
     ]

@@ -337,17 +337,17 @@ def test_records_import_names_each_bad_row_and_keeps_each_record_once(reporting,
     prime = reporting["prime"]
     services.mapping_set(actor=prime, own_code="housed", vocabulary_code="accommodation.settled")
     csv = (
-        "participant,date,code,value\n"
-        "P1,2026-09-01,ete.job_start,\n"
-        "P2,01/09/2026,Started paid work,\n"  # the code's words, a UK date
-        "P3,2026-09-02,housed,\n"  # the provider's own mapped code
-        "P4,2026-09-03,star.work,7\n"
-        "P5,2026-09-03,star.work,11\n"  # a reading is 1-10
-        "NOBODY,2026-09-03,ete.job_start,\n"
-        "P6,2026-02-30,ete.job_start,\n"
-        "P7,2026-09-03,ete.job_strat,\n"
-        "P1,2026-09-01,ete.job_start,\n"  # the same record again
-    ).encode()
+        b"participant,date,code,value\n"
+        b"P1,2026-09-01,ete.job_start,\n"
+        b"P2,01/09/2026,Started paid work,\n"  # the code's words, a UK date
+        b"P3,2026-09-02,housed,\n"  # the provider's own mapped code
+        b"P4,2026-09-03,star.work,7\n"
+        b"P5,2026-09-03,star.work,11\n"  # a reading is 1-10
+        b"NOBODY,2026-09-03,ete.job_start,\n"
+        b"P6,2026-02-30,ete.job_start,\n"
+        b"P7,2026-09-03,ete.job_strat,\n"
+        b"P1,2026-09-01,ete.job_start,\n"  # the same record again
+    )
     first = records_import(actor=prime, filename="r.csv", content=csv)
     assert not first.written and first.added == 4 and first.bad_rows == 5
     where = {(p.row, p.column) for p in first.problems}

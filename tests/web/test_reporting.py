@@ -332,7 +332,8 @@ def test_records_import_names_each_bad_row_and_keeps_each_record_once(reporting,
     """On the kernel's import pipeline: row and column named; valid-only choice; idempotent."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from fullvalue.web.reporting.imports import records_import
+    from fullvalue.web.reporting.imports import record_import_run, records_import
+    from fullvalue.web.reporting.models import OutcomeRecord
 
     prime = reporting["prime"]
     services.mapping_set(actor=prime, own_code="housed", vocabulary_code="accommodation.settled")
@@ -348,21 +349,21 @@ def test_records_import_names_each_bad_row_and_keeps_each_record_once(reporting,
         b"P7,2026-09-03,ete.job_strat,\n"
         b"P1,2026-09-01,ete.job_start,\n"  # the same record again
     )
-    first = records_import(actor=prime, filename="r.csv", content=csv)
-    assert not first.written and first.added == 4 and first.bad_rows == 5
+    first, job = records_import(actor=prime, filename="r.csv", content=csv)
+    assert job is None and not first.written and first.added == 4 and first.bad_rows == 5
     where = {(p.row, p.column) for p in first.problems}
     assert where == {(6, "value"), (7, "participant"), (8, "date"), (9, "code"), (10, "code")}
     assert "row 2" in next(p.reason for p in first.problems if p.row == 10)
-    assert (
-        not selectors.provider_data(prime.organisation_id)
-        .records.filter(selectors.pl.col("code") == "ete.job_start")
-        .height
-    )  # nothing written
-    done = records_import(actor=prime, filename="r.csv", content=csv, valid_rows_only=True)
-    assert done.written and done.added == 4
-    again = records_import(actor=prime, filename="r.csv", content=csv, valid_rows_only=True)
-    assert not again.written and again.added == 0 and again.unchanged == 4
-    changed = records_import(
+    assert not OutcomeRecord.objects.exists()  # nothing written
+    done, job = records_import(actor=prime, filename="r.csv", content=csv, valid_rows_only=True)
+    assert done.written and job is not None and job.total_rows == 4
+    assert not OutcomeRecord.objects.exists()  # the task worker writes them
+    assert record_import_run(job.id)["added"] == 4
+    assert record_import_run(job.id)["added"] == 4  # run again (after a crash): nothing twice
+    assert OutcomeRecord.objects.count() == 4
+    again, job = records_import(actor=prime, filename="r.csv", content=csv, valid_rows_only=True)
+    assert job is None and again.added == 0 and again.unchanged == 4
+    changed, _ = records_import(
         actor=prime,
         filename="r.csv",
         content=b"participant,date,code,value\nP4,2026-09-03,star.work,8\n",
@@ -376,3 +377,10 @@ def test_records_import_names_each_bad_row_and_keeps_each_record_once(reporting,
     bad = page.post(url, {"file": SimpleUploadedFile("r.csv", csv)})
     assert bad.status_code == 200 and "row 8, column date" in bad.content.decode()
     assert page.get(url + "?format=csv").content.decode().startswith("participant,date,code,value")
+    one = b"participant,date,code,value\nP9,2026-09-05,ete.qualification,\n"
+    queued = page.post(url, {"file": SimpleUploadedFile("q.csv", one)})
+    assert queued.status_code == 302
+    progress = page.get(queued["Location"]).content.decode()
+    assert "0 of 1 records written" in progress
+    record_import_run(int(queued["Location"].rstrip("/").rsplit("/", 1)[1]))
+    assert "Records imported" in page.get(queued["Location"]).content.decode()

@@ -31,7 +31,7 @@ from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.kernel.policy import require
 from fullvalue.web.kernel.tables import Limits
 from fullvalue.web.reporting import policy, selectors
-from fullvalue.web.reporting.models import OutcomeRecord
+from fullvalue.web.reporting.models import OutcomeRecord, RecordImport
 
 LIMITS = Limits(max_bytes=10 * 1024 * 1024, max_unpacked_bytes=200 * 1024 * 1024, max_rows=100_000)
 COLUMNS = ("participant", "date", "code", "value")
@@ -178,13 +178,12 @@ def _stored(organisation_id: int, keys: list[Any]) -> dict[Any, dict[str, Any]]:
     }
 
 
-def records_import(
-    *, actor: Actor, filename: str, content: bytes, valid_rows_only: bool = False
-) -> ImportResult:
-    """Check a records file and, when it may be written, keep its new records once."""
-    actor.require_can_write()
-    require(policy.reports_for_organisation, actor)
-    org = actor.organisation_id or 0
+#: Rows written in one transaction by the worker (progress is told between batches).
+BATCH = 5_000
+
+
+def _checked(org: int, filename: str, content: bytes) -> tuple[pipeline.Preview, list[Any], int]:
+    """Read and check a file; return the preview, its new rows and how many are already kept."""
     table = pipeline.read_table(filename, content, LIMITS)
     preview = pipeline.check(_schema(org), table)
     pipeline.refuse_changed(
@@ -197,36 +196,122 @@ def records_import(
     )
     stored = _stored(org, [(r["participant"], r["date"], r["code"]) for r in preview.valid])
     new = [r for r in preview.valid if (r["participant"], r["date"], r["code"]) not in stored]
+    return preview, new, len(preview.valid) - len(new)
+
+
+def records_import(
+    *, actor: Actor, filename: str, content: bytes, valid_rows_only: bool = False
+) -> tuple[ImportResult, RecordImport | None]:
+    """Check a records file; when it may be written, queue it for the task worker.
+
+    Checked before any write transaction opens. Returns what the file holds and, when queued,
+    the import the worker runs (its page follows the progress).
+    """
+    actor.require_can_write()
+    require(policy.reports_for_organisation, actor)
+    org = actor.organisation_id or 0
+    preview, new, unchanged = _checked(org, filename, content)
     result = ImportResult(
         total=preview.total,
         added=len(new),
-        unchanged=len(preview.valid) - len(new),
+        unchanged=unchanged,
         problems=preview.problems,
         written=False,
     )
     if preview.header_refused or (preview.problems and not valid_rows_only) or not new:
-        return result
+        return result, None
     with transaction.atomic():
-        OutcomeRecord.objects.bulk_create(
-            OutcomeRecord(
-                provider_id=org,
-                participant_id=r["participant"],
-                recorded_on=r["date"],
-                code=r["code"],
-                value=r["value"],
-            )
-            for r in new
+        job = RecordImport.objects.create(
+            provider_id=org,
+            uploaded_by_id=actor.user_id or 0,
+            filename=filename[:200],
+            content=content,
+            valid_rows_only=valid_rows_only,
+            total_rows=len(new),
+            result={"bad_rows": result.bad_rows, "unchanged": unchanged},
         )
         audit_record(
             actor=actor,
-            action="record.import",
-            object_type="outcome_record",
-            object_repr=filename[:200],
-            after={"added": len(new), "unchanged": result.unchanged, "bad_rows": result.bad_rows},
+            action="record.import_start",
+            object_type="record_import",
+            object_id=job.id,
+            object_repr=job.filename,
+            after={
+                "rows": len(new),
+                "bad_rows": result.bad_rows,
+                "valid_rows_only": valid_rows_only,
+            },
             organisation_id=org,
         )
+        from fullvalue.web.reporting.tasks import run_record_import
+
+        transaction.on_commit(lambda: run_record_import.enqueue(job.id))
     result.written = True
+    return result, job
+
+
+def record_import_run(job_id: int) -> dict[str, Any]:
+    """Write a queued file's new records in batches (the task worker); safe to run again."""
+    job = RecordImport.objects.select_related("uploaded_by").get(id=job_id)
+    if job.status == RecordImport.Status.DONE:
+        return dict(job.result)
+    RecordImport.objects.filter(id=job.id).update(status=RecordImport.Status.RUNNING)
+    preview, new, unchanged = _checked(job.provider_id, job.filename, bytes(job.content))
+    if preview.problems and not job.valid_rows_only:  # the file was refused when checked
+        new = []
+    def progress(done: int) -> None:
+        RecordImport.objects.filter(id=job.id).update(processed_rows=done)
+
+    report = pipeline.throttled(1.0, progress)
+    for start in range(0, len(new), BATCH):
+        with transaction.atomic():
+            OutcomeRecord.objects.bulk_create(
+                OutcomeRecord(
+                    provider_id=job.provider_id,
+                    participant_id=r["participant"],
+                    recorded_on=r["date"],
+                    code=r["code"],
+                    value=r["value"],
+                )
+                for r in new[start : start + BATCH]
+            )
+        report(min(start + BATCH, len(new)))
+    uploader = Actor(
+        user_id=job.uploaded_by_id,
+        email=job.uploaded_by.email,
+        organisation_id=job.provider_id,
+        via="task",
+    )
+    result = {
+        "added": len(new),
+        "unchanged": unchanged,
+        "bad_rows": len({p.row for p in preview.problems}),
+        "finished_at": timezone.now().isoformat(),
+    }
+    with transaction.atomic():
+        RecordImport.objects.filter(id=job.id).update(
+            status=RecordImport.Status.DONE, result=result, processed_rows=len(new)
+        )
+        audit_record(
+            actor=uploader,
+            action="record.import",
+            object_type="record_import",
+            object_id=job.id,
+            object_repr=job.filename,
+            after={k: v for k, v in result.items() if k != "finished_at"},
+            organisation_id=job.provider_id,
+        )
     return result
+
+
+def record_import_of(actor: Actor, job_id: int) -> RecordImport:
+    """An import the actor's organisation made (others are not found)."""
+    job = RecordImport.objects.filter(id=job_id, provider_id=actor.organisation_id).first()
+    if job is None:
+        from fullvalue.errors import NotFound
+
+        raise NotFound("No such import.")
+    return job
 
 
 def template() -> tuple[list[str], list[list[str]]]:

@@ -382,7 +382,7 @@ def records_upload(request: HttpRequest) -> HttpResponse:
             state.add_error("file", "Choose a CSV or Excel file of records")
         else:
             try:
-                result = imports.records_import(
+                result, job = imports.records_import(
                     actor=actor,
                     filename=upload.name or "records.csv",
                     content=upload.read(imports.LIMITS.max_bytes + 1),
@@ -391,24 +391,31 @@ def records_upload(request: HttpRequest) -> HttpResponse:
             except FullvalueError as exc:
                 state.absorb(exc)
             else:
-                if result.written:
-                    messages.success(
-                        request,
-                        f"{result.added} record{'' if result.added == 1 else 's'} added"
-                        + (f", {result.unchanged} already kept" if result.unchanged else "")
-                        + (
-                            f"; {result.bad_rows} rows with problems left out"
-                            if result.problems
-                            else ""
-                        )
-                        + ".",
-                    )
-                    return redirect("reporting")
+                if job is not None:
+                    return redirect("record-import", job_id=job.id)
     return page(
         request,
         "reporting/records_upload.html",
         "Import records",
         state=state,
         result=result,
+        nav_active="dashboard",
+    )
+
+
+@signin_required
+def record_import(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A records import's progress (the page refreshes itself until the worker is done)."""
+    from fullvalue.web.reporting import imports
+
+    actor = request.actor  # type: ignore[attr-defined]
+    require(policy.reports_for_organisation, actor)
+    job = imports.record_import_of(actor, job_id)
+    return page(
+        request,
+        "reporting/record_import.html",
+        f"Importing {job.filename}",
+        job=job,
+        done=job.status == job.Status.DONE,
         nav_active="dashboard",
     )

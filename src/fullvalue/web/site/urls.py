@@ -95,6 +95,7 @@ urlpatterns = [
     path("reporting/", reporting.reporting_home, name="reporting"),
     path("reporting/codes/", reporting.code_mappings, name="reporting-codes"),
     path("reporting/records/", reporting.records_upload, name="records-upload"),
+    path("reporting/imports/<int:job_id>/", reporting.record_import, name="record-import"),
     path("reporting/frameworks/new/", reporting.framework_new, name="framework-new"),
     path("reporting/frameworks/<slug:slug>.toml", reporting.framework_file, name="framework-file"),
     path("reporting/<slug:slug>/layout/", reporting.layout_edit, name="return-layout"),

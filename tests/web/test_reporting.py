@@ -384,3 +384,25 @@ def test_records_import_names_each_bad_row_and_keeps_each_record_once(reporting,
     assert "0 of 1 records written" in progress
     record_import_run(int(queued["Location"].rstrip("/").rsplit("/", 1)[1]))
     assert "Records imported" in page.get(queued["Location"]).content.decode()
+
+
+def test_codes_are_mapped_from_a_spreadsheet_all_or_nothing(reporting, signed_in):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fullvalue.web.reporting.imports import mappings_import
+
+    prime = reporting["prime"]
+    bad = b"own_code,vocabulary_code\nhoused,Moved into settled accommodation\njob,ete.job_strat\n"
+    mapped, problems = mappings_import(actor=prime, filename="m.csv", content=bad)
+    assert mapped == 0 and [(p.row, p.column) for p in problems] == [(3, "vocabulary_code")]
+    assert selectors.mappings_of(prime.organisation_id) == {}
+    page = signed_in(Membership.objects.get(id=prime.membership_id))
+    good = bad.replace(b"ete.job_strat", b"ete.job_start")
+    done = page.post(
+        reverse("reporting-codes"), {"action": "upload", "file": SimpleUploadedFile("m.csv", good)}
+    )
+    assert done.status_code == 302
+    assert selectors.mappings_of(prime.organisation_id) == {
+        "housed": "accommodation.settled",
+        "job": "ete.job_start",
+    }

@@ -259,6 +259,7 @@ def record_import_run(job_id: int) -> dict[str, Any]:
     preview, new, unchanged = _checked(job.provider_id, job.filename, bytes(job.content))
     if preview.problems and not job.valid_rows_only:  # the file was refused when checked
         new = []
+
     def progress(done: int) -> None:
         RecordImport.objects.filter(id=job.id).update(processed_rows=done)
 
@@ -317,3 +318,51 @@ def record_import_of(actor: Actor, job_id: int) -> RecordImport:
 def template() -> tuple[list[str], list[list[str]]]:
     """The records file's columns and example rows, to download and fill in."""
     return TEMPLATE[0], TEMPLATE[1:]
+
+
+MAPPING_LIMITS = Limits(max_bytes=1024 * 1024, max_unpacked_bytes=20 * 1024 * 1024, max_rows=2_000)
+
+
+def mappings_import(*, actor: Actor, filename: str, content: bytes) -> tuple[int, list[Problem]]:
+    """Map many own codes at once from a spreadsheet of ``own_code, vocabulary_code`` rows.
+
+    The vocabulary code may be given by its words ("Started paid work"). All or nothing: with
+    any bad row nothing is mapped, and every problem is named by row and column.
+    """
+    actor.require_can_write()
+    require(policy.reports_for_organisation, actor)
+    vocabulary = load_vocabulary().codes
+    by_label = {c.label.lower(): c.code for c in vocabulary.values()}
+
+    def vocabulary_code(text: str, column: str) -> str:
+        code = text if text in vocabulary else by_label.get(text.lower())
+        if code is None:
+            raise fields.FieldInvalid(
+                column, f"{text[:60]!r} is not a code of the shared vocabulary or its words"
+            )
+        return code
+
+    def own_code(text: str, column: str) -> str:
+        return fields.text(text, column, max_length=60, required=True)
+
+    schema = pipeline.RowSchema(
+        columns=(
+            pipeline.Column("own_code", required=True, blank=False, read=own_code),
+            pipeline.Column("vocabulary_code", required=True, blank=False, read=vocabulary_code),
+        ),
+        suggest=True,
+        keys=lambda r: [r["own_code"]],
+        key_column="own_code",
+        repeated=lambda key, first: f"{key} is already mapped in row {first}",
+    )
+    preview = pipeline.check(schema, pipeline.read_table(filename, content, MAPPING_LIMITS))
+    if preview.problems:
+        return 0, preview.problems
+    from fullvalue.web.reporting.services import mapping_set
+
+    with transaction.atomic():
+        for row in preview.valid:
+            mapping_set(
+                actor=actor, own_code=row["own_code"], vocabulary_code=row["vocabulary_code"]
+            )
+    return len(preview.valid), []

@@ -174,7 +174,32 @@ def code_mappings(request: HttpRequest) -> HttpResponse:
     require(policy.reports_for_organisation, actor)
     org = actor.organisation_id
     state = FormState()
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "upload":
+        from fullvalue.web.reporting import imports
+
+        state = FormState.from_post(request.POST)
+        upload = request.FILES.get("file")
+        if upload is None:
+            state.add_error("file", "Choose a CSV or Excel file of mappings")
+        else:
+            try:
+                mapped, problems = imports.mappings_import(
+                    actor=actor,
+                    filename=upload.name or "mappings.csv",
+                    content=upload.read(imports.MAPPING_LIMITS.max_bytes + 1),
+                )
+            except FullvalueError as exc:
+                state.absorb(exc)
+            else:
+                if not problems:
+                    messages.success(request, f"{mapped} code{'' if mapped == 1 else 's'} mapped.")
+                    return redirect("reporting-codes")
+                state.add_error(
+                    "file",
+                    "Nothing was mapped: "
+                    + "; ".join(f"{p.location}: {p.reason}" for p in problems[:10]),
+                )
+    elif request.method == "POST":
         state = FormState.from_post(request.POST)
         try:
             for own in selectors.own_codes(org):

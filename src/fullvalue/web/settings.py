@@ -10,7 +10,8 @@ Environment variables:
 - ``HTTPS``: whether the service is reached over TLS (default: on unless ``DEBUG``). Turns on
   secure cookies, HSTS and the HTTPS redirect. ``script/server`` serves on loopback over plain
   HTTP and so sets ``HTTPS=false``.
-- ``OCID_PREFIX``, ``EMAIL_BACKEND``, ``DEFAULT_FROM_EMAIL``, ``SESSION_IDLE_MINUTES``,
+- ``OCID_PREFIX``, ``GIVING_PREFIX`` (the 360Giving identifier prefix), ``EMAIL_BACKEND``,
+  ``DEFAULT_FROM_EMAIL``, ``SESSION_IDLE_MINUTES``,
   ``FULLVALUE_VAR_DIR``, ``API_RATE_LIMIT`` (e.g. ``600/m``), ``THROTTLE_CACHE_BACKEND`` and
   ``THROTTLE_CACHE_LOCATION`` (where rate-limit counts are shared), ``WORKER_HEARTBEAT_DIR``
   (where task workers write the heartbeats /healthz reads; default ``var/heartbeats``),
@@ -271,6 +272,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 SERVICE_NAME = os.environ.get("SERVICE_NAME", "Fullvalue")
 OCID_PREFIX = os.environ.get("OCID_PREFIX", "ocds-fullvalue")
+#: The 360Giving identifier prefix of this publisher (360Giving issues one on registration).
+GIVING_PREFIX = os.environ.get("GIVING_PREFIX", "360G-fullvalue")
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
 #: Minimum days from a tender's publication for consortia to form (the consortium deadline).
 CONSORTIUM_MIN_DAYS = int(os.environ.get("CONSORTIUM_MIN_DAYS", "14"))

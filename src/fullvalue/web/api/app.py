@@ -26,7 +26,7 @@ from fullvalue.web.delivery.api import router as delivery_router
 from fullvalue.web.organisations.api import router as organisations_router
 from fullvalue.web.payruns.api import router as payruns_router
 from fullvalue.web.programmes.api import router as programmes_router
-from fullvalue.web.publication.api import market_router, ocds_router
+from fullvalue.web.publication.api import giving_router, market_router, ocds_router
 from fullvalue.web.reporting.api import router as reporting_router
 from fullvalue.web.tendering.api import router as tendering_router
 
@@ -68,6 +68,7 @@ api.add_router("", delivery_router)
 api.add_router("", payruns_router)
 api.add_router("/ocds", ocds_router)
 api.add_router("/market", market_router)
+api.add_router("/360giving", giving_router)
 api.add_router("", audit_router)
 api.add_router("", reporting_router)
 api.add_router("", budgets_router)

@@ -56,3 +56,13 @@ def kpis_of(contract_ids: list[int]) -> QuerySet[Kpi]:
     """KPIs of these contracts with their observed values, in the order they were added."""
     kpis = Kpi.objects.filter(contract_id__in=contract_ids)
     return kpis.prefetch_related("observations").order_by("id")
+
+
+def grants_listed() -> QuerySet[Contract]:
+    """Every grant (contracts entered as grants), with both organisations and their ids."""
+    return (
+        Contract.objects.filter(kind="grant")
+        .select_related("commissioner", "provider", "award__lot__tender__programme")
+        .prefetch_related("commissioner__identifiers", "provider__identifiers")
+        .order_by("id")
+    )

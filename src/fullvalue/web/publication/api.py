@@ -16,6 +16,7 @@ from fullvalue.errors import NotFound
 from fullvalue.web.api.pagination import paginate
 from fullvalue.web.api.problems import ERRORS
 from fullvalue.web.publication import ocds
+from fullvalue.web.publication.giving import grants_package
 from fullvalue.web.publication.market import platform_summary
 
 ocds_router = Router(auth=None, tags=["open data (OCDS)"])
@@ -167,3 +168,66 @@ class MarketSummaryOut(Schema):
 def summary(request: HttpRequest, by: Literal["buyer", "year"] = "buyer") -> Any:
     """Active awards in GBP from every public process: VCSE and SME shares and concentration."""
     return platform_summary(by)
+
+
+giving_router = Router(auth=None, tags=["open data (360Giving)"])
+
+
+class GivingOrganisation(Schema):
+    """A 360Giving Organization (org-id, name, registry numbers)."""
+
+    id: str
+    name: str
+    charityNumber: str | None = None
+    companyNumber: str | None = None
+
+
+class GivingDates(Schema):
+    """When the funded work is planned to run."""
+
+    startDate: str
+    endDate: str
+
+
+class GivingProgramme(Schema):
+    """The grant programme (the programme the grant's tender was for)."""
+
+    code: str
+    title: str
+
+
+class GrantOut(Schema):
+    """One grant in the 360Giving Data Standard 1.4."""
+
+    id: str
+    title: str
+    description: str
+    currency: str
+    amountAwarded: float
+    awardDate: str
+    recipientOrganization: list[GivingOrganisation]
+    fundingOrganization: list[GivingOrganisation]
+    dataSource: str
+    plannedDates: list[GivingDates] | None = None
+    grantProgramme: list[GivingProgramme] | None = None
+
+
+class GrantPackageOut(Schema):
+    """A 360Giving grants package (valid against the standard's package schema)."""
+
+    version: str
+    title: str
+    description: str
+    issued: str
+    grants: list[GrantOut]
+
+
+@giving_router.get(
+    "/grants.json",
+    response={200: GrantPackageOut, **ERRORS},
+    exclude_unset=True,
+    summary="Every grant made on Fullvalue, in the 360Giving Data Standard",
+)
+def giving_grants(request: HttpRequest) -> Any:
+    """Grants made by commissioners on Fullvalue, as a 360Giving 1.4 package (no token)."""
+    return grants_package()

@@ -47,8 +47,8 @@ def test_every_answer_is_typed_and_every_error_documented(client):
     schema = _schema(client)
     operations = _operations(schema)
     # 67 + bid drafts, confirmations, submit + audit checkpoints + unfinished programme drafts
-    # + returns (list, submit) + market summary
-    assert len(operations) == 81
+    # + returns (list, submit) + market summary + a contract's social value
+    assert len(operations) == 82
     untyped, undocumented = [], []
     for path, method, op in operations:
         for status, response in op["responses"].items():

@@ -161,6 +161,7 @@ POLICIES = (
     "payruns",
     "investments",
     "reporting",
+    "socialvalue",
 )
 
 

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "fullvalue.web.payruns",
     "fullvalue.web.investments",
     "fullvalue.web.reporting",
+    "fullvalue.web.socialvalue",
     "fullvalue.web.involvement",
     "fullvalue.web.demo",
 ]

@@ -31,7 +31,7 @@ DESKTOP = {"width": 1280, "height": 900}
 ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "browser-artefacts"
 #: Paths not followed: downloads, the API, signing out, files, charts as images.
 SKIP = re.compile(
-    r"^/(api/|sign-out|static/|documents/|events/\d+/evidence)|\.(svg|png|pdf|csv|xlsx)$"
+    r"^/(api/|sign-out|static/|documents/|events/\d+/evidence)|\.(svg|png|pdf|csv|xlsx|toml)$"
 )
 #: At most this many pages of one shape (numbers and slugs alike) per person: 28 organisation
 #: pages look the same, so two of them are checked.

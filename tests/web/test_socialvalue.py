@@ -289,3 +289,22 @@ def test_the_demo_contract_has_commitments_and_a_year_of_deliveries(db, client):
     assert account["delivered"]["total"] == sum(verified) > 0
     body = client.get(f"/api/v1/contracts/{contract.id}/social-value").json()
     assert body["delivered"]["total"] == f"{account['delivered']['total']:.2f}"
+
+
+def test_the_account_asks_the_same_number_of_queries_however_many_lines(sv):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            selectors.social_value(sv["contract"].id)
+        return len(ctx.captured_queries)
+
+    _report(sv, "prime", "1")
+    few = count()
+    for i in range(5):
+        _report(sv, "sub", "1", period=f"2026/27 Q{i}")
+        services.commitment_add(
+            actor=sv["c"], contract_id=sv["contract"].id, data={**JOBS, "period": f"20{30 + i}"}
+        )
+    assert count() == few == 2

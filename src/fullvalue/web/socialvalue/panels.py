@@ -44,7 +44,7 @@ def contract_social_value(
         account=account,
         measures=selectors.by_measure(account),
         formula=FORMULA,
-        commitments=[(line["id"], line["measure"] + " — " + line["period"])
+        commitments=[(str(line["id"]), line["measure"] + " — " + line["period"])
                      for line in account["committed"]["lines"]],
         can_add=policy.can_add_commitment(actor, contract),
         can_report=policy.can_report(actor, contract, chain),

@@ -308,3 +308,21 @@ def test_the_account_asks_the_same_number_of_queries_however_many_lines(sv):
             actor=sv["c"], contract_id=sv["contract"].id, data={**JOBS, "period": f"20{30 + i}"}
         )
     assert count() == few == 2
+
+
+def test_the_own_page_is_public_read_only_and_downloads(sv, signed_in, client):
+    services.delivery_decide(
+        actor=sv["c"], delivery_id=_report(sv, "prime", "2").id, decision="verify"
+    )
+    url = reverse("contract-social-value", args=[sv["contract"].id])
+    body = client.get(url).content.decode()
+    assert "£50,558.40" in body and "£16,852.80" in body and "GMCA unit cost" in body
+    commissioner = signed_in(_member(sv, "c")).get(url).content.decode()
+    assert "Add a social value commitment" not in commissioner  # forms live on the contract page
+    assert 'value="sv_decide"' not in commissioner
+    xlsx = client.get(url + "?format=xlsx")
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd")
+    assert client.get(url + "?table=kpis&format=csv").status_code == 404
+    assert client.get(reverse("contract-social-value", args=[999999])).status_code == 404
+    detail = client.get(reverse("contract-detail", args=[sv["contract"].id])).content.decode()
+    assert url in detail

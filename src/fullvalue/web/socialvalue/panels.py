@@ -32,9 +32,18 @@ REPORT_FIELDS = ("period", "quantity", "evidence")
 
 
 def contract_social_value(
-    request: HttpRequest, actor: Actor, contract: Contract, chain: list[Any], state: FormState
+    request: HttpRequest,
+    actor: Actor,
+    contract: Contract,
+    chain: list[Any],
+    state: FormState,
+    *,
+    forms: bool = True,
 ) -> Markup:
-    """Committed against verified delivery per measure, every valued line with its formula."""
+    """Committed against verified delivery per measure, every valued line with its formula.
+
+    ``forms``: the forms the actor may use (the contract page); the public page has none.
+    """
     account = selectors.social_value(contract.id)
     return render_panel(
         request,
@@ -46,9 +55,10 @@ def contract_social_value(
         formula=FORMULA,
         commitments=[(str(line["id"]), line["measure"] + " — " + line["period"])
                      for line in account["committed"]["lines"]],
-        can_add=policy.can_add_commitment(actor, contract),
-        can_report=policy.can_report(actor, contract, chain),
-        can_verify=policy.can_verify(actor, contract),
+        can_add=forms and policy.can_add_commitment(actor, contract),
+        can_report=forms and policy.can_report(actor, contract, chain),
+        can_verify=forms and policy.can_verify(actor, contract),
+        own_page=not forms,
     )  # fmt: skip
 
 

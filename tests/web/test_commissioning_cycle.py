@@ -11,6 +11,7 @@ from fullvalue.errors import Conflict, FullvalueError, PermissionDenied
 from fullvalue.web.audit.models import AuditEvent
 from fullvalue.web.contracts.models import Contract
 from fullvalue.web.programmes.services import programme_create, risk_preview
+from fullvalue.web.socialvalue import selectors as socialvalue_selectors
 from fullvalue.web.tendering import selectors
 from fullvalue.web.tendering.models import Bid, Tender
 from fullvalue.web.tendering.results import lot_results
@@ -257,6 +258,12 @@ def test_the_whole_cycle(world, clock, mailoutbox):
     assert sorted(created.changes["supply_chain"][1]) == sorted(
         contract.supply_chain.values_list("organisation_id", flat=True)
     )
+    # The winning bid's social value becomes the contract's commitment: 6 jobs × £12,000.
+    committed = socialvalue_selectors.social_value(contract.id)["committed"]
+    assert [(x["measure"], x["quantity"], x["value"]) for x in committed["lines"]] == [
+        ("Jobs for prison leavers", Decimal("6.00"), Decimal("72000.00"))
+    ]
+    assert "winning bid" in committed["lines"][0]["source"]
     award_confirm(actor=c, lot_id=lot2.id, today=dt.date(2027, 3, 11))
     assert Tender.objects.get(id=tender.id).status == "awarded"
     assert Contract.objects.count() == 2

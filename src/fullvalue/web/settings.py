@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "fullvalue.web.investments",
     "fullvalue.web.reporting",
     "fullvalue.web.budgets",
+    "fullvalue.web.socialvalue",
     "fullvalue.web.involvement",
     "fullvalue.web.demo",
 ]

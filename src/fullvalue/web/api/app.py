@@ -28,6 +28,7 @@ from fullvalue.web.payruns.api import router as payruns_router
 from fullvalue.web.programmes.api import router as programmes_router
 from fullvalue.web.publication.api import giving_router, market_router, ocds_router
 from fullvalue.web.reporting.api import router as reporting_router
+from fullvalue.web.socialvalue.api import router as socialvalue_router
 from fullvalue.web.tendering.api import router as tendering_router
 
 __all__ = ["ProblemOut", "api"]
@@ -72,6 +73,7 @@ api.add_router("/360giving", giving_router)
 api.add_router("", audit_router)
 api.add_router("", reporting_router)
 api.add_router("", budgets_router)
+api.add_router("", socialvalue_router)
 
 
 @api.get("/problems/{code}", auth=None, include_in_schema=False)

@@ -21,6 +21,7 @@ from fullvalue.web.demo.devices import enrol_demo_device
 from fullvalue.web.demo.investments import build_investments_demo
 from fullvalue.web.demo.models import DemoMarker
 from fullvalue.web.demo.reporting import build_reporting_demo
+from fullvalue.web.demo.socialvalue import build_socialvalue_demo
 from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.organisations.services import organisation_create
 
@@ -493,5 +494,6 @@ def build_demo_world() -> list[DemoLogin]:
     build_investments_demo(by_name)
     build_reporting_demo(by_name)
     build_budgets_demo(by_name, DEMO_PASSWORD)
+    build_socialvalue_demo(by_name)
     DemoMarker.objects.create()
     return LOGINS

@@ -25,10 +25,15 @@ from fullvalue.web.kernel.pages import page
 from fullvalue.web.kernel.panels import cached_panel
 from fullvalue.web.payruns import panels as payment_panels
 from fullvalue.web.payruns.selectors import payment_records
+from fullvalue.web.socialvalue import panels as socialvalue_panels
 
-ACTIONS = {**contract_panels.ACTIONS, **payment_panels.ACTIONS}
-TABLES = {**contract_panels.TABLES, **payment_panels.TABLES}
-ROW_FIELDS = {**contract_panels.ROW_FIELDS, **payment_panels.ROW_FIELDS}
+ACTIONS = {**contract_panels.ACTIONS, **payment_panels.ACTIONS, **socialvalue_panels.ACTIONS}
+TABLES = {**contract_panels.TABLES, **payment_panels.TABLES, **socialvalue_panels.TABLES}
+ROW_FIELDS = {
+    **contract_panels.ROW_FIELDS,
+    **payment_panels.ROW_FIELDS,
+    **socialvalue_panels.ROW_FIELDS,
+}
 
 
 def contract_list(request: HttpRequest) -> HttpResponse:
@@ -71,8 +76,8 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     """A contract's page.
 
-    The summary, supply chain and payment record are public; delivery and payment runs are for
-    the commissioner, the supply chain, auditors and administrators.
+    The summary, supply chain, payment record and social value are public; delivery and payment
+    runs are for the commissioner, the supply chain, auditors and administrators.
     """
     actor = request.actor  # type: ignore[attr-defined]
     version = write_version_for(request) if request.method == "GET" else None
@@ -105,6 +110,7 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
         panels = [
             contract_panels.summary(request, actor, contract, chain),
             payment_panels.payment_record(request, actor, contract),
+            socialvalue_panels.contract_social_value(request, actor, contract, chain, state),
         ]
         if contract_policy.is_insider(actor, contract, chain):
             panels += [

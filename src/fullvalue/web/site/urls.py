@@ -19,6 +19,7 @@ from fullvalue.web.reporting import views as reporting
 from fullvalue.web.site import contract as site_contract
 from fullvalue.web.site import feedback as site_feedback
 from fullvalue.web.site import views as site
+from fullvalue.web.socialvalue import views as socialvalue
 from fullvalue.web.tendering import views as tendering
 
 handler404 = "fullvalue.web.site.views.not_found"
@@ -75,6 +76,11 @@ urlpatterns = [
         name="supply-chain",
     ),
     path("contracts/<int:contract_id>/", site_contract.contract_detail, name="contract-detail"),
+    path(
+        "contracts/<int:contract_id>/social-value/",
+        socialvalue.contract_social_value,
+        name="contract-social-value",
+    ),
     path("contracts/<int:contract_id>/import/", delivery.import_upload, name="import-upload"),
     path("imports/<int:job_id>/", delivery.import_detail, name="import-detail"),
     path("payment-runs/<int:run_id>/", payruns.remittance, name="remittance"),

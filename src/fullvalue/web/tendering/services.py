@@ -34,6 +34,7 @@ from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.kernel.policy import require
 from fullvalue.web.organisations import selectors as org_selectors
 from fullvalue.web.programmes.selectors import programme_by_id
+from fullvalue.web.socialvalue import services as socialvalue_services
 from fullvalue.web.tendering import policy
 
 if TYPE_CHECKING:
@@ -1256,6 +1257,12 @@ def award_confirm(*, actor: Actor, lot_id: int, today: dt.date | None = None) ->
         value=Decimal(contents["price"]),
         mechanism_toml=tender.programme.mechanism_toml,
         parties=contents["parties"],
+    )
+    socialvalue_services.commitments_from_award(
+        actor=actor,
+        contract_id=contract.id,
+        award_id=award.id,
+        commitments=contents.get("social_value") or [],
     )
     award.status = Award.Status.CONFIRMED
     award.save(update_fields=["status"])

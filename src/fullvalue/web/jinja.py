@@ -162,6 +162,7 @@ POLICIES = (
     "investments",
     "reporting",
     "budgets",
+    "challenges",
 )
 
 

@@ -1,0 +1,41 @@
+"""What the Right to Challenge adds to the dashboard: an authority's challenges and overdue ones."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+from django.utils import timezone
+from markupsafe import Markup
+
+from fullvalue.web.audit.selectors import write_version_for
+from fullvalue.web.challenges import policy, selectors
+from fullvalue.web.kernel.panels import cached_panel, render_panel
+
+if TYPE_CHECKING:
+    from fullvalue.web.kernel.actor import Actor
+
+
+def dashboard(request: HttpRequest, actor: Actor) -> Markup:
+    """An authority's expressions of interest waiting for it, with the overdue ones flagged.
+
+    Drawn once per reader, write version and day (a clock runs out by the calendar).
+    """
+    if not policy.can_publish_window(actor):
+        return Markup("")
+    reader = (actor.user_id, actor.membership_id, actor.role, actor.organisation_id)
+    parts = ["challenges-dashboard", write_version_for(request), reader, timezone.localdate()]
+    return cached_panel(request, parts, lambda: _dashboard(request, actor))
+
+
+def _dashboard(request: HttpRequest, actor: Actor) -> Markup:
+    org = actor.organisation_id or 0
+    interests = selectors.interests_of_authority(org)
+    if not interests:
+        return Markup("")
+    today = timezone.localdate()
+    pending = [i for i in interests if i.outcome == "pending"]
+    overdue = [(i, selectors.overdue(i, today)) for i in pending if selectors.overdue(i, today)]
+    return render_panel(
+        request, "challenges/panels/dashboard.html", pending=len(pending), overdue=overdue
+    )

@@ -242,7 +242,10 @@ def test_the_api_is_public_and_exactly_shaped(client, world, window):
 
 def test_pages_register_export_and_the_authoritys_forms(client, signed_in, world, window, clock):
     interest = _submit(world["women"], window)
+    body = signed_in(Membership.objects.get(id=world["mentors"].membership_id))
+    assert "Women&#39;s centre</a>" in body.get("/dashboard/").content.decode()  # window open
     clock["now"] = dt.datetime(2027, 2, 10, 10, tzinfo=dt.UTC)  # the timetable is overdue
+    assert "Women&#39;s centre</a>" not in body.get("/dashboard/").content.decode()  # closed
     page = client.get("/challenges/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -253,6 +256,8 @@ def test_pages_register_export_and_the_authoritys_forms(client, signed_in, world
     # The public sees the challenge but no decision form; the authority does.
     assert "Record the decision" not in client.get(f"/challenges/{interest.id}/").content.decode()
     authority = signed_in(Membership.objects.get(id=world["commissioner"].membership_id))
+    dashboard = authority.get("/dashboard/").content.decode()
+    assert "Overdue" in dashboard and "has not been sent" in dashboard
     assert "Record the decision" in authority.get(f"/challenges/{interest.id}/").content.decode()
     response = authority.post(
         f"/challenges/{interest.id}/",

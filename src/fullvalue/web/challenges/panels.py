@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
 
 def dashboard(request: HttpRequest, actor: Actor) -> Markup:
-    """An authority's expressions of interest waiting for it, with the overdue ones flagged.
+    """An authority's challenges waiting for it (overdue flagged); windows open to a body.
 
     Drawn once per reader, write version and day (a clock runs out by the calendar).
     """
-    if not policy.can_publish_window(actor):
+    if not (policy.can_publish_window(actor) or policy.can_express_interest(actor)):
         return Markup("")
     reader = (actor.user_id, actor.membership_id, actor.role, actor.organisation_id)
     parts = ["challenges-dashboard", write_version_for(request), reader, timezone.localdate()]
@@ -29,11 +29,15 @@ def dashboard(request: HttpRequest, actor: Actor) -> Markup:
 
 
 def _dashboard(request: HttpRequest, actor: Actor) -> Markup:
-    org = actor.organisation_id or 0
-    interests = selectors.interests_of_authority(org)
+    today = timezone.localdate()
+    if policy.can_express_interest(actor):
+        open_windows = [w for w in selectors.windows_listed() if selectors.is_open(w, today)]
+        if not open_windows:
+            return Markup("")
+        return render_panel(request, "challenges/panels/windows.html", windows=open_windows)
+    interests = selectors.interests_of_authority(actor.organisation_id or 0)
     if not interests:
         return Markup("")
-    today = timezone.localdate()
     pending = [i for i in interests if i.outcome == "pending"]
     overdue = [(i, selectors.overdue(i, today)) for i in pending if selectors.overdue(i, today)]
     return render_panel(

@@ -31,7 +31,7 @@ def dashboard(request: HttpRequest, actor: Actor) -> Markup:
 def _dashboard(request: HttpRequest, actor: Actor) -> Markup:
     today = timezone.localdate()
     if policy.can_express_interest(actor):
-        open_windows = [w for w in selectors.windows_listed() if selectors.is_open(w, today)]
+        open_windows = selectors.windows_open(today)
         if not open_windows:
             return Markup("")
         return render_panel(request, "challenges/panels/windows.html", windows=open_windows)

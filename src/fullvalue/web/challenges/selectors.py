@@ -31,6 +31,15 @@ def windows_listed() -> list[Window]:
     return list(Window.objects.select_related("authority").order_by("-closes_on", "-id"))
 
 
+def windows_open(today: dt.date) -> list[Window]:
+    """Windows taking expressions of interest today, the soonest to close first (one query)."""
+    return list(
+        Window.objects.select_related("authority")
+        .filter(opens_on__lte=today, closes_on__gte=today)
+        .order_by("closes_on", "id")
+    )
+
+
 def is_open(window: Window, today: dt.date) -> bool:
     return not rules.received_while_window_open(window, today)
 

@@ -291,3 +291,29 @@ def test_a_window_is_published_by_a_commissioner_with_its_periods_in_order(world
     assert all(
         p.reason.startswith(rules.window_periods_in_order.text) for p in wrong.value.problems
     )
+
+
+def test_a_commissioner_publishes_a_window_on_its_page_and_a_body_submits_on_the_window(
+    signed_in, world, clock
+):
+    clock["now"] = dt.datetime(2027, 1, 4, 10, tzinfo=dt.UTC)
+    authority = signed_in(Membership.objects.get(id=world["commissioner"].membership_id))
+    assert authority.get("/challenges/windows/new/").status_code == 200
+    response = authority.post(
+        "/challenges/windows/new/",
+        {"service": "Mentoring", "description": "Peer mentoring.", "opens_on": "2027-01-01",
+         "closes_on": "2027-03-31", "min_days_to_procure": "30", "max_days_to_procure": "90"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    window_page = response["Location"]
+    assert "Submit the expression of interest" not in authority.get(window_page).content.decode()
+    body = signed_in(Membership.objects.get(id=world["women"].membership_id))
+    assert "Submit the expression of interest" in body.get(window_page).content.decode()
+    refused = body.post(window_page, {**ANSWERS, "body_type": ""})
+    assert (
+        refused.status_code == 400
+        and "Choose what kind of body you are" in refused.content.decode()
+    )
+    response = body.post(window_page, ANSWERS)
+    assert response.status_code == 302
+    assert "Received" in body.get(response["Location"]).content.decode()

@@ -49,7 +49,8 @@ def test_every_answer_is_typed_and_every_error_documented(client):
     # 67 + bid drafts, confirmations, submit + audit checkpoints + unfinished programme drafts
     # + returns (list, submit) + market summary + community budgets (list, one) + 360Giving
     # + a contract's social value
-    assert len(operations) == 85
+    # + the Right to Challenge register
+    assert len(operations) == 86
     untyped, undocumented = [], []
     for path, method, op in operations:
         for status, response in op["responses"].items():

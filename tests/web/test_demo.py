@@ -37,6 +37,18 @@ def test_demo_world_has_every_role_and_the_market_it_describes():
         has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         assert has_device == needs_second_factor(roles), user.email
     assert Membership.objects.filter(role=Role.COMMUNITY_MEMBER.value).count() >= 2
+    # The Right to Challenge: one waiting and overdue, one rejected, one that started a tender.
+    from django.utils import timezone
+
+    from fullvalue.web.challenges import selectors as challenges
+
+    register = {
+        i.outcome: (challenges.overdue(i, timezone.localdate()), challenges.ocid_of(i))
+        for i in challenges.interests_listed()
+    }
+    assert set(register) == {"pending", "rejected", "accepted"}
+    assert register["pending"][0] and not register["rejected"][0] and not register["accepted"][0]
+    assert register["accepted"][1] is not None
     assert verify_audit().ok
 
 

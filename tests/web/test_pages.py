@@ -384,8 +384,9 @@ def test_provider_dashboard_reads_memberships_once_and_bids_lean(signed_in, make
     bids = [q for q in tables if 'FROM "tendering_bid"' in q]
     assert len(bids) == 1 and '"sealed"' not in bids[0]
     # session, user, second factor, the audit chain's version, memberships, bids, bids awaiting
-    # the organisation's confirmation, partner messages not replied to, frameworks reported to
-    assert len(tables) == 9
+    # the organisation's confirmation, partner messages not replied to, frameworks reported to,
+    # Right to Challenge windows open to it
+    assert len(tables) == 10
     assert Bid._meta.get_field("sealed")  # the column the lean read leaves out
     # Nothing written since: roles and panel come from the cache kept under the version.
     with CaptureQueriesContext(connection) as ctx:

@@ -163,6 +163,7 @@ POLICIES = (
     "reporting",
     "budgets",
     "socialvalue",
+    "challenges",
 )
 
 

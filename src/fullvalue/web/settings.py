@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "fullvalue.web.payruns",
     "fullvalue.web.investments",
     "fullvalue.web.reporting",
+    "fullvalue.web.challenges",
     "fullvalue.web.budgets",
     "fullvalue.web.socialvalue",
     "fullvalue.web.involvement",

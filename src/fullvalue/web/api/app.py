@@ -21,6 +21,7 @@ from fullvalue.web.api.problems import ProblemOut
 from fullvalue.web.api.throttling import AnonLimit, TokenLimit
 from fullvalue.web.audit.api import router as audit_router
 from fullvalue.web.budgets.api import router as budgets_router
+from fullvalue.web.challenges.api import router as challenges_router
 from fullvalue.web.contracts.api import router as contracts_router
 from fullvalue.web.delivery.api import router as delivery_router
 from fullvalue.web.organisations.api import router as organisations_router
@@ -72,6 +73,7 @@ api.add_router("/market", market_router)
 api.add_router("/360giving", giving_router)
 api.add_router("", audit_router)
 api.add_router("", reporting_router)
+api.add_router("", challenges_router)
 api.add_router("", budgets_router)
 api.add_router("", socialvalue_router)
 

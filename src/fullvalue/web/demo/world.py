@@ -15,6 +15,7 @@ from django.db import transaction
 from fullvalue.domain.roles import SECOND_FACTOR_ROLES, Role
 from fullvalue.web.accounts.models import Membership, User
 from fullvalue.web.demo.budgets import build_budgets_demo
+from fullvalue.web.demo.challenges import build_challenges_demo
 from fullvalue.web.demo.commissioning import build_commissioning_demo, demo_member
 from fullvalue.web.demo.delivery import build_delivery_demo
 from fullvalue.web.demo.devices import enrol_demo_device
@@ -495,5 +496,6 @@ def build_demo_world() -> list[DemoLogin]:
     build_reporting_demo(by_name)
     build_budgets_demo(by_name, DEMO_PASSWORD)
     build_socialvalue_demo(by_name)
+    build_challenges_demo(by_name)
     DemoMarker.objects.create()
     return LOGINS

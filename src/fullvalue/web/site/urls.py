@@ -6,6 +6,7 @@ from fullvalue.web.accounts import views as accounts
 from fullvalue.web.api.app import api
 from fullvalue.web.audit import views as audit
 from fullvalue.web.budgets import views as budgets
+from fullvalue.web.challenges import views as challenges
 from fullvalue.web.contracts import views as contracts
 from fullvalue.web.delivery import views as delivery
 from fullvalue.web.investments import views as investments
@@ -98,6 +99,10 @@ urlpatterns = [
     path("programmes/", programmes.programme_list, name="programme-list"),
     path("investments/", investments.investment_list, name="investment-list"),
     path("market/", publication.market, name="market"),
+    path("challenges/", challenges.register, name="challenges"),
+    path("challenges/windows/new/", challenges.window_new, name="challenge-window-new"),
+    path("challenges/windows/<int:window_id>/", challenges.window_detail, name="challenge-window"),
+    path("challenges/<int:interest_id>/", challenges.challenge_detail, name="challenge-detail"),
     path("reporting/", reporting.reporting_home, name="reporting"),
     path("reporting/codes/", reporting.code_mappings, name="reporting-codes"),
     path("reporting/records/", reporting.records_upload, name="records-upload"),

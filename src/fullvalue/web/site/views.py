@@ -9,6 +9,7 @@ from fullvalue.domain.roles import Role
 from fullvalue.web.accounts.middleware import own_memberships
 from fullvalue.web.audit import panels as audit_panels
 from fullvalue.web.budgets import panels as budget_panels
+from fullvalue.web.challenges import panels as challenge_panels
 from fullvalue.web.investments import panels as investment_panels
 from fullvalue.web.kernel.pages import page, signin_required
 from fullvalue.web.kernel.selectors import task_results
@@ -40,6 +41,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         investment_panels.dashboard(request, actor),
         reporting_panels.dashboard(request, actor),
         budget_panels.dashboard(request, actor),
+        challenge_panels.dashboard(request, actor),
         organisation_panels.own_organisation(request, actor, organisation),
         audit_panels.dashboard(request, actor),
     ]

@@ -21,7 +21,7 @@ from typing import Any
 from django.db import transaction
 
 from fullvalue.domain.roles import Role
-from fullvalue.errors import Conflict, FullvalueError, NotFound, Problem
+from fullvalue.errors import Conflict, FullvalueError, NotFound, PermissionDenied, Problem
 from fullvalue.web.audit.services import audit_record
 from fullvalue.web.kernel import imports as pipeline
 from fullvalue.web.kernel.actor import Actor
@@ -230,7 +230,7 @@ def _outcomes(actor: Actor, table: pipeline.Table) -> Preview:
 
 
 def _mark_unchanged(outcomes: list[RowOutcome]) -> None:
-    ids = [o.organisation_id for o in outcomes if o.action == "update"]
+    ids = [o.organisation_id for o in outcomes if o.action == "update" and o.organisation_id]
     current: dict[int | None, dict[str, Any]] = {
         org.id: organisation_values(org, private=True)
         for org in Organisation.objects.filter(id__in=ids).prefetch_related("identifiers", "areas")
@@ -270,6 +270,8 @@ def organisation_import_preview(
     """Store an uploaded file and say what importing each row would do; write no organisation."""
     _require(actor)
     preview = _outcomes(actor, _table(filename, content))
+    if actor.user_id is None:
+        raise PermissionDenied("Files are uploaded by people.")
     batch = ImportBatch.objects.create(
         uploaded_by_id=actor.user_id,
         organisation_id=actor.organisation_id,
@@ -320,6 +322,7 @@ def organisation_import_commit(
             org = Organisation(slug=_unique_slug(outcome.parsed.name))
             before: dict[str, Any] = {}
         else:
+            assert outcome.organisation_id is not None  # an update names the organisation
             org = Organisation.objects.prefetch_related("identifiers", "areas").get(
                 id=outcome.organisation_id
             )

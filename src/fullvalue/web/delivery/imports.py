@@ -25,6 +25,7 @@ from django.utils import timezone
 from fullvalue.errors import Problem
 from fullvalue.web.delivery.models import OutcomeEvent, Participant, ParticipantIdentity
 from fullvalue.web.delivery.pseudonyms import pseudonymiser
+from fullvalue.web.kernel import fields
 from fullvalue.web.kernel import imports as pipeline
 from fullvalue.web.kernel.faults import checkpoint
 from fullvalue.web.kernel.tables import Limits
@@ -78,7 +79,6 @@ PROGRESS_SECONDS = 2.0
 MAX_ROWS = 500_000
 #: What a participants or events file may be (see :class:`~fullvalue.web.kernel.tables.Limits`).
 LIMITS = Limits(max_rows=MAX_ROWS)
-_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _MEASURE_SEPARATORS = re.compile(r"[\s-]+")
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,59}$")
 
@@ -105,20 +105,9 @@ def _date(
             problems.append(Problem(f"{column} is required", row=row, column=column))
         return None
     try:
-        if "/" not in value:  # no ISO form has a slash, so only UK dates need the pattern
-            parsed = dt.date.fromisoformat(value)
-        elif (m := _UK_DATE.match(value)) is not None:
-            parsed = dt.date(int(m[3]), int(m[2]), int(m[1]))
-        else:
-            raise ValueError(value)
-    except ValueError:
-        problems.append(
-            Problem(
-                f"{value[:20]!r} is not a real date (use 2026-03-31 or 31/03/2026)",
-                row=row,
-                column=column,
-            )
-        )
+        parsed = fields.sheet_date(value, column)
+    except fields.FieldInvalid as exc:
+        problems += [Problem(p.reason, row=row, column=column) for p in exc.problems]
         return None
     if parsed > today:
         problems.append(Problem(f"{parsed:%d/%m/%Y} is in the future", row=row, column=column))

@@ -244,6 +244,29 @@ def date(value: Any, field: str) -> dt.date:
         ) from None
 
 
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def sheet_date(value: str, field: str) -> dt.date:
+    """A date as a spreadsheet row gives it: 2026-03-31 or, as UK sheets write it, 31/03/2026.
+
+    >>> sheet_date("31/03/2026", "date"), sheet_date("2026-03-31", "date")
+    (datetime.date(2026, 3, 31), datetime.date(2026, 3, 31))
+    >>> sheet_date("30/02/2026", "date")
+    Traceback (most recent call last):
+    ...
+    fullvalue.web.kernel.fields.FieldInvalid: date: '30/02/2026' is not a real date (use 2026-03-31 or 31/03/2026)
+    """  # noqa: E501
+    try:
+        if "/" not in value:  # no ISO form has a slash, so only UK dates need the pattern
+            return dt.date.fromisoformat(value)
+        if (m := _UK_DATE.match(value)) is not None:
+            return dt.date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError:
+        pass
+    raise FieldInvalid(field, f"{value[:20]!r} is not a real date (use 2026-03-31 or 31/03/2026)")
+
+
 def datetime(value: Any, field: str) -> dt.datetime:
     """A date and time that exists (ISO, like 2027-01-31T12:00; UK time unless an offset).
 

@@ -11,8 +11,6 @@ import the valid rows only.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -63,21 +61,6 @@ class ImportResult:
         return len({p.row for p in self.problems if p.row is not None})
 
 
-_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-
-
-def _day(text: str) -> dt.date:
-    """A date as 2026-03-31 or, as UK spreadsheets write it, 31/03/2026."""
-    found = _UK_DATE.match(text)
-    if found:
-        day, month, year = (int(x) for x in found.groups())
-        try:
-            return dt.date(year, month, day)
-        except ValueError as exc:
-            raise fields.FieldInvalid("date", f"{text!r} is not a real date") from exc
-    return fields.date(text, "date")
-
-
 def _schema(organisation_id: int) -> pipeline.RowSchema:
     vocabulary = load_vocabulary().codes
     by_label = {c.label.lower(): c.code for c in vocabulary.values()}
@@ -109,7 +92,7 @@ def _schema(organisation_id: int) -> pipeline.RowSchema:
                 )
             day = None
             try:
-                day = _day(text["date"])
+                day = fields.sheet_date(text["date"], "date")
                 if day > today:
                     problems.append(Problem("the date is in the future", column="date"))
             except fields.FieldInvalid as exc:

@@ -27,6 +27,7 @@ from fullvalue.web.delivery.selectors import (
 )
 from fullvalue.web.kernel.actor import Actor
 from fullvalue.web.reporting.models import (
+    Adoption,
     CodeMapping,
     ExportLayout,
     Framework,
@@ -102,6 +103,12 @@ def mappings_of(organisation_id: int) -> dict[str, str]:
 def own_codes(organisation_id: int) -> list[str]:
     """The outcome names the provider's events use (what it maps once)."""
     return sorted({name for _, name, _ in outcome_events_of_provider(organisation_id)})
+
+
+def unmapped_codes(organisation_id: int) -> list[str]:
+    """The provider's own outcome names not yet mapped (they count for no funder)."""
+    mapped = mappings_of(organisation_id)
+    return [c for c in own_codes(organisation_id) if c not in mapped]
 
 
 def vocabulary_choices() -> list[tuple[str, str, str]]:
@@ -246,6 +253,7 @@ def returns_overview(organisation_id: int, today: dt.date) -> list[dict[str, Any
     frameworks = frameworks_adopted(organisation_id)
     if not frameworks:
         return []
+    flagged = proportions(frameworks)
     submitted = {
         (s.framework_id, s.period_start): s
         for s in Submission.objects.filter(provider_id=organisation_id)
@@ -256,7 +264,7 @@ def returns_overview(organisation_id: int, today: dt.date) -> list[dict[str, Any
         out.append(
             {
                 "framework": framework,
-                "proportion": proportion(framework),
+                "proportion": flagged[framework.id],
                 "how_often": PERIOD_WORDS[spec.period],
                 "indicators": len(spec.indicators),
                 "periods": [
@@ -375,19 +383,31 @@ class Proportion:
         return self.asked_of_partners > self.asked_of_prime
 
 
-def proportion(framework: Framework) -> Proportion | None:
-    """A prime's framework against the most any of the prime's own funders asks of the prime.
+def proportions(frameworks: list[Framework]) -> dict[int, Proportion | None]:
+    """Each framework against the most any of its owner's own funders asks of that owner.
 
-    A prime is an owner that itself reports to frameworks (Merlin: monitoring proportionate to
-    what the prime is asked). ``None`` for a commissioner's framework.
+    An owner that itself reports to frameworks is a prime (Merlin: monitoring proportionate to
+    what the prime is asked); a commissioner's framework gives ``None``. One query for them all.
     """
-    if framework.owner_id is None:
-        return None
-    own = [f for f in frameworks_adopted(framework.owner_id) if f.id != framework.id]
-    if not own:
-        return None
-    return Proportion(
-        asked_of_partners=figures_asked(spec_of(framework)),
-        asked_of_prime=max(figures_asked(spec_of(f)) for f in own),
-        funders=tuple(sorted({f.funder_name for f in own})),
-    )
+    owners = {f.owner_id for f in frameworks if f.owner_id is not None}
+    reported: dict[int, list[Framework]] = {}
+    for adoption in Adoption.objects.filter(provider_id__in=owners).select_related("framework"):
+        reported.setdefault(adoption.provider_id, []).append(adoption.framework)
+    out: dict[int, Proportion | None] = {}
+    for framework in frameworks:
+        own = [f for f in reported.get(framework.owner_id or 0, []) if f.id != framework.id]
+        out[framework.id] = (
+            Proportion(
+                asked_of_partners=figures_asked(spec_of(framework)),
+                asked_of_prime=max(figures_asked(spec_of(f)) for f in own),
+                funders=tuple(sorted({f.funder_name for f in own})),
+            )
+            if own
+            else None
+        )
+    return out
+
+
+def proportion(framework: Framework) -> Proportion | None:
+    """One framework's :func:`proportions`."""
+    return proportions([framework])[framework.id]

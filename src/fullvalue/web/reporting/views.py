@@ -47,10 +47,10 @@ def reporting_home(request: HttpRequest) -> HttpResponse:
             state=state,
             overview=overview,
             burden=selectors.burden(org),
-            offered=[(f, selectors.proportion(f)) for f in selectors.frameworks_offered(org)],
-            owned=[(f, selectors.proportion(f)) for f in selectors.frameworks_owned(org)],
+            offered=_with_proportions(selectors.frameworks_offered(org)),
+            owned=_with_proportions(selectors.frameworks_owned(org)),
             received=list(selectors.received(actor)),
-            unmapped=[c for c in selectors.own_codes(org) if c not in selectors.mappings_of(org)],
+            unmapped=selectors.unmapped_codes(org),
             nav_active="dashboard",
         )
     rows = selectors.submissions_listed(actor)
@@ -77,6 +77,11 @@ def reporting_home(request: HttpRequest) -> HttpResponse:
         owned=owned,
         nav_active="dashboard",
     )
+
+
+def _with_proportions(frameworks: list[Any]) -> list[tuple[Any, Any]]:
+    flagged = selectors.proportions(frameworks)
+    return [(f, flagged[f.id]) for f in frameworks]
 
 
 def _shown(value: float | int | None) -> str:

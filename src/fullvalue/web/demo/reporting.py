@@ -46,10 +46,16 @@ PROGRESS = [
 ]
 
 
-def _framework(actor_membership: Membership | None, name: str, **replace: str) -> int:
+def _example(name: str, **replace: str) -> str:
+    """An example framework's text with some of its top-level fields replaced."""
     text = (FRAMEWORKS / f"{name}.toml").read_text(encoding="utf-8")
     for key, value in replace.items():
         text = re.sub(rf'(?m)^{key} = "[^"]*"', f'{key} = "{value}"', text, count=1)
+    return text
+
+
+def _framework(actor_membership: Membership | None, name: str, **replace: str) -> int:
+    text = _example(name, **replace)
     if actor_membership is None:  # a funder off the platform: kept by the service team
         spec = parse_framework(text)
         return Framework.objects.create(
@@ -133,13 +139,12 @@ def build_reporting_demo(orgs: dict[str, Organisation]) -> None:
     OutcomeRecord.objects.bulk_create(records)
     # The centre asks its sub-contractor for more than any of its own funders asks of it:
     # flagged to both (Merlin: proportionate monitoring).
-    partner_text = (FRAMEWORKS / "pcc.toml").read_text(encoding="utf-8")
-    for key, value in (
-        ("id", "moss-side-partner-monitoring"),
-        ("funder", centre.name),
-        ("title", "Partner monitoring: quarterly"),
-    ):
-        partner_text = re.sub(rf'(?m)^{key} = "[^"]*"', f'{key} = "{value}"', partner_text, count=1)
+    partner_text = _example(
+        "pcc",
+        id="moss-side-partner-monitoring",
+        funder=centre.name,
+        title="Partner monitoring: quarterly",
+    )
     partner_text += (
         '\n[[indicators]]\nid = "sessions"\nlabel = "Mentoring sessions held"\n'
         'measure = "records"\ncodes = ["attitudes.mentoring_session"]\n'
